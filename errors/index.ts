@@ -1,0 +1,74 @@
+/**
+ * Coded errors, declared in one table (the fastify `lib/errors.js` pattern).
+ * Match errors by `code`, never by `instanceof`: module copies under jest or in
+ * plugins break class identity. A retired code is never reused.
+ */
+
+export interface HubErrorOptions {
+  cause?: unknown;
+  /** Extra machine-readable detail (file, pointer, field...). Never secrets. */
+  details?: Record<string, unknown>;
+}
+
+export class HubError extends Error {
+  readonly code: string;
+  readonly httpStatus: number;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: string, message: string, httpStatus: number, options: HubErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HubError';
+    this.code = code;
+    this.httpStatus = httpStatus;
+    this.details = options.details ?? {};
+  }
+}
+
+type Formatter = (...args: string[]) => string;
+
+export interface ErrorFactory {
+  (args: string[], options?: HubErrorOptions): HubError;
+  readonly code: string;
+}
+
+function createError(code: string, template: string, httpStatus: number): ErrorFactory {
+  const format: Formatter = (...args) => {
+    let i = 0;
+    return template.replace(/%s/g, () => (i < args.length ? args[i++] : '%s'));
+  };
+  const factory = (args: string[], options?: HubErrorOptions) =>
+    new HubError(code, format(...args), httpStatus, options);
+  return Object.assign(factory, { code });
+}
+
+/** Every error code the hub can raise. docs/errors.md documents each one (a test checks). */
+export const errors = {
+  SPEC_UNREADABLE: createError('HUB_ERR_SPEC_UNREADABLE', 'Cannot read spec %s: %s', 400),
+  SPEC_PARSE: createError('HUB_ERR_SPEC_PARSE', 'Spec %s is not valid %s: %s', 400),
+  SPEC_NOT_OPENAPI: createError('HUB_ERR_SPEC_NOT_OPENAPI', 'Spec %s is not an OpenAPI or Swagger document: %s', 400),
+  SPEC_VERSION: createError('HUB_ERR_SPEC_VERSION', 'Spec %s declares unsupported version %s (supported: Swagger 2.0, OpenAPI 3.0 and 3.1)', 400),
+  SPEC_CONVERT: createError('HUB_ERR_SPEC_CONVERT', 'Spec %s could not be converted from Swagger 2.0 to OpenAPI 3: %s', 400),
+  CONFIG_USAGE: createError('HUB_ERR_CONFIG_USAGE', '%s', 400),
+  CONFIG_CONNECTOR_ID: createError('HUB_ERR_CONFIG_CONNECTOR_ID', 'Connector id "%s" is invalid: %s', 400),
+  GEN_OUTPUT: createError('HUB_ERR_GEN_OUTPUT', 'Cannot write generated files to %s: %s', 500),
+  GEN_TYPES: createError('HUB_ERR_GEN_TYPES', 'openapi-typescript could not generate types for %s: %s', 500),
+  INTERNAL: createError('HUB_ERR_INTERNAL', 'Internal error: %s', 500),
+} as const;
+
+export type ErrorName = keyof typeof errors;
+
+export function isHubError(value: unknown): value is HubError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { code?: unknown }).code === 'string' &&
+    (value as { code: string }).code.startsWith('HUB_ERR_')
+  );
+}
+
+/** The one boundary where anything thrown becomes a HubError, keeping the cause. */
+export function toHubError(value: unknown): HubError {
+  if (isHubError(value)) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return errors.INTERNAL([message], { cause: value });
+}

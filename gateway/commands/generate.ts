@@ -1,0 +1,152 @@
+/**
+ * `lunar-hub generate [SPEC...] [--specs DIR] [--out DIR]`: build-time artefacts per
+ * connector: tools.json (MCP Tool objects), connector.json (bindings and operation
+ * model, for a fast start), types.ts (openapi-typescript), client.ts (typed client),
+ * TOOLS.md (catalogue) and problems.json. Each connector's folder is written to a
+ * staging folder first and swapped in whole: a failure never leaves half a folder.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateCatalogue } from '../../generators/catalogue';
+import { generateTypedClient } from '../../generators/client/typed-client';
+import { generateTypes } from '../../generators/client/types';
+import { generateTools, type ToolSet } from '../../generators/generate-tools';
+import { readSpecFile } from '../../generators/spec-reader';
+import { errors, toHubError } from '../../errors';
+import { createProgress, type Progress } from '../progress';
+import { writeLine, type CommandIO } from './io';
+import { GENERATION_FLAGS, generationOptions } from './spec-options';
+import { displayPath } from './tools';
+
+export const generateUsage = 'lunar-hub generate [SPEC...] [--specs DIR] [--out DIR] [--no-client] [--include-deprecated] [--output-schema MODE]';
+
+const SPEC_FILE = /\.(json|ya?ml)$/i;
+const CONNECTOR_FILE = /\.connector\.ya?ml$/i;
+
+export async function runGenerate(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { specs: { type: 'string' }, out: { type: 'string' }, 'no-client': { type: 'boolean' }, ...GENERATION_FLAGS },
+  });
+  const out = path.resolve(io.cwd, values.out ?? 'generated');
+  const files = positionals.length > 0 ? positionals.map((p) => path.resolve(io.cwd, p)) : await specFilesIn(path.resolve(io.cwd, values.specs ?? 'specs'));
+  if (files.length === 0) throw errors.CONFIG_USAGE([`no specs to generate from (looked in ${values.specs ?? 'specs'}); usage: ${generateUsage}`]);
+  if (values.id !== undefined && files.length > 1) throw errors.CONFIG_USAGE(['--id names one connector; give one SPEC with it']);
+
+  await mkdirOrFail(out);
+  await writeOrFail(out, path.join(out, 'client-runtime.ts'), await readFile(runtimeSourcePath(), 'utf8'));
+  await writeOrFail(out, path.join(out, 'tsconfig.json'), TSCONFIG);
+  const progress = createProgress(io.stderr, io.env);
+  const index: Array<Record<string, unknown>> = [];
+  const seen = new Map<string, string>();
+  let failed = 0;
+  for (const file of files) {
+    const shown = displayPath(io.cwd, file);
+    try {
+      const set = await generateOne(shown, out, generationOptions(values), !values['no-client'], progress, io);
+      const earlier = seen.get(set.connectorId);
+      if (earlier !== undefined) throw errors.CONFIG_CONNECTOR_ID([set.connectorId, `both ${earlier} and ${shown} map to it; rename one file`]);
+      seen.set(set.connectorId, shown);
+      index.push({ id: set.connectorId, file: shown, title: set.api.title, version: set.api.version, tools: set.tools.length });
+    } catch (cause) {
+      failed++;
+      const error = toHubError(cause);
+      progress.end();
+      writeLine(io.stderr, `error ${error.code}: ${error.message}`);
+    }
+  }
+  index.sort((a, b) => String(a.id).localeCompare(String(b.id)));
+  await writeOrFail(out, path.join(out, 'index.json'), JSON.stringify(index, null, 2) + '\n');
+  writeLine(io.stderr, `generated ${index.length} connectors into ${displayPath(io.cwd, out)}${failed > 0 ? `; ${failed} specs failed` : ''}`);
+  return failed > 0 ? 1 : 0;
+}
+
+async function generateOne(file: string, out: string, options: ReturnType<typeof generationOptions>, withClient: boolean, progress: Progress, io: CommandIO): Promise<ToolSet> {
+  progress.stage(`${file}: reading`);
+  const spec = await readSpecFile(file);
+  progress.stage(`${file}: tools`);
+  const set = generateTools(spec, { ...options, onProgress: (done, total) => progress.tick(done, total) });
+  const staging = path.join(out, `.staging-${process.pid}-${set.connectorId}`);
+  await rm(staging, { recursive: true, force: true });
+  await mkdirOrFail(staging);
+  try {
+    const files: Record<string, string> = {
+      'tools.json': JSON.stringify(set.tools, null, 2) + '\n',
+      'connector.json': JSON.stringify({ connectorId: set.connectorId, file: set.file, api: set.api, bindings: set.bindings, operations: set.operations, skipped: set.skipped }) + '\n',
+      'problems.json': JSON.stringify(set.problems, null, 2) + '\n',
+      'TOOLS.md': generateCatalogue(set),
+    };
+    if (withClient) {
+      progress.stage(`${file}: types (openapi-typescript)`);
+      try {
+        files['types.ts'] = await generateTypes(spec);
+        files['client.ts'] = generateTypedClient(set, '../client-runtime').source;
+      } catch (cause) {
+        // Tools are still worth having when the type generator chokes on a spec.
+        writeLine(io.stderr, `warning ${toHubError(cause).code}: ${toHubError(cause).message}; ${set.connectorId} gets no typed client`);
+      }
+    }
+    progress.stage(`${file}: writing`);
+    for (const [name, content] of Object.entries(files)) await writeOrFail(out, path.join(staging, name), content);
+    const target = path.join(out, set.connectorId);
+    const old = `${target}.old-${process.pid}`;
+    if (existsSync(target)) await rename(target, old);
+    await rename(staging, target);
+    await rm(old, { recursive: true, force: true });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  const warnings = set.problems.filter((p) => p.severity === 'warning').length;
+  progress.end();
+  writeLine(io.stderr, `${set.connectorId}: ${set.tools.length} tools, ${set.skipped.length} skipped, ${warnings} warnings (${file})`);
+  return set;
+}
+
+async function specFilesIn(dir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (cause) {
+    throw errors.CONFIG_USAGE([`cannot read specs folder ${dir}: ${(cause as Error).message}`], { cause });
+  }
+  return names.filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n)).sort().map((n) => path.join(dir, n));
+}
+
+/** The runtime ships as TypeScript source beside the clients; find it from dist/ or from source. */
+function runtimeSourcePath(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return path.join(dir, 'generators', 'client', 'runtime.ts');
+}
+
+async function mkdirOrFail(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (cause) {
+    throw errors.GEN_OUTPUT([dir, (cause as Error).message], { cause });
+  }
+}
+
+async function writeOrFail(out: string, file: string, content: string): Promise<void> {
+  try {
+    await writeFile(file, content);
+  } catch (cause) {
+    throw errors.GEN_OUTPUT([out, (cause as Error).message], { cause });
+  }
+}
+
+const TSCONFIG = `${JSON.stringify(
+  {
+    compilerOptions: { target: 'ES2022', module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: true, lib: ['ES2023', 'DOM'] },
+    include: ['**/*.ts'],
+  },
+  null,
+  2,
+)}\n`;

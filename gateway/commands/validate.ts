@@ -1,0 +1,31 @@
+/** `lunar-hub validate SPEC`: every problem with file and JSON pointer; exit 1 on errors. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generateTools } from '../../generators/generate-tools';
+import { formatProblem, type Problem } from '../../generators/problems';
+import { readSpecFile } from '../../generators/spec-reader';
+import { validateSpecDocument } from '../../generators/spec-validator';
+import { errors } from '../../errors';
+import { writeLine, type CommandIO } from './io';
+import { displayPath } from './tools';
+
+export const validateUsage = 'lunar-hub validate SPEC [--json]';
+
+export async function runValidate(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  if (positionals.length !== 1) throw errors.CONFIG_USAGE([`usage: ${validateUsage}`]);
+  const spec = await readSpecFile(displayPath(io.cwd, path.resolve(io.cwd, positionals[0])));
+  const schemaProblems = await validateSpecDocument(spec);
+  // Generation finds what the schemas cannot: unusable parameters, bad regexes, dangling refs...
+  const set = generateTools(spec, { connectorId: 'validate' });
+  const problems: Problem[] = [...schemaProblems, ...set.problems];
+  const errorCount = problems.filter((p) => p.severity === 'error').length;
+  const warningCount = problems.length - errorCount;
+  if (values.json) {
+    io.stdout.write(JSON.stringify({ file: spec.file, valid: errorCount === 0, errors: errorCount, warnings: warningCount, problems }) + '\n');
+  } else {
+    for (const problem of problems) writeLine(io.stdout, formatProblem(problem));
+    writeLine(io.stdout, `${spec.file}: ${errorCount} errors, ${warningCount} warnings; ${set.tools.length} tools can be served`);
+  }
+  return errorCount > 0 ? 1 : 0;
+}

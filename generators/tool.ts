@@ -1,0 +1,235 @@
+/**
+ * One operation -> one MCP Tool (MCP 2025-11-25 `Tool`: name, title, description,
+ * inputSchema, outputSchema, annotations) plus the binding the gateway needs to
+ * turn the tool's arguments back into an HTTP request.
+ *
+ * inputSchema layout: parameters and (when the body is a plain object) the body's
+ * properties side by side at the top level; any other body is one `body` property.
+ * Property names are made safe for strict clients ([A-Za-z0-9_.-], 64 chars); a
+ * clash is resolved by prefixing the later one with its location, so nothing is lost.
+ */
+import { compactText } from './description';
+import type { MediaTypeModel, OperationModel, ParameterLocation } from './operation';
+import { buildOutputSchema, type OutputSchemaMode } from './output-schema';
+import { isPlainObject, type RefResolver } from './ref-resolver';
+import { assembleSchema, type JsonSchema, type RefCounts, type SchemaConverter } from './schema';
+
+export interface McpToolAnnotations {
+  title?: string;
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+export interface McpTool {
+  name: string;
+  title?: string;
+  description?: string;
+  inputSchema: { type: 'object'; [keyword: string]: unknown };
+  outputSchema?: { type: 'object'; [keyword: string]: unknown };
+  annotations?: McpToolAnnotations;
+}
+
+export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'binary';
+
+export interface ArgumentBinding {
+  /** Property name in the tool's inputSchema. */
+  property: string;
+  in: ParameterLocation | 'body';
+  /** Parameter or body property name in the spec; '' for a whole body. */
+  name: string;
+}
+
+export interface ToolBinding {
+  tool: string;
+  /** OperationModel.key */
+  operation: string;
+  arguments: ArgumentBinding[];
+  body?: { mediaType: string; kind: BodyKind; mode: 'whole' | 'properties' };
+}
+
+export interface ToolContext {
+  connectorId: string;
+  resolver: RefResolver;
+  input: SchemaConverter;
+  output: SchemaConverter;
+  outputSchema: OutputSchemaMode;
+  descriptionBudget: number;
+  parameterDescriptionBudget: number;
+}
+
+const SAFE_PROPERTY = /^[A-Za-z0-9_.-]{1,64}$/;
+const LOCATION_ORDER: ParameterLocation[] = ['path', 'query', 'header', 'cookie'];
+
+export function buildTool(op: OperationModel, name: string, ctx: ToolContext): { tool: McpTool; binding: ToolBinding } {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  const bindings: ArgumentBinding[] = [];
+  const refs: RefCounts = new Map();
+  const claim = (wanted: string, prefix: string): string => {
+    let candidate = safePropertyName(wanted);
+    if (candidate in properties) candidate = safePropertyName(`${prefix}_${wanted}`);
+    for (let n = 2; candidate in properties; n++) candidate = safePropertyName(`${prefix}_${wanted}_${n}`);
+    return candidate;
+  };
+
+  const params = [...op.parameters].sort((a, b) => LOCATION_ORDER.indexOf(a.in) - LOCATION_ORDER.indexOf(b.in));
+  for (const param of params) {
+    const property = claim(param.name, param.in);
+    const converted = ctx.input.convert(param.schema, param.schemaPointer, refs);
+    properties[property] = withDescription(converted, compactText(param.description, ctx.parameterDescriptionBudget), param.deprecated);
+    if (param.required) required.push(property);
+    bindings.push({ property, in: param.in, name: param.name });
+  }
+
+  let body: ToolBinding['body'];
+  const media = pickBodyMediaType(op.requestBody?.contents ?? []);
+  if (op.requestBody && media) {
+    const kind = bodyKind(media.mediaType);
+    const bodyRequired = op.requestBody.required;
+    const flat = kind === 'json' || kind === 'form' || kind === 'multipart' ? flattenableObject(media, ctx.resolver, bodyRequired) : undefined;
+    if (flat) {
+      body = { mediaType: media.mediaType, kind, mode: 'properties' };
+      const bodyRequiredProps = new Set(Array.isArray(flat.schema.required) ? flat.schema.required : []);
+      const converted = ctx.input.convert(flat.schema, flat.pointer, refs) as Record<string, unknown>;
+      const rawProps = flat.schema.properties as Record<string, unknown>;
+      for (const [propName, propSchema] of Object.entries((converted.properties ?? {}) as Record<string, JsonSchema>)) {
+        const property = claim(propName, 'body');
+        // Top-level body properties are arguments like parameters: same description budget.
+        const rawProp = rawProps[propName];
+        const rawDescription = isPlainObject(rawProp) && typeof rawProp.description === 'string' ? rawProp.description : undefined;
+        properties[property] = rawDescription === undefined ? propSchema : withDescription(propSchema, compactText(rawDescription, ctx.parameterDescriptionBudget), false);
+        if (bodyRequired && bodyRequiredProps.has(propName)) required.push(property);
+        bindings.push({ property, in: 'body', name: propName });
+      }
+    } else {
+      body = { mediaType: media.mediaType, kind, mode: 'whole' };
+      const property = claim('body', 'request');
+      properties[property] = wholeBodySchema(media, kind, op.requestBody.description, ctx, refs);
+      if (bodyRequired) required.push(property);
+      bindings.push({ property, in: 'body', name: '' });
+    }
+  }
+
+  const inputRoot: Record<string, unknown> = { type: 'object', properties };
+  if (required.length > 0) inputRoot.required = required;
+  // Unknown arguments are refused with a clear error instead of being silently dropped.
+  inputRoot.additionalProperties = false;
+  const inputSchema = assembleSchema(inputRoot, refs, ctx.input) as McpTool['inputSchema'];
+
+  const description = toolDescription(op, ctx.descriptionBudget);
+  // Key order is the order clients print: name, title, description, schemas, annotations.
+  const tool: McpTool = { name, title: toolTitle(op), ...(description !== '' ? { description } : {}), inputSchema };
+  const success = successResponseSchema(op);
+  if (success) {
+    const outputSchema = buildOutputSchema(ctx.outputSchema, success.schema, success.schemaPointer, ctx.resolver, ctx.output);
+    if (outputSchema) tool.outputSchema = outputSchema as McpTool['outputSchema'];
+  }
+  tool.annotations = annotationsFor(op);
+  return { tool, binding: { tool: name, operation: op.key, arguments: bindings, ...(body ? { body } : {}) } };
+}
+
+export function safePropertyName(name: string): string {
+  if (SAFE_PROPERTY.test(name)) return name;
+  const cleaned = name.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '');
+  return (cleaned === '' ? 'arg' : cleaned).slice(0, 64);
+}
+
+function withDescription(schema: JsonSchema, description: string, deprecated: boolean): JsonSchema {
+  if (typeof schema === 'boolean') return description === '' ? schema : { description };
+  const out: Record<string, unknown> = { ...schema };
+  if (description !== '') out.description = description;
+  if (deprecated) out.deprecated = true;
+  return out;
+}
+
+function bodyKind(mediaType: string): BodyKind {
+  const mt = mediaType.toLowerCase().split(';')[0].trim();
+  if (mt === 'application/json' || mt.endsWith('+json') || /^application\/[\w.-]*json/.test(mt) || mt === '*/*') return 'json';
+  if (mt === 'application/x-www-form-urlencoded') return 'form';
+  if (mt.startsWith('multipart/')) return 'multipart';
+  if (mt.startsWith('text/') || mt.endsWith('+xml') || mt === 'application/xml') return 'text';
+  return 'binary';
+}
+
+const BODY_PREFERENCE: BodyKind[] = ['json', 'form', 'multipart', 'text', 'binary'];
+
+/** The request media type a tool speaks: JSON first, then form, multipart, text, bytes. */
+export function pickBodyMediaType(contents: MediaTypeModel[]): MediaTypeModel | undefined {
+  let best: MediaTypeModel | undefined;
+  let bestRank = Infinity;
+  for (const media of contents) {
+    const rank = BODY_PREFERENCE.indexOf(bodyKind(media.mediaType)) * 2 + (media.mediaType === '*/*' ? 1 : 0);
+    if (rank < bestRank) {
+      best = media;
+      bestRank = rank;
+    }
+  }
+  return best;
+}
+
+/** A body whose properties can sit beside the parameters without changing meaning. */
+function flattenableObject(media: MediaTypeModel, resolver: RefResolver, bodyRequired: boolean): { schema: Record<string, unknown>; pointer: string } | undefined {
+  const resolved = resolver.deref<unknown>(media.schema, media.schemaPointer);
+  const schema = resolved.value;
+  if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return undefined;
+  if (schema.type !== undefined && schema.type !== 'object') return undefined;
+  if (schema.nullable === true || schema.allOf || schema.anyOf || schema.oneOf || schema.not || schema.if) return undefined;
+  if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) return undefined;
+  if (schema.patternProperties !== undefined) return undefined;
+  // An optional body with required properties cannot be said with top-level `required`.
+  if (!bodyRequired && Array.isArray(schema.required) && schema.required.length > 0) return undefined;
+  return { schema, pointer: resolved.pointer };
+}
+
+function wholeBodySchema(media: MediaTypeModel, kind: BodyKind, description: string | undefined, ctx: ToolContext, refs: RefCounts): JsonSchema {
+  const text = compactText(description, ctx.parameterDescriptionBudget);
+  if (kind === 'binary') {
+    return { type: 'string', contentEncoding: 'base64', contentMediaType: media.mediaType, description: text || `Request body (${media.mediaType}) as base64 or a data: URL` };
+  }
+  if (kind === 'text' && !isPlainObject(media.schema)) return { type: 'string', description: text || `Request body (${media.mediaType})` };
+  const converted = media.schema === undefined ? {} : ctx.input.convert(media.schema, media.schemaPointer, refs);
+  return withDescription(converted, text, false);
+}
+
+function toolTitle(op: OperationModel): string {
+  const summary = compactText(op.summary, 100);
+  if (summary !== '') return summary.split('\n')[0];
+  if (op.operationId) return op.operationId;
+  return `${op.method.toUpperCase()} ${op.path}`;
+}
+
+function toolDescription(op: OperationModel, budget: number): string {
+  const summary = op.summary?.trim() ?? '';
+  const description = op.description?.trim() ?? '';
+  // The title already carries the summary; the description adds what it does not say.
+  let text = description === '' ? summary : description;
+  if (op.deprecated) text = `Deprecated. ${text}`;
+  return compactText(text, budget);
+}
+
+function successResponseSchema(op: OperationModel): MediaTypeModel | undefined {
+  const ranked = op.responses
+    .filter((r) => /^2(\d\d|XX)$/i.test(r.status))
+    .sort((a, b) => a.status.localeCompare(b.status));
+  for (const response of ranked) {
+    const json = response.contents.find((c) => bodyKind(c.mediaType) === 'json' && c.schema !== undefined);
+    if (json) return json;
+    if (response.contents.length > 0) return undefined; // a non-JSON success (file, text) has no structured output
+  }
+  return undefined;
+}
+
+function annotationsFor(op: OperationModel): McpToolAnnotations {
+  const method = op.method;
+  const readOnly = method === 'get' || method === 'head' || method === 'options';
+  const annotations: McpToolAnnotations = {};
+  if (readOnly) annotations.readOnlyHint = true;
+  if (method === 'delete') annotations.destructiveHint = true;
+  // MCP: idempotentHint "is meaningful only when readOnlyHint == false", so read-only
+  // tools (trivially idempotent) do not repeat it.
+  if (method === 'put' || method === 'delete') annotations.idempotentHint = true;
+  // openWorldHint is left out: its default (true) is right for every generated tool.
+  return annotations;
+}
