@@ -8,6 +8,7 @@
  * - `full`: the whole converted schema with $defs.
  * - `none`: no outputSchema.
  */
+import { appendPointer } from './json-pointer';
 import { isPlainObject, type RefResolver } from './ref-resolver';
 import { assembleSchema, JSON_SCHEMA_TYPES, type SchemaConverter } from './schema';
 
@@ -27,7 +28,7 @@ export function buildOutputSchema(
   converter: SchemaConverter,
 ): Record<string, unknown> | undefined {
   if (mode === 'none' || schema === undefined) return undefined;
-  const root = resolveObject(schema, resolver);
+  const root = resolveObject(schema, pointer, resolver);
   if (root === undefined) return undefined;
   if (mode === 'full') {
     const refs = new Map<string, number>();
@@ -40,28 +41,33 @@ export function buildOutputSchema(
   const properties: Record<string, unknown> = {};
   for (const [name, sub] of Object.entries(root.properties)) {
     if (Object.keys(properties).length >= SHALLOW_PROPERTY_LIMIT) break;
-    const resolved = resolver.deref<unknown>(sub, '').value;
-    if (isPlainObject(resolved) && resolved.writeOnly === true) continue;
-    properties[name] = shallowType(resolved, resolver, 0);
+    const resolved = resolver.deref<unknown>(sub.schema, sub.pointer);
+    if (isPlainObject(resolved.value) && resolved.value.writeOnly === true) continue;
+    properties[name] = shallowType(resolved.value, resolved.pointer, resolver, 0);
   }
   return Object.keys(properties).length > 0 ? { type: 'object', properties } : { type: 'object' };
 }
 
 interface ObjectShape {
-  properties: Record<string, unknown>;
+  /** Each property's schema with the pointer it was found at (problems name it). */
+  properties: Record<string, { schema: unknown; pointer: string }>;
 }
 
 /** The object behind a response schema (through $refs and allOf), or undefined if not an object. */
-function resolveObject(schema: unknown, resolver: RefResolver, depth = 0): ObjectShape | undefined {
-  const node = resolver.deref<unknown>(schema, '').value;
+function resolveObject(schema: unknown, pointer: string, resolver: RefResolver, depth = 0): ObjectShape | undefined {
+  const resolved = resolver.deref<unknown>(schema, pointer);
+  const node = resolved.value;
   if (!isPlainObject(node) || depth > 8) return undefined;
   const types = typeList(node);
   const objectish = types ? types.includes('object') && types.every((t) => t === 'object' || t === 'null') : isPlainObject(node.properties) || Array.isArray(node.allOf);
   if (!objectish) return undefined;
-  const properties: Record<string, unknown> = { ...(isPlainObject(node.properties) ? node.properties : {}) };
+  const properties: ObjectShape['properties'] = {};
+  if (isPlainObject(node.properties)) {
+    for (const [name, sub] of Object.entries(node.properties)) properties[name] = { schema: sub, pointer: appendPointer(resolved.pointer, 'properties', name) };
+  }
   if (Array.isArray(node.allOf)) {
-    for (const part of node.allOf) {
-      const shape = resolveObject(part, resolver, depth + 1);
+    for (const [index, part] of node.allOf.entries()) {
+      const shape = resolveObject(part, appendPointer(resolved.pointer, 'allOf', index), resolver, depth + 1);
       if (shape === undefined) return types ? { properties } : undefined;
       Object.assign(properties, shape.properties);
     }
@@ -69,18 +75,19 @@ function resolveObject(schema: unknown, resolver: RefResolver, depth = 0): Objec
   return { properties };
 }
 
-function shallowType(node: unknown, resolver: RefResolver, depth: number): Record<string, unknown> {
+function shallowType(node: unknown, pointer: string, resolver: RefResolver, depth: number): Record<string, unknown> {
   if (!isPlainObject(node) || depth > 4) return {};
   let types = typeList(node);
   if (types === undefined) {
     if (isPlainObject(node.properties)) types = ['object'];
     else if (node.items !== undefined) types = ['array'];
     else {
-      const branches = (Array.isArray(node.oneOf) ? node.oneOf : Array.isArray(node.anyOf) ? node.anyOf : undefined) as unknown[] | undefined;
-      if (!branches) return {};
+      const keyword = Array.isArray(node.oneOf) ? 'oneOf' : Array.isArray(node.anyOf) ? 'anyOf' : undefined;
+      if (!keyword) return {};
       const union = new Set<string>();
-      for (const branch of branches) {
-        const t = shallowType(resolver.deref<unknown>(branch, '').value, resolver, depth + 1).type;
+      for (const [index, branch] of (node[keyword] as unknown[]).entries()) {
+        const resolved = resolver.deref<unknown>(branch, appendPointer(pointer, keyword, index));
+        const t = shallowType(resolved.value, resolved.pointer, resolver, depth + 1).type;
         if (t === undefined) return {};
         for (const one of Array.isArray(t) ? t : [t]) union.add(one as string);
       }

@@ -22,12 +22,21 @@ export interface McpToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/** MCP demands `type: "object"` at the top of both tool schemas. */
+export interface ObjectSchema {
+  type: 'object';
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  $defs?: Record<string, JsonSchema>;
+  [keyword: string]: unknown;
+}
+
 export interface McpTool {
   name: string;
   title?: string;
   description?: string;
-  inputSchema: { type: 'object'; [keyword: string]: unknown };
-  outputSchema?: { type: 'object'; [keyword: string]: unknown };
+  inputSchema: ObjectSchema;
+  outputSchema?: ObjectSchema;
   annotations?: McpToolAnnotations;
 }
 
@@ -227,9 +236,9 @@ function annotationsFor(op: OperationModel): McpToolAnnotations {
   const annotations: McpToolAnnotations = {};
   if (readOnly) annotations.readOnlyHint = true;
   if (method === 'delete') annotations.destructiveHint = true;
-  // MCP: idempotentHint "is meaningful only when readOnlyHint == false", so read-only
-  // tools (trivially idempotent) do not repeat it.
-  if (method === 'put' || method === 'delete') annotations.idempotentHint = true;
+  // Repeating a GET/HEAD/PUT/DELETE has no further effect; a client that retries on
+  // its own reads this, so read-only tools say it too.
+  if (readOnly || method === 'put' || method === 'delete') annotations.idempotentHint = true;
   // openWorldHint is left out: its default (true) is right for every generated tool.
   return annotations;
 }
