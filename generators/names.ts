@@ -72,8 +72,11 @@ export function assignToolNames(connectorId: string, operations: readonly Operat
   const ordered = [...operations].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.method < b.method ? -1 : a.method > b.method ? 1 : 0));
   const used = new Set<string>();
   const names = new Map<string, string>();
+  const redundant = `${snakeCase(connectorId)}_`;
   for (const op of ordered) {
-    const base = operationBaseName(op);
+    let base = operationBaseName(op);
+    // `gmail.users.messages.send` in connector `gmail` is `gmail_users_messages_send`, not `gmail_gmail_...`.
+    if (base.startsWith(redundant) && base.length > redundant.length) base = base.slice(redundant.length);
     let name = fitName(connectorId, base);
     if (used.has(name)) name = fitName(connectorId, base, `_${op.method}`);
     for (let n = 2; used.has(name); n++) name = fitName(connectorId, base, `_${n}`);

@@ -207,7 +207,11 @@ describe('tool names', () => {
       ['names-3-0_get_user', 'get-user'],
       ['names-3-0_get_things_by_thing_id_sub_things_by_sub_thing', 'GET /things/{thing_id}/sub-things/{sub.thing}'],
       [expect.stringMatching(/^names-3-0_a_very_long_operation_identifier_that_keeps_goi_[0-9a-z]{6}$/), expect.any(String)],
+      ['names-3-0_names_prefixed_list', 'names.prefixed.list'],
     ]);
+    // An operationId that starts with the connector id does not repeat it.
+    const named = await toolSetOf(fixture('names-3.0.yaml'), { connectorId: 'names' });
+    expect(named.tools.map((t) => t.name)).toContain('names_prefixed_list');
     for (const tool of set.tools) expect(tool.name).toMatch(MCP_TOOL_NAME);
   });
 
