@@ -36,7 +36,7 @@ export async function validateSpecDocument(spec: LoadedSpec): Promise<Problem[]>
   };
   for (const error of result.errors) {
     const frameLine = /^>\s*(\d+)\s*\|/m.exec(error.message);
-    let pointer = pointerInMessage(error.message);
+    let pointer = pointerInMessage(error.message) ?? duplicateOperationIdPointer(spec.original, error.message);
     if (pointer === undefined && frameLine) pointer = (await lineMap())[Number(frameLine[1])];
     problems.push({ severity: 'error', rule: 'openapi-schema', file: spec.file, pointer: pointer ?? '', message: firstLine(error.message) });
   }
@@ -53,6 +53,19 @@ function pointerInMessage(message: string): string | undefined {
   const op = /(?:^|\s)(\/[^\s"]*) (get|put|post|delete|options|head|patch|trace)\b/i.exec(message);
   if (op) return appendPointer('/paths', op[1], op[2].toLowerCase());
   return undefined;
+}
+
+/** The validator names a duplicated operationId but not where; point at its second use. */
+function duplicateOperationIdPointer(document: Record<string, unknown>, message: string): string | undefined {
+  const id = /operationId `([^`]+)` is duplicated/.exec(message)?.[1];
+  if (id === undefined || typeof document.paths !== 'object' || document.paths === null) return undefined;
+  const uses: string[] = [];
+  for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, unknown>>)) {
+    for (const [method, op] of Object.entries(item ?? {})) {
+      if ((op as { operationId?: unknown } | null)?.operationId === id) uses.push(appendPointer('/paths', path, method, 'operationId'));
+    }
+  }
+  return uses[1] ?? uses[0];
 }
 
 function firstLine(message: string): string {
