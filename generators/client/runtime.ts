@@ -4,7 +4,8 @@
  * nothing of the hub: only undici. It sends directly for now; the hub's pipeline
  * (credentials, limits, cache) takes over in a later version.
  */
-import { request, type Dispatcher } from 'undici';
+// undici's own FormData: the global one (Node's bundled undici) is not accepted by this undici's request().
+import { FormData, request, type Dispatcher } from 'undici';
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie';
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 export const REPO = path.join(__dirname, '..', '..');
@@ -34,6 +34,15 @@ export function runCli(args: string[], options: { cwd?: string; env?: Record<str
  */
 export function scratchDir(prefix: string): string {
   const base = path.join(REPO, '.tmp');
-  require('node:fs').mkdirSync(base, { recursive: true });
-  return mkdtempSync(path.join(base, `${prefix}-`));
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(path.join(base, `${prefix}-`));
+  scratchDirs.push(dir);
+  return dir;
+}
+
+const scratchDirs: string[] = [];
+
+/** Removes every scratch folder this test file made; call from afterAll. */
+export function removeScratchDirs(): void {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
