@@ -48,17 +48,25 @@ export function normalise(text: string): string {
   return paragraphs.join('\n').replace(/[ \t]+/g, ' ').trim();
 }
 
+/**
+ * A text (or a first sentence) at most this much over budget is kept whole: cutting
+ * its last words saves a few bytes and loses the point.
+ */
+const SLACK = 1.1;
+
 function cut(text: string, budget: number): string {
-  if (text.length <= budget) return text;
-  const room = budget - 1; // for the ellipsis
-  const head = text.slice(0, room);
-  const sentenceEnd = Math.max(head.lastIndexOf('. '), head.lastIndexOf('.\n'), head.lastIndexOf('? '), head.lastIndexOf('! '));
+  const limit = Math.floor(budget * SLACK);
+  if (text.length <= limit) return text;
+  // Sentence ends within the slack, seen with the character after them.
+  const window = text.slice(0, limit + 1);
+  const sentenceEnd = Math.max(window.lastIndexOf('. '), window.lastIndexOf('.\n'), window.lastIndexOf('? '), window.lastIndexOf('! '));
   let out: string;
-  if (sentenceEnd >= room * 0.5) {
-    out = head.slice(0, sentenceEnd + 1);
+  if (sentenceEnd >= budget * 0.4) {
+    out = text.slice(0, sentenceEnd + 1);
   } else {
+    const head = text.slice(0, budget - 1); // room for the ellipsis
     const space = head.search(/\s\S*$/);
-    out = (space > room * 0.5 ? head.slice(0, space) : head).trimEnd() + '…';
+    out = (space > head.length * 0.5 ? head.slice(0, space) : head).trimEnd() + '…';
   }
   // An unbalanced code span reads badly; drop the open one.
   if ((out.match(/`/g) ?? []).length % 2 === 1) out = out.slice(0, out.lastIndexOf('`')).trimEnd() + '…';

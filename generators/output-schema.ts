@@ -18,7 +18,7 @@ export type OutputSchemaMode = 'shallow' | 'full' | 'none';
  * Shallow schemas list at most this many properties, in spec order (specs put the
  * identifying ones first). Listing a subset stays correct: other properties are allowed.
  */
-export const SHALLOW_PROPERTY_LIMIT = 10;
+export const SHALLOW_PROPERTY_LIMIT = 8;
 
 export function buildOutputSchema(
   mode: OutputSchemaMode,
