@@ -70,6 +70,7 @@ async function main() {
       failures.push(`${name}: ${error.code ?? 'CRASH'} ${error.code ? error.message : error.stack}`);
     }
     if (process.stderr.isTTY && index % 20 === 0) process.stderr.write(`\r${index + 1}/${files.length} ${name.padEnd(60).slice(0, 60)}`);
+    else if (!process.stderr.isTTY && (index + 1) % 250 === 0) process.stderr.write(`${index + 1}/${files.length} specs, ${failures.length} failures so far\n`);
   }
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;

@@ -21,9 +21,13 @@ const USAGE = `usage:
 
 export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+  if (command === undefined) {
+    io.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     io.stdout.write(`${USAGE}\n`);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   const run = COMMANDS[command];
   if (!run) {

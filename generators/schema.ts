@@ -24,10 +24,15 @@ export type Direction = 'input' | 'output';
 export type RefCounts = Map<string, number>;
 
 export const JSON_SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']);
-/** Formats JSON Schema 2020-12 defines; OAS-only ones (int32, double...) add nothing an agent needs. */
+/**
+ * Formats kept: those JSON Schema 2020-12 defines *and* ajv-formats checks, because
+ * clients validate with ajv and a strict ajv refuses a schema with a format it does
+ * not know (iri, idn-email... broke 85 tools of the APIs.guru corpus). OAS-only
+ * formats (int32, double...) add nothing an agent needs.
+ */
 const STANDARD_FORMATS = new Set([
-  'date-time', 'date', 'time', 'duration', 'email', 'idn-email', 'hostname', 'idn-hostname', 'ipv4', 'ipv6',
-  'uri', 'uri-reference', 'iri', 'iri-reference', 'uuid', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
+  'date-time', 'date', 'time', 'duration', 'email', 'hostname', 'ipv4', 'ipv6',
+  'uri', 'uri-reference', 'uuid', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
 ]);
 const NON_NEGATIVE_INT_KEYWORDS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minContains', 'maxContains'];
 const NUMBER_KEYWORDS = ['minimum', 'maximum'];
