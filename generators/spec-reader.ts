@@ -118,7 +118,8 @@ function declaredVersionOf(file: string, doc: Record<string, unknown>): string {
 }
 
 function mayHaveExternalRefs(text: string): boolean {
-  return /\$ref['"]?\s*:\s*['"]?(?!#)/.test(text);
+  // The lookahead holds the spaces and the quote too: outside it they backtrack and let every ref match.
+  return /\$ref['"]?\s*:(?!\s*['"]?#)/.test(text);
 }
 
 function hasExternalRefs(node: unknown): boolean {
