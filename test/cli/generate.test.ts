@@ -158,6 +158,18 @@ export async function use(): Promise<string> {
   });
 });
 
+describe('lunar-hub generate with no SPEC', () => {
+  it('reads every spec in ./specs, as the README shows', async () => {
+    const out = scratchDir('generate-default');
+    const result = await runCli(['generate', '--out', out]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('petstore: 4 tools, 0 skipped, 0 warnings (specs/petstore.yaml)');
+    expect(JSON.parse(readFileSync(path.join(out, 'petstore', 'tools.json'), 'utf8')).map((t: { name: string }) => t.name)).toEqual([
+      'petstore_list_pets', 'petstore_create_pet', 'petstore_get_pet', 'petstore_delete_pet',
+    ]);
+  }, 60_000);
+});
+
 describe('lunar-hub generate, when something goes wrong', () => {
   it('still writes the good specs, leaves no half-written folder and exits 1', async () => {
     const out = scratchDir('generate-bad');

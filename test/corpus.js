@@ -5,7 +5,7 @@
  * would: no crash, every tool name valid and unique, every schema compiles with ajv
  * (2020-12). Prints a summary and each failure; exit 1 if anything failed.
  *
- *   node bench/corpus.js [--limit N] [--match TEXT] [--max-mb 15]
+ *   node test/corpus.js [--limit N] [--match TEXT] [--max-mb 15]
  */
 'use strict';
 const fs = require('node:fs');
