@@ -52,6 +52,15 @@ export const errors = {
   CONFIG_CONNECTOR_ID: createError('HUB_ERR_CONFIG_CONNECTOR_ID', 'Connector id "%s" is invalid: %s', 400),
   GEN_OUTPUT: createError('HUB_ERR_GEN_OUTPUT', 'Cannot write generated files to %s: %s', 500),
   GEN_TYPES: createError('HUB_ERR_GEN_TYPES', 'openapi-typescript could not generate types for %s: %s', 500),
+  CONFIG_CONNECTOR: createError('HUB_ERR_CONFIG_CONNECTOR', 'Connector file %s is invalid: %s', 400),
+  CALL_UNKNOWN_TOOL: createError('HUB_ERR_CALL_UNKNOWN_TOOL', 'Unknown tool "%s"', 404),
+  CALL_ARGUMENTS: createError('HUB_ERR_CALL_ARGUMENTS', 'Invalid arguments for %s: %s', 400),
+  REQUEST_BUILD: createError('HUB_ERR_REQUEST_BUILD', 'Cannot build the request for %s: %s', 400),
+  REQUEST_HOST: createError('HUB_ERR_REQUEST_HOST', 'Request for %s would go to %s, which is not one of the connector\'s hosts', 403),
+  UPSTREAM_TIMEOUT: createError('HUB_ERR_UPSTREAM_TIMEOUT', '%s: the upstream did not answer in time (%s)', 504),
+  UPSTREAM_NETWORK: createError('HUB_ERR_UPSTREAM_NETWORK', '%s: cannot reach the upstream: %s', 502),
+  UPSTREAM_STATUS: createError('HUB_ERR_UPSTREAM_STATUS', '%s: the upstream answered HTTP %s: %s', 502),
+  CALL_CANCELLED: createError('HUB_ERR_CALL_CANCELLED', '%s was cancelled by the client', 499),
   INTERNAL: createError('HUB_ERR_INTERNAL', 'Internal error: %s', 500),
 } as const;
 

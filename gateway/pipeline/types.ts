@@ -1,0 +1,48 @@
+/**
+ * The shapes every pipeline stage agrees on (DESIGN.md "The call pipeline"). Stages
+ * are `(next: CallFn) => CallFn`, composed once at start-up (compose.ts).
+ */
+import type { OperationModel } from '../../generators/operation';
+import type { McpTool, ToolBinding } from '../../generators/tool';
+
+/** What the pipeline needs to know about a connector at call time; frozen per registry snapshot. */
+export interface ConnectorRuntime {
+  id: string;
+  /** Absolute base URL requests are built on (server variables applied, or the connector file's override). */
+  baseUrl: string;
+  /** `host[:port]` values (lower case) a request may go to; the base URL's host is always one. */
+  allowedHosts: readonly string[];
+  timeouts: Readonly<{ connectMs: number; headersMs: number; bodyMs: number }>;
+  /** Bodies above this many bytes are cut, with a notice, in the result. */
+  maxResponseBytes: number;
+}
+
+/** One tool as the registry serves it: its MCP face, how its arguments map to HTTP, and its operation. */
+export interface RegisteredTool {
+  connectorId: string;
+  tool: McpTool;
+  binding: ToolBinding;
+  operation: OperationModel;
+}
+
+/** An HTTP request ready to send; `url` is absolute and already checked against the connector's hosts. */
+export interface UpstreamRequest {
+  method: string;
+  url: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** FormData is undici's (multipart); undici sets its content-type with the boundary. */
+  body?: string | Buffer | import('undici').FormData;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  /** Lower-case header names, as undici gives them. */
+  headers: Record<string, string | string[] | undefined>;
+  /** At most maxResponseBytes (+1 byte read to detect the cut). */
+  body: Buffer;
+  /** True when the upstream sent more than maxResponseBytes and the rest was not read. */
+  truncated: boolean;
+  /** The body's full size when the upstream said it (content-length). */
+  declaredBytes?: number;
+}
