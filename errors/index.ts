@@ -60,6 +60,7 @@ export const errors = {
   UPSTREAM_TIMEOUT: createError('HUB_ERR_UPSTREAM_TIMEOUT', '%s: the upstream did not answer in time (%s)', 504),
   UPSTREAM_NETWORK: createError('HUB_ERR_UPSTREAM_NETWORK', '%s: cannot reach the upstream: %s', 502),
   UPSTREAM_STATUS: createError('HUB_ERR_UPSTREAM_STATUS', '%s: the upstream answered HTTP %s: %s', 502),
+  UPSTREAM_SHAPE: createError('HUB_ERR_UPSTREAM_SHAPE', '%s: %s; the full answer is above, returned as an error so that clients accept it', 502),
   CALL_CANCELLED: createError('HUB_ERR_CALL_CANCELLED', '%s was cancelled by the client', 499),
   INTERNAL: createError('HUB_ERR_INTERNAL', 'Internal error: %s', 500),
 } as const;

@@ -4,17 +4,23 @@
  */
 import { isHubError, toHubError } from '../errors';
 import { runGenerate, generateUsage } from './commands/generate';
+import { runServe, serveUsage } from './commands/serve';
+import { runStdio, stdioUsage } from './commands/stdio';
 import type { CommandIO } from './commands/io';
 import { runTools, toolsUsage } from './commands/tools';
 import { runValidate, validateUsage } from './commands/validate';
 
 const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number>> = {
+  serve: runServe,
+  stdio: runStdio,
   tools: runTools,
   validate: runValidate,
   generate: runGenerate,
 };
 
 const USAGE = `usage:
+  ${serveUsage}
+  ${stdioUsage}
   ${toolsUsage}
   ${validateUsage}
   ${generateUsage}`;

@@ -37,7 +37,7 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   if (values.id !== undefined && files.length > 1) throw errors.CONFIG_USAGE(['--id names one connector; give one SPEC with it']);
 
   await mkdirOrFail(out);
-  await writeOrFail(out, path.join(out, 'client-runtime.ts'), await readFile(runtimeSourcePath(), 'utf8'));
+  await writeClientRuntime(out);
   await writeOrFail(out, path.join(out, 'tsconfig.json'), TSCONFIG);
   const progress = createProgress(io.stderr, io.env);
   const index: Array<Record<string, unknown>> = [];
@@ -116,14 +116,25 @@ async function specFilesIn(dir: string): Promise<string[]> {
 }
 
 /** The runtime ships as TypeScript source beside the clients; find it from dist/ or from source. */
-function runtimeSourcePath(): string {
+function clientSourceDir(): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
     if (parent === dir) break;
     dir = parent;
   }
-  return path.join(dir, 'generators', 'client', 'runtime.ts');
+  return path.join(dir, 'generators', 'client');
+}
+
+/** runtime.ts and the serialise.ts it imports, copied as client-runtime.ts and client-serialise.ts. */
+async function writeClientRuntime(out: string): Promise<void> {
+  const dir = clientSourceDir();
+  const runtime = await readFile(path.join(dir, 'runtime.ts'), 'utf8');
+  const rewritten = runtime.replace(/from '\.\/serialise';/g, "from './client-serialise';");
+  // A changed import line would otherwise ship a client that cannot find its serialiser.
+  if (rewritten === runtime) throw errors.GEN_OUTPUT([out, "generators/client/runtime.ts no longer imports './serialise'; update the copy in generate.ts"]);
+  await writeOrFail(out, path.join(out, 'client-serialise.ts'), await readFile(path.join(dir, 'serialise.ts'), 'utf8'));
+  await writeOrFail(out, path.join(out, 'client-runtime.ts'), rewritten);
 }
 
 async function mkdirOrFail(dir: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface ConnectorRuntime {
   timeouts: Readonly<{ connectMs: number; headersMs: number; bodyMs: number }>;
   /** Bodies above this many bytes are cut, with a notice, in the result. */
   maxResponseBytes: number;
+  /** Static headers sent with every request (lower-case names; never credentials). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** One tool as the registry serves it: its MCP face, how its arguments map to HTTP, and its operation. */

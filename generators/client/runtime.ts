@@ -1,11 +1,25 @@
 /**
  * Runtime of the typed clients that `lunar-hub generate` writes. This file is copied
- * verbatim next to the generated clients (as client-runtime.ts), so it imports
- * nothing of the hub: only undici. It sends directly for now; the hub's pipeline
- * (credentials, limits, cache) takes over in a later version.
+ * next to the generated clients (as client-runtime.ts, with serialise.ts beside it as
+ * client-serialise.ts), so it imports nothing of the hub: only undici and ./serialise.
+ * It sends directly for now; the hub's pipeline (credentials, limits, cache) takes over
+ * in a later version.
  */
 // undici's own FormData: the global one (Node's bundled undici) is not accepted by this undici's request().
 import { FormData, request, type Dispatcher } from 'undici';
+import {
+  compilePathTemplate,
+  hasDotSegment,
+  isJsonMediaType,
+  joinQuery,
+  serialiseCookieParam,
+  serialiseFormBody,
+  serialiseHeaderParam,
+  serialisePathParam,
+  serialiseQueryParam,
+  valueText,
+  type StyleOptions,
+} from './serialise';
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie';
 
@@ -13,6 +27,9 @@ export interface ParamSpec {
   in: ParamLocation;
   style?: string;
   explode?: boolean;
+  allowReserved?: boolean;
+  /** Media type of a parameter declared with `content` (its value is written whole, e.g. as JSON). */
+  contentType?: string;
 }
 
 export interface OperationSpec {
@@ -75,78 +92,53 @@ export type ArgsOf<O> = ParamsOf<O> & BodyOf<O>;
 /** The success body of an operation (JSON parsed; text or bytes otherwise). */
 export type ResultOf<O> = O extends { responses: infer R } ? ContentOf<R[Extract<keyof R, SuccessCode>]> : unknown;
 
-// ---- Serialisation (OpenAPI 3.1 §4.8.12.4 style values) ----
+// ---- Serialisation (OpenAPI 3.1 §4.8.12.4 style values): the rules live in serialise.ts ----
 
-function encodeValue(value: unknown, reserved = false): string {
-  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return reserved ? encodeURI(text) : encodeURIComponent(text);
+function styleOf(spec: ParamSpec | undefined, location: ParamLocation): StyleOptions {
+  const style = spec?.style ?? (location === 'query' || location === 'cookie' ? 'form' : 'simple');
+  return { style, explode: spec?.explode ?? style === 'form', allowReserved: spec?.allowReserved, contentType: spec?.contentType };
+}
+
+function named(location: ParamLocation, name: string, serialise: () => string): string {
+  try {
+    return serialise();
+  } catch (error) {
+    throw new TypeError(`${location} parameter "${name}" ${(error as Error).message}`);
+  }
 }
 
 export function serialisePath(template: string, values: Record<string, unknown>, specs: Record<string, ParamSpec>): string {
-  return template.replace(/\{([^{}]+)\}/g, (_m, name: string) => {
-    const value = values[name];
-    if (value === undefined || value === null) throw new TypeError(`missing path parameter "${name}"`);
-    const style = specs[name]?.style ?? 'simple';
-    const explode = specs[name]?.explode ?? false;
-    const prefix = style === 'label' ? '.' : style === 'matrix' ? `;${name}=` : '';
-    if (Array.isArray(value)) {
-      const sep = style === 'label' && explode ? '.' : style === 'matrix' && explode ? `;${name}=` : ',';
-      return prefix + value.map((v) => encodeValue(v)).join(sep);
-    }
-    if (typeof value === 'object') {
-      const entries = Object.entries(value as Record<string, unknown>);
-      const pairs = explode ? entries.map(([k, v]) => `${encodeValue(k)}=${encodeValue(v)}`) : entries.flatMap(([k, v]) => [encodeValue(k), encodeValue(v)]);
-      return prefix + pairs.join(',');
-    }
-    // encodeURIComponent encodes "/", "?", "#" and "..": a value can never change the path.
-    return prefix + encodeValue(value);
+  const compiled = compilePathTemplate(template);
+  let path = compiled.literals[0];
+  compiled.names.forEach((name, i) => {
+    const expanded = named('path', name, () => serialisePathParam(name, values[name], styleOf(specs[name], 'path')));
+    if (expanded === '') throw new TypeError(`path parameter "${name}" is empty, which would change the path`);
+    path += expanded + compiled.literals[i + 1];
   });
+  if (hasDotSegment(path)) throw new TypeError(`path parameters of ${template} would make a "." or ".." segment`);
+  return compiled.query === '' ? path : `${path}?${compiled.query}`;
 }
 
 export function serialiseQuery(values: Record<string, unknown>, specs: Record<string, ParamSpec>): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(values)) {
-    if (value === undefined) continue;
-    const style = specs[name]?.style ?? 'form';
-    const explode = specs[name]?.explode ?? style === 'form';
-    const key = encodeValue(name);
-    if (Array.isArray(value)) {
-      if (explode && (style === 'form' || style === 'spaceDelimited' || style === 'pipeDelimited')) {
-        for (const v of value) parts.push(`${key}=${encodeValue(v)}`);
-      } else {
-        const sep = style === 'spaceDelimited' ? '%20' : style === 'pipeDelimited' ? '|' : ',';
-        parts.push(`${key}=${value.map((v) => encodeValue(v)).join(sep)}`);
-      }
-    } else if (value !== null && typeof value === 'object') {
-      const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-      if (style === 'deepObject') for (const [k, v] of entries) parts.push(`${key}%5B${encodeValue(k)}%5D=${encodeValue(v)}`);
-      else if (explode) for (const [k, v] of entries) parts.push(`${encodeValue(k)}=${encodeValue(v)}`);
-      else parts.push(`${key}=${entries.map(([k, v]) => `${encodeValue(k)},${encodeValue(v)}`).join(',')}`);
-    } else parts.push(`${key}=${encodeValue(value)}`);
-  }
-  return parts.join('&');
-}
-
-function headerValue(value: unknown): string {
-  const text = Array.isArray(value) ? value.map(String).join(',') : typeof value === 'object' && value !== null ? Object.entries(value).map(([k, v]) => `${k},${String(v)}`).join(',') : String(value);
-  if (/[\r\n]/.test(text)) throw new TypeError('header values must not contain CR or LF');
-  return text;
+  return joinQuery(Object.keys(values).map((name) => named('query', name, () => serialiseQueryParam(name, values[name], styleOf(specs[name], 'query')))));
 }
 
 function encodeBody(mediaType: string, body: unknown): { payload: string | Buffer | FormData; contentType?: string } {
   const mt = mediaType.toLowerCase();
-  if (mt.includes('json') || mt === '*/*') return { payload: JSON.stringify(body), contentType: mediaType === '*/*' ? 'application/json' : mediaType };
+  if (isJsonMediaType(mt)) return { payload: JSON.stringify(body), contentType: mediaType.includes('*') ? 'application/json' : mediaType };
   if (mt === 'application/x-www-form-urlencoded') {
-    const form = new URLSearchParams();
-    for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) if (v !== undefined) form.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
-    return { payload: form.toString(), contentType: mediaType };
+    return { payload: typeof body === 'string' ? body : serialiseFormBody((body ?? {}) as Record<string, unknown>), contentType: mediaType };
   }
   if (mt.startsWith('multipart/')) {
     const form = new FormData();
     for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
-      if (v === undefined) continue;
-      if (v instanceof Blob) form.append(k, v);
-      else form.append(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+      if (v === undefined || v === null) continue;
+      // OAS: a list is sent as one part per item under the same name.
+      for (const item of Array.isArray(v) ? v : [v]) {
+        if (item instanceof Blob) form.append(k, item);
+        else if (item instanceof Uint8Array) form.append(k, new Blob([item]));
+        else form.append(k, valueText(item));
+      }
     }
     return { payload: form }; // undici sets the boundary
   }
@@ -159,11 +151,15 @@ export async function callOperation(options: ClientOptions, spec: OperationSpec,
   const specs = spec.params ?? {};
   let url = options.baseUrl.replace(/\/+$/, '') + serialisePath(spec.path, args.path ?? {}, specs);
   const query = serialiseQuery(args.query ?? {}, specs);
-  if (query !== '') url += `?${query}`;
+  if (query !== '') url += `${url.includes('?') ? '&' : '?'}${query}`;
   const headers: Record<string, string> = { accept: 'application/json, */*;q=0.8', ...options.headers, ...call.headers };
-  for (const [name, value] of Object.entries(args.header ?? {})) if (value !== undefined) headers[name.toLowerCase()] = headerValue(value);
-  const cookies = Object.entries(args.cookie ?? {}).filter(([, v]) => v !== undefined);
-  if (cookies.length > 0) headers.cookie = cookies.map(([k, v]) => `${k}=${encodeURIComponent(headerValue(v))}`).join('; ');
+  for (const [name, value] of Object.entries(args.header ?? {})) {
+    if (value !== undefined && value !== null) headers[name.toLowerCase()] = named('header', name, () => serialiseHeaderParam(value, styleOf(specs[name], 'header')));
+  }
+  const cookies = Object.keys(args.cookie ?? {})
+    .map((name) => named('cookie', name, () => serialiseCookieParam(name, args.cookie![name], styleOf(specs[name], 'cookie'))))
+    .filter((pair) => pair !== '');
+  if (cookies.length > 0) headers.cookie = cookies.join('; ');
   let payload: string | Buffer | FormData | undefined;
   if (spec.body !== undefined && args.body !== undefined) {
     const encoded = encodeBody(spec.body, args.body);

@@ -1,0 +1,65 @@
+/** `lunar-hub serve`: the hub over HTTP (DESIGN.md "Interfaces"). */
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { errors } from '../../errors';
+import { createHttpApp } from '../http/app';
+import { createMetrics } from '../http/metrics';
+import { startHub } from '../hub';
+import { writeLine, type CommandIO } from './io';
+
+export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+
+export async function runServe(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      specs: { type: 'string', default: 'specs' },
+      stateless: { type: 'boolean', default: false },
+      'page-size': { type: 'string', default: '500' },
+      'allowed-hosts': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+  const port = Number(values.port ?? io.env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.CONFIG_USAGE([`--port must be 0-65535 (got "${values.port ?? io.env.PORT}")`]);
+  const pageSize = Number(values['page-size']);
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw errors.CONFIG_USAGE([`--page-size must be a positive integer (got "${values['page-size']}")`]);
+
+  const hub = await startHub({ specsDir: values.specs!, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
+  const metrics = createMetrics();
+  const http = createHttpApp({
+    registry: hub.registry,
+    call: hub.call,
+    log: hub.log,
+    metrics,
+    pageSize,
+    stateless: values.stateless!,
+    host: values.host!,
+    allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
+  });
+  const server = http.app.listen(port, values.host!);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (error) => reject(errors.CONFIG_USAGE([`cannot listen on ${values.host}:${port}: ${error.message}`])));
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  hub.log.info({ url, mcp: `${url}/mcp`, stateless: values.stateless, tools: hub.registry.current.tools.length }, 'listening');
+  writeLine(io.stderr, `lunar-hub serving ${hub.registry.current.tools.length} tools at ${url}/mcp`);
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  hub.log.info('shutting down');
+  await http.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+  metrics.close();
+  await hub.close();
+  return 0;
+}

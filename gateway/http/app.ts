@@ -1,0 +1,163 @@
+/**
+ * The hub over HTTP: `/mcp` (MCP Streamable HTTP; `/mcp/<connector>` for one
+ * connector; `?toolsets=` to pick), `/healthz`, `/metrics`. Sessions by default; in
+ * stateless mode every POST gets a fresh server and transport, so any node behind a
+ * load balancer can answer any request (no list_changed pushes then).
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Response } from 'express';
+import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import { toHubError } from '../../errors';
+import type { CallFn } from '../pipeline/compose';
+import type { Registry } from '../registry/registry';
+import { createMcpServer } from '../mcp/server';
+import { parseToolsets, type ToolView } from '../mcp/tool-view';
+import type { HubMetrics } from './metrics';
+
+export interface HttpAppOptions {
+  registry: Registry;
+  call: CallFn;
+  log: Logger;
+  metrics: HubMetrics;
+  pageSize: number;
+  stateless: boolean;
+  /** The address the hub binds; loopback binds get DNS-rebinding protection. */
+  host: string;
+  /** Host names accepted in the Host header when binding elsewhere. */
+  allowedHosts?: string[];
+  /** A session with no request for this long is closed. */
+  sessionIdleMs?: number; // milliseconds
+  /** Largest JSON request body (tool arguments with base64 files). */
+  maxRequestBytes?: number; // bytes
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  path: string;
+  lastSeen: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+export function createHttpApp(options: HttpAppOptions): { app: express.Express; close: () => Promise<void>; sessionCount: () => number } {
+  const { registry, log, stateless } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  // DNS rebinding: a web page must not reach a hub on loopback through a name it controls.
+  if (options.allowedHosts && options.allowedHosts.length > 0) app.use(hostHeaderValidation(options.allowedHosts));
+  else if (LOOPBACK.has(options.host)) app.use(localhostHostValidation());
+
+  app.get('/healthz', (_req, res) => {
+    const snapshot = registry.current;
+    res.json({
+      status: snapshot.failures.length > 0 ? 'degraded' : 'ok',
+      version: snapshot.version,
+      connectors: [...snapshot.connectors.values()].map((c) => ({ id: c.id, spec: c.specFile, tools: c.tools.length, warnings: c.problems.length })),
+      tools: snapshot.tools.length,
+      failures: snapshot.failures,
+      sessions: sessions.size,
+    });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+  });
+
+  const sessions = new Map<string, Session>();
+  const json = express.json({ limit: options.maxRequestBytes ?? 16 * 1024 * 1024 });
+
+  const handle = async (req: Request, res: Response): Promise<void> => {
+    const connector = typeof req.params.connector === 'string' ? req.params.connector : undefined;
+    try {
+      if (stateless) return await handleStateless(req, res, connector);
+      const sessionId = req.header('mcp-session-id');
+      if (sessionId !== undefined) {
+        const session = sessions.get(sessionId);
+        if (!session || session.path !== req.path) return jsonRpcError(res, 404, -32001, 'Session not found');
+        session.lastSeen = Date.now();
+        return await session.transport.handleRequest(req, res, req.body);
+      }
+      if (req.method !== 'POST' || !isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32000, 'Bad Request: no valid session id; start with an initialize request');
+      const view = viewFor(req, connector);
+      if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
+      const { server, dispose } = createMcpServer({ ...options, view });
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, { transport, path: req.path, lastSeen: Date.now() });
+          log.debug({ session: id, view: view?.describe }, 'session opened');
+        },
+      });
+      transport.onclose = () => {
+        dispose();
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+      };
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    } catch (error) {
+      const hubError = toHubError(error);
+      if (hubError.code === 'HUB_ERR_CONFIG_USAGE') return jsonRpcError(res, 400, -32602, hubError.message);
+      log.error({ err: error }, 'MCP request failed');
+      if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
+    }
+  };
+
+  const handleStateless = async (req: Request, res: Response, connector: string | undefined): Promise<void> => {
+    if (req.method !== 'POST') return jsonRpcError(res, 405, -32000, 'Method not allowed: this hub is stateless (POST only)');
+    const view = viewFor(req, connector);
+    if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
+    const { server, dispose } = createMcpServer({ ...options, view });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on('close', () => {
+      dispose();
+      void transport.close();
+      void server.close();
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  };
+
+  /** undefined: every tool; null: the connector in the path does not exist. */
+  const viewFor = (req: Request, connector: string | undefined): ToolView | undefined | null => {
+    if (connector !== undefined && !registry.current.connectors.has(connector)) return null;
+    const toolsets = typeof req.query.toolsets === 'string' ? req.query.toolsets : undefined;
+    return parseToolsets(toolsets, connector);
+  };
+
+  app.post('/mcp', json, handle);
+  app.post('/mcp/:connector', json, handle);
+  for (const path of ['/mcp', '/mcp/:connector']) {
+    app.get(path, handle);
+    app.delete(path, handle);
+  }
+
+  const sweep = setInterval(() => {
+    const idle = options.sessionIdleMs ?? 30 * 60_000;
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.lastSeen > idle) {
+        log.debug({ session: id }, 'idle session closed');
+        void session.transport.close();
+        sessions.delete(id);
+      }
+    }
+  }, 60_000);
+  sweep.unref();
+
+  return {
+    app,
+    sessionCount: () => sessions.size,
+    close: async () => {
+      clearInterval(sweep);
+      await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
+      sessions.clear();
+    },
+  };
+}
+
+function jsonRpcError(res: Response, status: number, code: number, message: string): void {
+  res.status(status).json({ jsonrpc: '2.0', error: { code, message }, id: null });
+}

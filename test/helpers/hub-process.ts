@@ -1,0 +1,52 @@
+/** `lunar-hub serve` / `stdio` as real processes, the way users and CI run them. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { REPO } from './cli';
+
+export const BIN = path.join(REPO, 'bin', 'lunar-hub.js');
+
+export interface ServedHub {
+  url: string;
+  mcpUrl: string;
+  process: ChildProcess;
+  /** Everything the process wrote on stderr so far (its JSON logs). */
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServedHub> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    cwd: REPO,
+    env: { ...process.env, CI: 'true', LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stdout!.resume();
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s:\n${stderr}`)), 60_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      const match = /serving \d+ tools at (http:\/\/[^\s]+)\/mcp/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    mcpUrl: `${url}/mcp`,
+    process: child,
+    stderr: () => stderr,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
