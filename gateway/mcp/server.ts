@@ -32,7 +32,8 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
   const { registry, call, log, pageSize, view } = options;
   const visible = visibleIn(view);
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true } },
+    // logging: clients may set a level (logging/setLevel) and get a message for each failed call.
+    capabilities: { tools: { listChanged: true }, logging: {} },
     instructions: 'Tools generated from OpenAPI specs by Lunar Snake Hub; each calls one HTTP API operation.',
   });
   const toolsOf = (snapshot: RegistrySnapshot): readonly RegisteredTool[] => (visible ? snapshot.tools.filter(visible) : snapshot.tools);
@@ -82,6 +83,10 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
       durationMs: performance.now() - started,
     };
     if (callEnd.hasSubscribers) callEnd.publish(event);
+    if (outcome !== 'ok') {
+      const level = outcome === 'failed' ? 'error' : 'warning';
+      void server.sendLoggingMessage({ level, logger: 'lunar-hub', data: { tool: name, code: event.code ?? 'isError' } }, extra.sessionId).catch(() => undefined);
+    }
     callLog.info({ outcome, code: event.code, ms: Math.round(event.durationMs) }, 'tool call');
     return result;
   });

@@ -43,11 +43,10 @@ type Family = 'json' | 'text' | 'image' | 'audio' | 'binary';
  * `{}`: flagging a done DELETE as failed would invite a retry.
  */
 function successResult(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
-  const result = successContent(registered, response, connector);
+  const { result, explained } = successContent(registered, response, connector);
   if (registered.tool.outputSchema === undefined || result.structuredContent !== undefined) return result;
-  if (result.content.length === 1 && isEmptyBody(response)) return { ...result, structuredContent: {} };
-  const noted = response.truncated || result.content.some((c) => c.type === 'text' && c.text.startsWith('Note: '));
-  const content = noted ? result.content : [...result.content, text(SCHEMA_MISMATCH_NOTE)];
+  if (isEmptyBody(response)) return { ...result, structuredContent: {} };
+  const content = explained ? result.content : [...result.content, text(SCHEMA_MISMATCH_NOTE)];
   return { ...result, content, isError: true };
 }
 
@@ -58,13 +57,15 @@ function isEmptyBody(response: UpstreamResponse): boolean {
   return response.status === 204 || response.status === 205 || (response.body.length === 0 && !response.truncated);
 }
 
-function successContent(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
+/** The result, and whether its content already says why it is not the expected object. */
+function successContent(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): { result: CallToolResult; explained: boolean } {
   const { truncated } = response;
+  const done = (result: CallToolResult, explained = truncated) => ({ result, explained });
   // The reader may hand over one byte past the cap (it read it to detect the cut).
   const body = truncated ? response.body.subarray(0, Math.max(0, connector.maxResponseBytes)) : response.body;
   // HTTP forbids a body on 204/205 whatever an upstream sends.
   if (isEmptyBody(response)) {
-    return { content: [text(emptyBodyText(registered, response))] };
+    return done({ content: [text(emptyBodyText(registered, response))] });
   }
 
   const type = contentType(response.headers);
@@ -87,28 +88,28 @@ function successContent(registered: RegisteredTool, response: UpstreamResponse, 
 
   switch (family) {
     case 'json': {
-      if (sniffed) return jsonResult(registered, sniffed.value, sniffed.text);
+      if (sniffed) return done(jsonResult(registered, sniffed.value, sniffed.text));
       const decoded = decodeText(body, type.charset, truncated);
       // A cut body cannot be parsed, so there is no value (and no structuredContent) to give.
-      if (truncated) return withNotice([text(minifyJson(decoded))]);
+      if (truncated) return done(withNotice([text(minifyJson(decoded))]));
       let value: unknown;
       try {
         value = JSON.parse(decoded);
       } catch {
-        return { content: [text(decoded), text(`Note: the upstream declared ${mime} but the body is not valid JSON; shown as received.`)] };
+        return done({ content: [text(decoded), text(`Note: the upstream declared ${mime} but the body is not valid JSON; shown as received.`)] }, true);
       }
-      return jsonResult(registered, value, decoded);
+      return done(jsonResult(registered, value, decoded));
     }
     case 'text':
-      return withNotice([text(decodeText(body, type.charset, truncated))]);
+      return done(withNotice([text(decodeText(body, type.charset, truncated))]));
     case 'image':
     case 'audio':
       // A cut image or clip would not decode, and a client (or the model API behind it)
       // may reject the whole turn over a broken image: the bytes go as a plain resource.
-      if (!truncated) return { content: [{ type: family, data: body.toString('base64'), mimeType: mime! }] };
-      return withNotice(binaryBlocks(registered, response, body, mime!, true));
+      if (!truncated) return done({ content: [{ type: family, data: body.toString('base64'), mimeType: mime! }] });
+      return done(withNotice(binaryBlocks(registered, response, body, mime!, true)));
     case 'binary':
-      return withNotice(binaryBlocks(registered, response, body, mime ?? 'application/octet-stream', truncated));
+      return done(withNotice(binaryBlocks(registered, response, body, mime ?? 'application/octet-stream', truncated)));
   }
 }
 

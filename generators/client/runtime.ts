@@ -136,7 +136,7 @@ function encodeBody(mediaType: string, body: unknown): { payload: string | Buffe
       // OAS: a list is sent as one part per item under the same name.
       for (const item of Array.isArray(v) ? v : [v]) {
         if (item instanceof Blob) form.append(k, item);
-        else if (item instanceof Uint8Array) form.append(k, new Blob([item]));
+        else if (item instanceof Uint8Array) form.append(k, new Blob([new Uint8Array(item)])); // a copy: DOM typings take only ArrayBuffer-backed views
         else form.append(k, valueText(item));
       }
     }

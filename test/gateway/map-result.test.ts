@@ -90,6 +90,7 @@ describe('mapResponse: JSON', () => {
     ['a string', json, '"done"', '"done"'],
     ['null', json, 'null', 'null'],
     ['text', { 'content-type': 'text/csv' }, 'id\n1\n', 'id\n1\n'],
+    ['text that itself starts with "Note: "', { 'content-type': 'text/plain' }, 'Note: hi', 'Note: hi'],
   ])('outputSchema but the upstream answered %s: no structuredContent, isError with a note (MCP clients demand one or the other)', (_name, headers, body, text) => {
     const result = map(typed, response(200, headers, body));
     expect(result.structuredContent).toBeUndefined();
