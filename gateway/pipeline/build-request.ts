@@ -123,7 +123,9 @@ export function buildRequest(registered: RegisteredTool, args: Record<string, un
     if (part !== '') query = query === '' ? part : `${query}&${part}`;
   }
 
-  const headers: Record<string, string> = {};
+  // The connector's static headers (validated when the connector loads) are defaults: an
+  // operation's own header argument is more specific and wins.
+  const headers: Record<string, string> = connector.headers === undefined ? {} : { ...connector.headers };
   for (const step of plan.headers) {
     const value = args[step.property];
     if (value === undefined || value === null) continue;

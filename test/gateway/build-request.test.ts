@@ -371,6 +371,15 @@ describe('headers the builder sets', () => {
     expect(Object.keys(post.headers).sort()).toEqual(['accept', 'content-type']);
   });
 
+  it("sends the connector's static headers, which an operation's header argument overrides", () => {
+    const connector = { ...connectorFor(), headers: { 'x-api-version': '2022-11-28', 'user-agent': 'lunar-hub', 'x-request-id': 'static' } };
+    expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p' }, connector).headers).toEqual({ 'x-api-version': '2022-11-28', 'user-agent': 'lunar-hub', 'x-request-id': 'static', accept: DEFAULT_ACCEPT });
+    expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p', 'X-Request-Id': 'mine' }, connector).headers['x-request-id']).toBe('mine');
+    const githubAccept = { ...connectorFor(), headers: { accept: 'application/vnd.github+json' } };
+    expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p' }, githubAccept).headers).toEqual({ accept: 'application/vnd.github+json' });
+    expect(connector.headers).toEqual({ 'x-api-version': '2022-11-28', 'user-agent': 'lunar-hub', 'x-request-id': 'static' }); // not mutated
+  });
+
   it('is deterministic: same arguments in any key order, same request', () => {
     const a = build(CONTENT, { owner: 'o', repo: 'r', path: 'p/q', ref: 'main', session: 's', 'X-Request-Id': '1' });
     const b = build(CONTENT, { 'X-Request-Id': '1', session: 's', ref: 'main', path: 'p/q', repo: 'r', owner: 'o' });
