@@ -2,8 +2,10 @@
  * What `serve` and `stdio` share: a logger, the registry over the specs folder (loaded
  * and watched) and the call pipeline. Each command only adds its transport.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { errors } from '../errors';
 import { createLogger } from './logger';
 import { createCallPipeline } from './pipeline/call-pipeline';
 import type { CallFn } from './pipeline/compose';
@@ -17,9 +19,21 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-export async function startHub(options: { specsDir: string; logLevel?: string; watch?: boolean }): Promise<Hub> {
+export interface HubOptions {
+  specsDir: string;
+  /** A folder written by `lunar-hub generate --out`: start from its artefacts where they are fresh. */
+  generatedDir?: string;
+  logLevel?: string;
+  watch?: boolean;
+}
+
+export async function startHub(options: HubOptions): Promise<Hub> {
+  const generatedDir = options.generatedDir === undefined ? undefined : path.resolve(options.generatedDir);
+  if (generatedDir !== undefined && !(await isDirectory(generatedDir))) {
+    throw errors.CONFIG_USAGE([`--generated ${options.generatedDir}: no such folder; write it with \`lunar-hub generate --out ${options.generatedDir}\``]);
+  }
   const log = createLogger(options.logLevel);
-  const registry = new Registry({ specsDir: path.resolve(options.specsDir), log });
+  const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
   await registry.start();
   if (options.watch !== false) registry.watch();
   return {
@@ -32,4 +46,12 @@ export async function startHub(options: { specsDir: string; logLevel?: string; w
       log.flush();
     },
   };
+}
+
+async function isDirectory(dir: string): Promise<boolean> {
+  try {
+    return (await stat(dir)).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -1,20 +1,22 @@
 /**
  * `lunar-hub generate [SPEC...] [--specs DIR] [--out DIR]`: build-time artefacts per
- * connector: tools.json (MCP Tool objects), connector.json (bindings and operation
- * model, for a fast start), types.ts (openapi-typescript), client.ts (typed client),
+ * connector: tools.json (MCP Tool objects), connector.json (bindings, operation
+ * model and a stamp of the spec, for `serve --generated`; gateway/registry/load-artefacts.ts
+ * reads it), types.ts (openapi-typescript), client.ts (typed client),
  * TOOLS.md (catalogue) and problems.json. Each connector's folder is written to a
  * staging folder first and swapped in whole: a failure never leaves half a folder.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCatalogue } from '../../generators/catalogue';
 import { generateTypedClient } from '../../generators/client/typed-client';
 import { generateTypes } from '../../generators/client/types';
 import { generateTools, type ToolSet } from '../../generators/generate-tools';
-import { readSpecFile } from '../../generators/spec-reader';
+import { readSpecText, type LoadedSpec } from '../../generators/spec-reader';
 import { errors, toHubError } from '../../errors';
+import { connectorArtefact, stampSpec } from '../registry/load-artefacts';
 import { createProgress, type Progress } from '../progress';
 import { writeLine, type CommandIO } from './io';
 import { GENERATION_FLAGS, generationOptions } from './spec-options';
@@ -46,7 +48,7 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   for (const file of files) {
     const shown = displayPath(io.cwd, file);
     try {
-      const set = await generateOne(shown, out, generationOptions(values), !values['no-client'], progress, io);
+      const set = await generateOne(file, shown, out, generationOptions(values), !values['no-client'], progress, io);
       const earlier = seen.get(set.connectorId);
       if (earlier !== undefined) throw errors.CONFIG_CONNECTOR_ID([set.connectorId, `both ${earlier} and ${shown} map to it; rename one file`]);
       seen.set(set.connectorId, shown);
@@ -64,9 +66,9 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   return failed > 0 ? 1 : 0;
 }
 
-async function generateOne(file: string, out: string, options: ReturnType<typeof generationOptions>, withClient: boolean, progress: Progress, io: CommandIO): Promise<ToolSet> {
+async function generateOne(absolute: string, file: string, out: string, options: ReturnType<typeof generationOptions>, withClient: boolean, progress: Progress, io: CommandIO): Promise<ToolSet> {
   progress.stage(`${file}: reading`);
-  const spec = await readSpecFile(file);
+  const { spec, stats, text } = await readStamped(absolute, file);
   progress.stage(`${file}: tools`);
   const set = generateTools(spec, { ...options, onProgress: (done, total) => progress.tick(done, total) });
   const staging = path.join(out, `.staging-${process.pid}-${set.connectorId}`);
@@ -75,7 +77,7 @@ async function generateOne(file: string, out: string, options: ReturnType<typeof
   try {
     const files: Record<string, string> = {
       'tools.json': JSON.stringify(set.tools, null, 2) + '\n',
-      'connector.json': JSON.stringify({ connectorId: set.connectorId, file: set.file, api: set.api, bindings: set.bindings, operations: set.operations, skipped: set.skipped }) + '\n',
+      'connector.json': JSON.stringify(connectorArtefact(set, spec, stampSpec(absolute, stats, text), options)) + '\n',
       'problems.json': JSON.stringify(set.problems, null, 2) + '\n',
       'TOOLS.md': generateCatalogue(set),
     };
@@ -103,6 +105,24 @@ async function generateOne(file: string, out: string, options: ReturnType<typeof
   progress.end();
   writeLine(io.stderr, `${set.connectorId}: ${set.tools.length} tools, ${set.skipped.length} skipped, ${warnings} warnings (${file})`);
   return set;
+}
+
+/**
+ * readSpecFile, keeping what the artefact's stamp needs: the file is stat'ed before it
+ * is read and the stamp hashes the text read, so a spec edited in between is seen as
+ * changed by `serve --generated`, never served from artefacts of another version.
+ */
+async function readStamped(absolute: string, file: string): Promise<{ spec: LoadedSpec; stats: { size: number; mtimeMs: number }; text: string }> {
+  let stats: { size: number; mtimeMs: number };
+  let text: string;
+  try {
+    stats = await stat(absolute);
+    text = await readFile(absolute, 'utf8');
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message;
+    throw errors.SPEC_UNREADABLE([file, reason], { cause, details: { file } });
+  }
+  return { spec: await readSpecText(file, text), stats, text };
 }
 
 async function specFilesIn(dir: string): Promise<string[]> {

@@ -2,12 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
-import { createHttpApp } from '../http/app';
-import { createMetrics } from '../http/metrics';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
 
-export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +14,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       specs: { type: 'string', default: 'specs' },
+      generated: { type: 'string' },
       stateless: { type: 'boolean', default: false },
       'page-size': { type: 'string', default: '500' },
       'allowed-hosts': { type: 'string' },
@@ -27,7 +26,10 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const pageSize = Number(values['page-size']);
   if (!Number.isInteger(pageSize) || pageSize < 1) throw errors.CONFIG_USAGE([`--page-size must be a positive integer (got "${values['page-size']}")`]);
 
-  const hub = await startHub({ specsDir: values.specs!, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
+  // Loaded here, not at the top: every command imports this file, and express is heavy for `stdio`.
+  const { createHttpApp } = require('../http/app') as typeof import('../http/app');
+  const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
+  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
   const metrics = createMetrics();
   const http = createHttpApp({
     registry: hub.registry,

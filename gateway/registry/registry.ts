@@ -3,6 +3,11 @@
  * connector file), watches the folder, and on any change builds a new snapshot and
  * emits `changed`. A spec that breaks keeps its last good version served; a broken new
  * spec is reported (failures, /healthz) and disturbs nothing else.
+ *
+ * With `generatedDir` (`serve --generated DIR`), a spec seen for the first time is
+ * loaded from the folder `lunar-hub generate` wrote for it when that is still fresh
+ * (load-artefacts.ts), which skips parsing and generation; a spec that changes while
+ * the hub runs is loaded from the spec, as without it.
  */
 import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
@@ -10,6 +15,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors, toHubError } from '../../errors';
+import { artefactDirFor, loadArtefactsOrSpec } from './load-artefacts';
 import { loadConnector, type LoadedConnector } from './load-connector';
 import { RegistrySnapshot, type LoadFailure } from './snapshot';
 
@@ -21,6 +27,11 @@ export interface RegistryOptions {
   log: Logger;
   /** Quiet time after the last file event before reloading; editors write files in bursts. */
   debounceMs?: number; // milliseconds
+  /**
+   * A folder written by `lunar-hub generate --out`: first loads come from its
+   * `<connector>/` artefacts when they match the spec, else from the spec (with a warning).
+   */
+  generatedDir?: string;
 }
 
 interface Entry {
@@ -123,9 +134,14 @@ export class Registry extends EventEmitter {
 
   private async load(file: string, stamp: string, previous: Entry | undefined): Promise<Entry> {
     const started = performance.now();
+    const { generatedDir, log } = this.options;
     try {
-      const connector = await loadConnector(file);
-      this.options.log.info({ file, connector: connector.id, tools: connector.tools.length, warnings: connector.problems.length, ms: Math.round(performance.now() - started) }, 'spec loaded');
+      // Artefacts describe the spec as generate saw it; a spec edited while the hub runs is read afresh.
+      const { connector, source } =
+        generatedDir !== undefined && previous === undefined
+          ? await loadArtefactsOrSpec(await artefactDirFor(generatedDir, file), { specFile: file, log })
+          : { connector: await loadConnector(file), source: 'spec' as const };
+      log.info({ file, connector: connector.id, tools: connector.tools.length, warnings: connector.problems.length, ...(generatedDir !== undefined ? { source } : {}), ms: Math.round(performance.now() - started) }, 'spec loaded');
       return { stamp, connector };
     } catch (cause) {
       const error = toHubError(cause);
