@@ -4,12 +4,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { REAL_SPECS } from '../helpers/real-specs';
 import { removeScratchDirs, REPO, runCli, scratchDir } from '../helpers/cli';
 import { fixture } from '../helpers/specs';
+import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -82,34 +81,20 @@ export async function use(): Promise<string> {
   }, 120_000);
 
   describe('a generated client against a real HTTP server', () => {
-    interface Seen {
-      method: string;
-      url: string;
-      headers: http.IncomingHttpHeaders;
-      body: string;
-    }
-    let server: http.Server;
-    let seen: Seen[];
+    let upstream: Upstream;
     let baseUrl: string;
 
     beforeAll(async () => {
-      seen = [];
-      server = http.createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on('data', (c: Buffer) => chunks.push(c));
-        req.on('end', () => {
-          seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-          if (req.url!.includes('/missing')) {
-            res.writeHead(404, { 'content-type': 'application/json' }).end('{"message":"no such member"}');
-          } else {
-            res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":7,"login":"octo"}');
-          }
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      upstream = await startUpstream({}, (req, res) =>
+        req.url.includes('/missing') ? json(res, 404, { message: 'no such member' }) : json(res, 200, { id: 7, login: 'octo' }),
+      );
+      baseUrl = `${upstream.url}/v1`;
     });
-    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    afterAll(() => upstream.close());
+    const lastRequest = () => {
+      const seen = upstream.seen.at(-1)!;
+      return { ...seen, body: seen.body.toString('utf8') };
+    };
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     const client = (): any => require(path.join(out, 'locations-3-0', 'client.ts')).createLocations30Client({ baseUrl, headers: { 'user-agent': 'lunar-test' } });
@@ -122,7 +107,7 @@ export async function use(): Promise<string> {
         cookie: { session: 's=1' },
       });
       expect(member).toEqual({ id: 7, login: 'octo' });
-      const request = seen.at(-1)!;
+      const request = lastRequest();
       expect(request.method).toBe('GET');
       expect(request.url).toBe('/v1/orgs/a%20b%2Fc/members/7?fields=id,login&filter%5Brole%5D=admin&page=2');
       expect(request.headers['x-trace']).toBe('t-1');
@@ -137,14 +122,14 @@ export async function use(): Promise<string> {
       ['uploadAvatar', { path: { org: 'o' }, body: new Uint8Array([1, 2, 3]) }, 'application/octet-stream', '\u0001\u0002\u0003'],
     ])('%s sends its body as %s', async (method, args, contentType, body) => {
       await client()[method](args);
-      const request = seen.at(-1)!;
+      const request = lastRequest();
       expect(request.headers['content-type']).toBe(contentType);
       expect(request.body).toBe(body);
     });
 
     it('sends multipart bodies with a boundary', async () => {
       await client().uploadAttachment({ path: { org: 'o' }, body: { caption: 'cat', file: new Blob(['PNG']) } });
-      const request = seen.at(-1)!;
+      const request = lastRequest();
       expect(request.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
       expect(request.body).toContain('name="caption"');
       expect(request.body).toContain('cat');

@@ -5,8 +5,6 @@
  * the built request with undici to a node:http server and parsing what arrives.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request, Response, type Dispatcher } from 'undici';
 import { buildRequest, DEFAULT_ACCEPT } from '../../gateway/pipeline/build-request';
@@ -17,6 +15,7 @@ import { generateTools, type ToolSet } from '../../generators/generate-tools';
 import { readSpecFile } from '../../generators/spec-reader';
 import { REAL_SPECS } from '../helpers/real-specs';
 import { fixture } from '../helpers/specs';
+import { startUpstream, type SeenRequest, type Upstream } from '../helpers/upstream';
 
 const BASE = 'https://api.example.com/v2';
 
@@ -396,35 +395,19 @@ describe('headers the builder sets', () => {
 
 // ---- Bodies, checked on the wire ----
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
 describe('bodies, as a real HTTP server receives them', () => {
-  let server: http.Server;
-  let seen: Seen[];
+  let upstream: Upstream;
+  let seen: SeenRequest[];
   let connector: ConnectorRuntime;
 
   beforeAll(async () => {
-    seen = [];
-    server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        seen.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
-    connector = connectorFor(`http://127.0.0.1:${port}/v2`, [`127.0.0.1:${port}`]);
+    upstream = await startUpstream({}, (_req, res) => void res.writeHead(204).end());
+    seen = upstream.seen;
+    connector = connectorFor(`${upstream.url}/v2`, [`127.0.0.1:${upstream.port}`]);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => upstream.close());
 
-  async function send(key: string, args: Record<string, unknown>): Promise<Seen> {
+  async function send(key: string, args: Record<string, unknown>): Promise<SeenRequest> {
     const built = build(key, args, connector);
     const response = await request(built.url, { method: built.method as Dispatcher.HttpMethod, headers: built.headers, body: built.body });
     await response.body.dump();
@@ -432,7 +415,7 @@ describe('bodies, as a real HTTP server receives them', () => {
     return seen.at(-1)!;
   }
 
-  async function partsOf(arrived: Seen): Promise<Array<{ name: string; text?: string; filename?: string; type?: string; bytes?: Buffer }>> {
+  async function partsOf(arrived: SeenRequest): Promise<Array<{ name: string; text?: string; filename?: string; type?: string; bytes?: Buffer }>> {
     const form = await new Response(new Uint8Array(arrived.body), { headers: { 'content-type': String(arrived.headers['content-type']) } }).formData();
     const parts: Array<{ name: string; text?: string; filename?: string; type?: string; bytes?: Buffer }> = [];
     for (const [name, value] of form) {

@@ -19,7 +19,8 @@ export interface Upstream {
   close(): Promise<void>;
 }
 
-export async function startUpstream(routes: Record<string, Route> = {}): Promise<Upstream> {
+/** `fallback` answers what no route matches (default: a JSON 404). */
+export async function startUpstream(routes: Record<string, Route> = {}, fallback?: Route): Promise<Upstream> {
   const table = new Map(Object.entries(routes));
   const seen: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -30,6 +31,10 @@ export async function startUpstream(routes: Record<string, Route> = {}): Promise
       seen.push(request);
       const pathname = new URL(req.url!, 'http://x').pathname;
       const handler = table.get(`${req.method} ${pathname}`) ?? [...table].find(([key]) => matches(key, req.method!, pathname))?.[1];
+      if (!handler && fallback) {
+        Promise.resolve(fallback(request, res)).catch((error: Error) => res.headersSent || res.writeHead(500).end(error.message));
+        return;
+      }
       if (!handler) {
         res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ message: `no route for ${req.method} ${pathname}` }));
         return;
