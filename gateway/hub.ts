@@ -7,9 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../errors';
 import { createLogger } from './logger';
-import { createCallPipeline } from './pipeline/call-pipeline';
 import type { CallFn } from './pipeline/compose';
-import { closeAgents } from './pipeline/send';
 import { Registry } from './registry/registry';
 
 export interface Hub {
@@ -36,15 +34,32 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
   await registry.start();
   if (options.watch !== false) registry.watch();
+  const pipeline = lazyCallPipeline();
   return {
     log,
     registry,
-    call: createCallPipeline(),
+    call: pipeline.call,
     async close() {
       registry.close();
-      await closeAgents();
+      if (pipeline.loaded()) await (require('./pipeline/send') as typeof import('./pipeline/send')).closeAgents();
       log.flush();
     },
+  };
+}
+
+/**
+ * The call pipeline is loaded on the first tools/call, not at start: its modules (undici
+ * above all, ~0.1 s) are not needed to answer initialize and tools/list, which a client
+ * waits for when it starts the hub. Composed once, as before.
+ */
+function lazyCallPipeline(): { call: CallFn; loaded: () => boolean } {
+  let pipeline: CallFn | undefined;
+  return {
+    call: (ctx) => {
+      pipeline ??= (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline();
+      return pipeline(ctx);
+    },
+    loaded: () => pipeline !== undefined,
   };
 }
 

@@ -35,6 +35,8 @@ export interface ParameterModel {
   style: string;
   explode: boolean;
   allowReserved: boolean;
+  /** Query only: `name=` with no value is allowed (OAS `allowEmptyValue`, default false). */
+  allowEmptyValue?: boolean;
   /** Raw OAS schema (possibly a $ref); undefined when the spec gives none. */
   schema: unknown;
   schemaPointer: string;
@@ -258,6 +260,7 @@ function readParameter(raw: unknown, pointer: string, problems: ProblemList): Pa
     style,
     explode: typeof raw.explode === 'boolean' ? raw.explode : style === 'form',
     allowReserved: raw.allowReserved === true,
+    ...(raw.allowEmptyValue === true ? { allowEmptyValue: true } : {}),
     schema,
     schemaPointer,
     contentType,

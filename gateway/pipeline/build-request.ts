@@ -50,6 +50,8 @@ interface ParamStep {
   property: string;
   name: string;
   options: StyleOptions;
+  /** Query only: what an empty string becomes (see buildRequest). */
+  emptyValue?: 'allowed' | 'omit' | 'refuse';
 }
 
 interface HeaderStep extends ParamStep {
@@ -119,6 +121,12 @@ export function buildRequest(registered: RegisteredTool, args: Record<string, un
   for (const step of plan.query) {
     const value = args[step.property];
     if (value === undefined || value === null) continue;
+    if (value === '' && step.emptyValue !== 'allowed') {
+      // `name=` is not a value the spec allows (allowEmptyValue is false): an optional
+      // parameter is left out, which is what an agent sending "" means; a required one cannot be.
+      if (step.emptyValue === 'omit') continue;
+      throw buildError(tool, `argument "${step.property}" is empty, and the spec does not allow an empty value for query parameter "${step.name}"`, step.property);
+    }
     const part = guarded(tool, step.property, () => serialiseQueryParam(step.name, value, step.options));
     if (part !== '') query = query === '' ? part : `${query}&${part}`;
   }
@@ -192,7 +200,7 @@ function makePlan(registered: RegisteredTool): Plan {
     if (arg.in === 'body') continue;
     const step: ParamStep = { property: arg.property, name: arg.name, options: styleFor(registered, arg.in, arg.name) };
     if (arg.in === 'path') pathByName.set(arg.name, step);
-    else if (arg.in === 'query') plan.query.push(step);
+    else if (arg.in === 'query') plan.query.push({ ...step, emptyValue: emptyValueRule(registered, arg.name) });
     else if (arg.in === 'cookie') plan.cookies.push(step);
     else {
       const wire = arg.name.toLowerCase();
@@ -203,6 +211,11 @@ function makePlan(registered: RegisteredTool): Plan {
   plan.pathSteps = template.names.map((name) => pathByName.get(name));
   if (binding.body !== undefined) plan.body = bodyPlan(registered);
   return plan;
+}
+
+function emptyValueRule(registered: RegisteredTool, name: string): ParamStep['emptyValue'] {
+  const param = registered.operation.parameters.find((p) => p.in === 'query' && p.name === name);
+  return param?.allowEmptyValue ? 'allowed' : param?.required ? 'refuse' : 'omit';
 }
 
 function styleFor(registered: RegisteredTool, location: ParameterLocation, name: string): StyleOptions {
@@ -335,7 +348,10 @@ function buildBody(tool: string, plan: BodyPlan, args: Record<string, unknown>):
       return { payload: guarded(tool, label, () => serialiseFormBody(form, plan.encoding)), contentType: plan.mediaType };
     }
     case 'multipart':
-      if (!isObject(value)) throw buildError(tool, `argument "${label}" must be an object of form fields`, label);
+      // A multipart body whose schema is one binary string (Jira's attachments) is one
+      // file; `file` is the part name such APIs expect.
+      if (typeof value === 'string') return { payload: multipartBody(tool, { ...plan, files: new Map([['file', {}]]) }, { file: value }) };
+      if (!isObject(value)) throw buildError(tool, `argument "${label}" must be an object of form fields, or one file as base64 text or a data: URL`, label);
       return { payload: multipartBody(tool, plan, value) };
     case 'text':
       if (typeof value === 'object' && value !== null) throw buildError(tool, `argument "${label}" must be text for ${plan.mediaType}`, label);
@@ -343,7 +359,8 @@ function buildBody(tool: string, plan: BodyPlan, args: Record<string, unknown>):
     case 'binary': {
       if (typeof value !== 'string') throw buildError(tool, `argument "${label}" must be base64 text or a data: URL`, label);
       const decoded = guarded(tool, label, () => decodeBytes(value));
-      return { payload: decoded.bytes, contentType: plan.mediaType.includes('*') ? decoded.mediaType ?? 'application/octet-stream' : plan.mediaType };
+      const type = plan.mediaType.includes('*') ? decoded.mediaType ?? sniffMediaType(decoded.bytes, plan.mediaType) : plan.mediaType;
+      return { payload: decoded.bytes, contentType: type };
     }
   }
 }
@@ -371,6 +388,26 @@ function multipartBody(tool: string, plan: BodyPlan, body: Record<string, unknow
     }
   }
   return form;
+}
+
+const SIGNATURES: Array<[string, number[]]> = [
+  ['image/png', [0x89, 0x50, 0x4e, 0x47]],
+  ['image/jpeg', [0xff, 0xd8, 0xff]],
+  ['image/gif', [0x47, 0x49, 0x46, 0x38]],
+  ['application/pdf', [0x25, 0x50, 0x44, 0x46]],
+  ['application/zip', [0x50, 0x4b, 0x03, 0x04]],
+];
+
+/**
+ * A wildcard body type (`image/*`) needs a real content-type on the wire: plain base64
+ * carries none, so read the common file signatures; else fall back to octet-stream.
+ */
+function sniffMediaType(bytes: Uint8Array, wildcard: string): string {
+  const riff = bytes.length >= 12 && String.fromCharCode(...bytes.subarray(8, 12)) === 'WEBP' ? 'image/webp' : undefined;
+  const found = riff ?? SIGNATURES.find(([, magic]) => magic.every((b, i) => bytes[i] === b))?.[0];
+  const family = wildcard.split('/')[0].toLowerCase();
+  if (found !== undefined && (family === '*' || found.startsWith(`${family}/`))) return found;
+  return 'application/octet-stream';
 }
 
 const EXTENSIONS: Record<string, string> = {

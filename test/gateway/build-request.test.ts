@@ -361,6 +361,23 @@ describe('hosts and base URLs', () => {
   });
 });
 
+describe('empty query values (allowEmptyValue defaults to false)', () => {
+  it('leaves an optional parameter given "" out of the request', () => {
+    expect(build('GET /search', { q: 'x', since: '' }).url).toBe('https://api.example.com/v2/search?q=x');
+  });
+
+  it('sends "" where the spec allows an empty value', () => {
+    expect(build('GET /search', { q: 'x', flag: '' }).url).toBe('https://api.example.com/v2/search?q=x&flag=');
+  });
+
+  it('refuses "" for a required parameter, naming it, instead of sending `q=`', () => {
+    const error = failure(() => build('GET /search', { q: '' }));
+    expect(error.code).toBe('HUB_ERR_REQUEST_BUILD');
+    expect(error.message).toMatch(/argument "q" is empty, and the spec does not allow an empty value/);
+    expect(error.details).toEqual({ argument: 'q' });
+  });
+});
+
 describe('headers the builder sets', () => {
   it('asks for JSON by default, names headers in lower case and never sets content-length', () => {
     const req = build(CONTENT, { owner: 'o', repo: 'r', path: 'p', 'X-Request-Id': '1' });
@@ -477,11 +494,19 @@ describe('bodies, as a real HTTP server receives them', () => {
     expect(arrived.body.equals(PNG)).toBe(true);
   });
 
-  it('binary to a wildcard media type takes the data: URL type, else application/octet-stream', async () => {
-    expect((await send('PUT /bodies/image', { body: `data:image/png;base64,${PNG.toString('base64')}` })).headers['content-type']).toBe('image/png');
+  it('binary to a wildcard media type takes the data: URL type, else the file signature, else application/octet-stream', async () => {
+    expect((await send('PUT /bodies/image', { body: `data:image/gif;base64,${PNG.toString('base64')}` })).headers['content-type']).toBe('image/gif');
     const plain = await send('PUT /bodies/image', { body: PNG.toString('base64') });
-    expect(plain.headers['content-type']).toBe('application/octet-stream');
+    expect(plain.headers['content-type']).toBe('image/png');
     expect(plain.body.equals(PNG)).toBe(true);
+    const pdf = Buffer.from('%PDF-1.7 not an image');
+    expect((await send('PUT /bodies/image', { body: pdf.toString('base64') })).headers['content-type']).toBe('application/octet-stream');
+  });
+
+  it('multipart whose schema is one binary string: one file part named `file`', async () => {
+    const arrived = await send('POST /bodies/multipart-file', { body: PNG.toString('base64') });
+    const parts = await partsOf(arrived);
+    expect(parts).toEqual([{ name: 'file', filename: 'file', type: 'application/octet-stream', bytes: PNG }]);
   });
 
   it('multipart: files from base64 and data: URLs, text, JSON and repeated parts', async () => {
