@@ -10,7 +10,7 @@ module.exports = {
   roots: ['<rootDir>/test/requests'],
   testMatch: ['**/*.requests.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   testTimeout: 600000,
 };
