@@ -3,13 +3,13 @@
  * `npm run bench:gateway`: what the running hub costs, each figure beside a baseline
  * measured in the same run (bench/README.md explains every row).
  *
- *   1. latency: N sequential calls per path after a warm-up, p50/p99. Paths: undici
- *      straight to a loopback upstream (the baseline); the SDK Client against a trivial
- *      SDK Server (the "MCP floor": what the protocol itself costs) over Streamable
- *      HTTP and stdio; `lunar-hub serve` (session mode) and `lunar-hub stdio` calling
- *      the same upstream.
+ *   1. latency: N sequential calls per path after a warm-up, p50/p99, and the CPU the
+ *      server process spent per call. Paths: undici straight to a loopback upstream
+ *      (the baseline); the SDK Client against a trivial SDK Server (the "MCP floor":
+ *      what the protocol itself costs) over Streamable HTTP and stdio; `lunar-hub
+ *      serve` (session mode) and `lunar-hub stdio` calling the same upstream.
  *   2. throughput: calls per second with C concurrent clients (one session each) for
- *      a fixed time, beside C concurrent undici loops.
+ *      a fixed time, beside C concurrent undici loops, with each process's CPU share.
  *   3. cold start: process start to the first tools/list answer with GitHub's full
  *      spec, from the raw spec and from `lunar-hub generate` artefacts, for stdio and
  *      serve; beside `node -e ""` and `lunar-hub --help` (module loading).
@@ -100,7 +100,7 @@ async function startUpstream() {
   const child = track(spawn(process.execPath, [path.join(__dirname, 'gateway-upstream.js')], { stdio: ['ignore', 'pipe', 'inherit'] }));
   const [, port] = await waitFor(child.stdout, /^(\d+)\n/, 'upstream');
   closers.push(() => stop(child));
-  return `http://127.0.0.1:${port}`;
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid };
 }
 
 async function startServe(args, env = {}) {
@@ -131,6 +131,17 @@ async function stdioClient(args) {
 
 // ------------------------------------------------------------------ figures
 
+/** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100; // Linux USER_HZ
+
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
@@ -142,19 +153,22 @@ function percentile(sorted, p) {
 async function sequential(paths) {
   for (const { call } of paths) for (let i = 0; i < WARMUP; i++) await call(i);
   const samples = paths.map(() => new Float64Array(CALLS));
+  const cpu = paths.map(() => 0);
   const slice = Math.ceil(CALLS / ROUNDS);
   for (let from = 0; from < CALLS; from += slice) {
-    for (const [p, { call }] of paths.entries()) {
+    for (const [p, { call, pid }] of paths.entries()) {
+      const before = cpuMs(pid);
       for (let i = from; i < Math.min(CALLS, from + slice); i++) {
         const started = performance.now();
         await call(i);
         samples[p][i] = performance.now() - started;
       }
+      cpu[p] += cpuMs(pid) - before;
     }
   }
-  return samples.map((s) => {
+  return samples.map((s, p) => {
     s.sort();
-    return { p50: percentile(s, 0.5), p99: percentile(s, 0.99), mean: s.reduce((a, b) => a + b, 0) / s.length };
+    return { p50: percentile(s, 0.5), p99: percentile(s, 0.99), mean: s.reduce((a, b) => a + b, 0) / s.length, cpu: cpu[p] / CALLS };
   });
 }
 
@@ -219,7 +233,7 @@ function expectItem(result, id) {
 }
 
 async function latencyAndThroughput() {
-  const upstream = await startUpstream();
+  const { url: upstream, pid: upstreamPid } = await startUpstream();
   const specs = path.join(tmp, 'specs');
   fs.mkdirSync(specs);
   fs.writeFileSync(path.join(specs, 'bench.yaml'), BENCH_SPEC);
@@ -256,12 +270,13 @@ async function latencyAndThroughput() {
     const httpHub = await httpClient(serve.url);
     const stdioFloor = await stdioClient([path.join(__dirname, 'gateway-floor.js'), 'stdio', fixture]);
     const stdioHub = await stdioClient([...PROFILE, BIN, 'stdio', '--specs', specs]);
+    // The server column: CPU the server process used per call (the upstream's, for direct).
     const paths = [
-      { name: 'direct: undici request(), pooled Agent (baseline)', call: direct },
-      { name: 'MCP floor, Streamable HTTP: SDK Client -> SDK Server, no upstream', call: floorAnswer(httpFloor) },
-      { name: 'lunar-hub serve, Streamable HTTP session -> upstream', call: mcpCall(httpHub) },
-      { name: 'MCP floor, stdio: SDK Client -> SDK Server, no upstream', call: floorAnswer(stdioFloor) },
-      { name: 'lunar-hub stdio -> upstream', call: mcpCall(stdioHub) },
+      { name: 'direct: undici request(), pooled Agent (baseline)', call: direct, pid: upstreamPid },
+      { name: 'MCP floor, Streamable HTTP: SDK Client -> SDK Server, no upstream', call: floorAnswer(httpFloor), pid: floorHttp.child.pid },
+      { name: 'lunar-hub serve, Streamable HTTP session -> upstream', call: mcpCall(httpHub), pid: serve.child.pid },
+      { name: 'MCP floor, stdio: SDK Client -> SDK Server, no upstream', call: floorAnswer(stdioFloor), pid: stdioFloor.transport.pid },
+      { name: 'lunar-hub stdio -> upstream', call: mcpCall(stdioHub), pid: stdioHub.transport.pid },
     ];
     const measured = await sequential(paths);
     const rows = paths.map((p, i) => [p.name, measured[i]]);
@@ -270,10 +285,11 @@ async function latencyAndThroughput() {
     const floors = { http: rows[1][1], stdio: rows[3][1] };
     const hubs = { http: rows[2][1], stdio: rows[4][1] };
     console.log(`\n## 1. Latency: ${CALLS} sequential calls per path after ${WARMUP} warm-up calls; upstream: node:http on 127.0.0.1 answering a ~56-byte JSON object; the paths take turns in ${ROUNDS} slices\n`);
-    row(['path', 'p50', 'p99', 'mean', 'added over direct, p50', 'added over direct, p99']);
-    row(Array(6).fill('---'));
-    for (const [name, r] of rows) row([name, ms(r.p50), ms(r.p99), ms(r.mean), r === base ? '' : plus(r.p50 - base.p50), r === base ? '' : plus(r.p99 - base.p99)]);
-    row([`reference: ${PEER.name}`, '', '', '', `+${PEER.addedP50.toFixed(3)} ms`, '']);
+    row(['path', 'p50', 'p99', 'mean', 'added over direct, p50', 'added over direct, p99', 'server CPU per call']);
+    row(Array(7).fill('---'));
+    const cpuCell = (r) => (Number.isFinite(r.cpu) ? ms(r.cpu) : '');
+    for (const [name, r] of rows) row([name, ms(r.p50), ms(r.p99), ms(r.mean), r === base ? '' : plus(r.p50 - base.p50), r === base ? '' : plus(r.p99 - base.p99), r === base ? `${cpuCell(r)} (upstream)` : cpuCell(r)]);
+    row([`reference: ${PEER.name}`, '', '', '', `+${PEER.addedP50.toFixed(3)} ms`, '', '']);
     console.log('\nWhere the added time goes (differences of medians and of means; indicative, percentiles do not add up exactly):\n');
     row(['', 'HTTP p50', 'HTTP mean', 'stdio p50', 'stdio mean']);
     row(Array(5).fill('---'));
@@ -300,20 +316,33 @@ async function latencyAndThroughput() {
 
   if (ONLY.has('throughput')) {
     const loops = (make) => Promise.all(Array.from({ length: CONCURRENCY }, make));
+    // CPU each process used over the timed run, as a share of one core: who the bottleneck is.
+    const shares = async (pids, run) => {
+      const before = pids.map(cpuMs);
+      const self = process.cpuUsage();
+      const started = performance.now();
+      const rate = await run();
+      const wall = performance.now() - started;
+      const used = pids.map((pid, i) => (cpuMs(pid) - before[i]) / wall);
+      const client = process.cpuUsage(self);
+      return { rate, used, client: (client.user + client.system) / 1000 / wall };
+    };
+    const pct = (x) => (Number.isFinite(x) ? `${Math.round(x * 100)}%` : '');
     const rows = [];
-    rows.push(['direct: undici request(), pooled Agent (baseline)', await throughput(Array(CONCURRENCY).fill(direct))]);
-    for (const [name, url, call] of [
-      ['MCP floor, Streamable HTTP (no upstream)', floorHttp.url, floorAnswer],
-      ['lunar-hub serve, Streamable HTTP sessions -> upstream', serve.url, mcpCall],
+    rows.push(['direct: undici request(), pooled Agent (baseline)', await shares([undefined, upstreamPid], () => throughput(Array(CONCURRENCY).fill(direct)))]);
+    for (const [name, url, call, pid] of [
+      ['MCP floor, Streamable HTTP (no upstream)', floorHttp.url, floorAnswer, floorHttp.child.pid],
+      ['lunar-hub serve, Streamable HTTP sessions -> upstream', serve.url, mcpCall, serve.child.pid],
     ]) {
       const clients = await loops(() => httpClient(url));
-      rows.push([name, await throughput(clients.map(call))]);
+      rows.push([name, await shares([pid, upstreamPid], () => throughput(clients.map(call)))]);
       await Promise.all(clients.map((c) => c.close()));
     }
-    console.log(`\n## 2. Throughput: ${CONCURRENCY} concurrent clients (each its own session) calling in a loop for ${SECONDS} s\n`);
-    row(['path', 'calls/s', 'vs direct']);
-    row(['---', '---', '---']);
-    for (const [name, rate] of rows) row([name, Math.round(rate), `${((rate / rows[0][1]) * 100).toFixed(0)}%`]);
+    console.log(`\n## 2. Throughput: ${CONCURRENCY} concurrent clients (each its own session, all in this process) calling in a loop for ${SECONDS} s\n`);
+    row(['path', 'calls/s', 'vs direct', 'CPU: server', 'upstream', 'clients (this process)']);
+    row(Array(6).fill('---'));
+    for (const [name, r] of rows) row([name, Math.round(r.rate), `${((r.rate / rows[0][1].rate) * 100).toFixed(0)}%`, pct(r.used[0]), pct(r.used[1]), pct(r.client)]);
+    console.log('\n(CPU as a share of one core over the run; the machine has ' + os.cpus().length + '. Where the clients use a whole core, the figure is a floor for the server, not its limit.)');
   }
 }
 

@@ -85,10 +85,11 @@ export function stampSpec(file: string, stats: { size: number; mtimeMs: number }
 /** `connector.json` for a generated set (generate writes it; loadConnectorFromArtefacts reads it). */
 export function connectorArtefact(set: ToolSet, spec: LoadedSpec, stamp: ArtefactSpecStamp, options: { includeDeprecated?: boolean; outputSchema?: OutputSchemaMode }): ConnectorArtefact {
   const resolved = resolveGenerateOptions(spec, { ...options, connectorId: set.connectorId });
-  const served = new Set(set.operations.map((op) => op.key));
+  const known = new Set(set.operations.map((op) => op.key));
   const skipped: ArtefactOperationIndex['skipped'] = [];
   for (const skip of set.skipped) {
-    if (served.has(skip.operation) || skipped.some((s) => s.operation === skip.operation)) continue;
+    if (known.has(skip.operation)) continue;
+    known.add(skip.operation);
     // The same reading as OperationIndex in load-connector.ts, done once here.
     const raw = resolvePointer(spec.document, skip.pointer) as Record<string, unknown> | undefined;
     const operationId = typeof raw?.operationId === 'string' && raw.operationId.trim() !== '' ? raw.operationId.trim() : undefined;
@@ -163,15 +164,19 @@ type Attempt = { connector: LoadedConnector } | { reason: string; specFile?: str
 
 async function fromArtefacts(dir: string, wanted: string | undefined): Promise<Attempt> {
   const specFile = wanted === undefined ? undefined : path.resolve(wanted);
-  let artefact: ConnectorArtefact;
+  // Read the tool list while connector.json is parsed; unused (and its failure ignored) when the artefact is stale.
+  const rest = Promise.all([readJson<McpTool[]>(path.join(dir, 'tools.json')), readJson<Problem[]>(path.join(dir, 'problems.json'))]);
+  rest.catch(() => undefined);
+  let artefact: ConnectorArtefact | null;
   try {
     artefact = JSON.parse(await readFile(path.join(dir, 'connector.json'), 'utf8')) as ConnectorArtefact;
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     return { specFile, reason: code === 'ENOENT' ? `no ${path.join(dir, 'connector.json')}; run \`lunar-hub generate\`` : `connector.json cannot be read: ${(cause as Error).message}` };
   }
-  if (artefact?.spec?.file === undefined || artefact.format !== ARTEFACT_FORMAT) {
-    return { specFile: specFile ?? artefact?.spec?.file, reason: `connector.json is of an older format (${artefact?.format ?? 'none'}, this hub reads ${ARTEFACT_FORMAT}); run \`lunar-hub generate\` again` };
+  if (!isCurrentFormat(artefact)) {
+    const recorded = (artefact as { spec?: { file?: unknown } } | null)?.spec?.file;
+    return { specFile: specFile ?? (typeof recorded === 'string' ? recorded : undefined), reason: `connector.json is not of the format this hub reads (${ARTEFACT_FORMAT}); run \`lunar-hub generate\` again` };
   }
   const file = specFile ?? artefact.spec.file;
   const stale = (reason: string): Attempt => ({ specFile: file, reason });
@@ -196,11 +201,12 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
   let tools: McpTool[];
   let problems: Problem[];
   try {
-    [tools, problems] = await Promise.all([readJson<McpTool[]>(path.join(dir, 'tools.json')), readJson<Problem[]>(path.join(dir, 'problems.json'))]);
+    [tools, problems] = await rest;
   } catch (cause) {
     return stale(`${(cause as Error).message}`);
   }
   const operations = new Set(artefact.operations.map((op) => op.key));
+  if (!Array.isArray(problems)) return stale('problems.json is not a list');
   if (!Array.isArray(tools) || tools.length !== artefact.bindings.length || tools.some((t, i) => t?.name !== artefact.bindings[i].tool || !operations.has(artefact.bindings[i].operation))) {
     return stale('tools.json does not match connector.json (written by different runs?)');
   }
@@ -241,6 +247,23 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
       skipped: [...set.skipped, ...applied.skipped],
     },
   };
+}
+
+/** The keys this version writes, with the right kinds: anything else is read as "generate again", never as a crash. */
+function isCurrentFormat(artefact: ConnectorArtefact | null): artefact is ConnectorArtefact {
+  if (typeof artefact !== 'object' || artefact === null || artefact.format !== ARTEFACT_FORMAT) return false;
+  const { spec, generation, index, api } = artefact;
+  return (
+    typeof artefact.connectorId === 'string' &&
+    typeof artefact.file === 'string' &&
+    [artefact.bindings, artefact.operations, artefact.skipped, api?.servers, index?.skipped, index?.tags].every(Array.isArray) &&
+    typeof spec?.file === 'string' &&
+    typeof spec.bytes === 'number' &&
+    typeof spec.sha256 === 'string' &&
+    typeof generation?.includeDeprecated === 'boolean' &&
+    typeof generation.outputSchema === 'string' &&
+    typeof artefact.serversDeclared === 'boolean'
+  );
 }
 
 /** undefined when the spec is the one generate read; else why not. A touched but unchanged file still counts as the same. */

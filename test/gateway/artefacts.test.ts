@@ -3,14 +3,16 @@
  * loadConnector builds from the spec, stale artefacts fall back to the spec, and a hub
  * started from them serves and calls tools.
  */
-import { copyFileSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadArtefactsOrSpec, loadConnectorFromArtefacts } from '../../gateway/registry/load-artefacts';
 import { loadConnector, type LoadedConnector } from '../../gateway/registry/load-connector';
+import { Registry } from '../../gateway/registry/registry';
 import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
 import { startServe } from '../helpers/hub-process';
 import { REAL_SPECS } from '../helpers/real-specs';
@@ -96,6 +98,21 @@ describe('loadConnectorFromArtefacts on the shop spec with a connector file', ()
     }
   });
 
+  it('serves a copy of the spec elsewhere (a moved project) from the same artefacts, with the connector file beside the copy', async () => {
+    const moved = scratchDir('artefacts-moved');
+    const copy = path.join(moved, 'shop.yaml');
+    copyFileSync(spec, copy);
+    writeFileSync(path.join(moved, 'shop.connector.yaml'), SHOP_CONNECTOR.replace('fetch_item', 'moved_item'));
+    const loaded = await loadArtefactsOrSpec(path.join(out, 'shop'), { specFile: copy });
+    expect(loaded.source).toBe('artefacts');
+    expect(loaded.connector.specFile).toBe(copy);
+    expect(loaded.connector.tools.map((t) => t.tool.name)).toContain('shop_moved_item');
+    expectSameConnector(loaded.connector, await loadConnector(copy));
+
+    writeFileSync(copy, `${readFileSync(spec, 'utf8')}\n`.replace('Get an item', 'Get an ITEM'));
+    expect(await loadArtefactsOrSpec(path.join(out, 'shop'), { specFile: copy })).toMatchObject({ source: 'spec', reason: expect.stringMatching(/changed since generate/) });
+  });
+
   it('refuses a bad connector file with the same error as loadConnector', async () => {
     const file = path.join(specs, 'shop.connector.yaml');
     writeFileSync(file, `${SHOP_CONNECTOR}operations: { include: [nope] }\n`);
@@ -120,6 +137,16 @@ describe('loadConnectorFromArtefacts on the shop spec with a connector file', ()
     } finally {
       writeFileSync(file, SHOP_CONNECTOR);
     }
+  });
+
+  it('reads connector.json of the format written before this one as "generate again", not as a crash', async () => {
+    const old = path.join(out, 'old-shop');
+    cpSync(path.join(out, 'shop'), old, { recursive: true });
+    const { connectorId, file, api, bindings, operations, skipped } = JSON.parse(readFileSync(path.join(old, 'connector.json'), 'utf8'));
+    writeFileSync(path.join(old, 'connector.json'), JSON.stringify({ connectorId, file, api, bindings, operations, skipped }));
+    const loaded = await loadArtefactsOrSpec(old, { specFile: spec });
+    expect(loaded).toMatchObject({ source: 'spec', reason: expect.stringMatching(/not of the format this hub reads.*generate/) });
+    expectSameConnector(loaded.connector, await loadConnector(spec));
   });
 
   it('falls back to the spec when no artefact was generated for it, and refuses a folder with no spec to fall back on', async () => {
@@ -177,7 +204,7 @@ describe('a stale artefact', () => {
     const gone = path.join(specs, 'gone.yaml');
     copyFileSync(spec, gone);
     await generate(gone, out);
-    require('node:fs').rmSync(gone);
+    rmSync(gone);
     const expected = await loadConnector(gone).catch((e: Error) => e);
     await expect(loadConnectorFromArtefacts(path.join(out, 'gone'))).rejects.toThrow(expected as Error);
   }, 60_000);
@@ -193,6 +220,38 @@ describe("GitHub's full spec", () => {
     expect(loaded.connector.tools).toHaveLength(1186);
     expectSameConnector(loaded.connector, fromSpec);
   }, 120_000);
+});
+
+describe('the registry with generatedDir', () => {
+  it('loads a spec from its artefacts at start, and from the spec once it changes', async () => {
+    const specs = scratchDir('artefacts-registry');
+    const out = scratchDir('artefacts-registry-out');
+    const spec = path.join(specs, 'shop.yaml');
+    copyFileSync(fixture('e2e/shop.yaml'), spec);
+    writeFileSync(path.join(specs, 'shop.connector.yaml'), 'baseUrl: http://127.0.0.1:9/api\n');
+    copyFileSync(fixture('circular-3.1.json'), path.join(specs, 'trees.json')); // no artefact: loaded from the spec
+    writeFileSync(path.join(specs, 'trees.connector.yaml'), 'baseUrl: http://127.0.0.1:9/api\n');
+    await generate(spec, out);
+
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => (lines.push(JSON.parse(chunk.toString('utf8'))), done()) });
+    const registry = new Registry({ specsDir: specs, log: pino({ level: 'info' }, sink), generatedDir: out });
+    try {
+      await registry.start();
+      const loaded = () => lines.filter((l) => l.msg === 'spec loaded').map((l) => [path.basename(String(l.file)), l.source]);
+      expect(loaded()).toEqual([['shop.yaml', 'artefacts'], ['trees.json', 'spec']]);
+      expect(lines.find((l) => l.msg === 'generated artefact not used; loading the spec')).toMatchObject({ file: path.join(specs, 'trees.json'), reason: expect.stringMatching(/no .*connector\.json/) });
+      expectSameConnector(registry.current.connectors.get('shop')!, await loadConnector(spec));
+
+      lines.length = 0;
+      writeFileSync(spec, readFileSync(spec, 'utf8').replace('summary: Get an item', 'summary: Get an item, edited'));
+      await registry.rescan();
+      expect(loaded()).toEqual([['shop.yaml', 'spec']]);
+      expect(registry.current.byName.get('shop_get_item')!.tool.title).toBe('Get an item, edited');
+    } finally {
+      registry.close();
+    }
+  }, 60_000);
 });
 
 describe('lunar-hub serve --generated', () => {
