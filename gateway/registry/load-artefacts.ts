@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
@@ -26,8 +26,7 @@ import type { OutputSchemaMode } from '../../generators/output-schema';
 import type { Problem } from '../../generators/problems';
 import type { LoadedSpec } from '../../generators/spec-reader';
 import type { McpTool, ToolBinding } from '../../generators/tool';
-import { connectorError, DEFAULT_CONNECTOR_CONFIG, readConnectorConfig, type ConnectorConfig } from './connector-config';
-import { applyConnectorConfig, connectorFileFor, loadConnector, resolveBaseUrl, type ConnectorRuntimeWithHeaders, type LoadedConnector } from './load-connector';
+import { connectorFromToolSet, findConnectorConfig, loadConnector, type LoadedConnector } from './load-connector';
 
 /** Bump when connector.json changes shape or meaning; older artefacts are then not used. */
 export const ARTEFACT_FORMAT = 1;
@@ -221,31 +220,8 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
     skipped: artefact.skipped,
     problems: problems.map((p) => ({ ...p, file: servedPath(p.file, artefact.file, file) })),
   };
-  // From here on, exactly loadConnector's steps.
-  const named = configFile ?? `${connectorFileFor(file)} (not present)`;
-  const applied = applyConnectorConfig(set, config, named, documentFor(artefact.index));
-  const base = resolveBaseUrl(set.api.servers, artefact.serversDeclared, config);
-  const reasons = [...applied.errors, ...base.errors];
-  if (reasons.length > 0 || base.baseUrl === undefined) throw connectorError(named, reasons);
-  const runtime: ConnectorRuntimeWithHeaders = Object.freeze({
-    id,
-    baseUrl: base.baseUrl,
-    allowedHosts: Object.freeze([...new Set([new URL(base.baseUrl).host, ...config.allowedHosts])]),
-    timeouts: config.timeouts,
-    maxResponseBytes: config.maxResponseBytes,
-    headers: config.headers,
-  });
   return {
-    connector: {
-      id,
-      specFile: file,
-      ...(configFile !== undefined ? { configFile } : {}),
-      config,
-      runtime,
-      tools: applied.tools,
-      problems: [...set.problems, ...applied.problems],
-      skipped: [...set.skipped, ...applied.skipped],
-    },
+    connector: connectorFromToolSet({ id, specFile: file, configFile, config, set, document: documentFor(artefact.index), serversDeclared: artefact.serversDeclared }),
   };
 }
 
@@ -328,25 +304,6 @@ function documentFor(index: ArtefactOperationIndex): Record<string, unknown> {
     });
   }
   return document;
-}
-
-/** As loadConnector finds it: `<spec>.connector.yaml` or `.yml` beside the spec, both being an error. */
-async function findConnectorConfig(specFile: string): Promise<{ configFile?: string; config: ConnectorConfig }> {
-  const candidates = [connectorFileFor(specFile, 'yaml'), connectorFileFor(specFile, 'yml')];
-  const present = (await Promise.all(candidates.map(async (f) => ((await exists(f)) ? f : undefined)))).filter((f): f is string => f !== undefined);
-  if (present.length > 1) throw connectorError(present[0], [`${present[1]} exists too; keep one of the two files`]);
-  if (present.length === 0) return { config: DEFAULT_CONNECTOR_CONFIG };
-  const config = await readConnectorConfig(present[0]);
-  return config ? { configFile: present[0], config } : { config: DEFAULT_CONNECTOR_CONFIG };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** package.json's version, found from dist/ or from source alike. */

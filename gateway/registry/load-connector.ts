@@ -62,13 +62,33 @@ export function connectorFileFor(specFile: string, extension: 'yaml' | 'yml' = '
 export async function loadConnector(specFile: string, options: LoadConnectorOptions = {}): Promise<LoadedConnector> {
   // The connector file first: it is small, and its mistakes are cheaper to report before a 1 s generation.
   const { configFile, config } = await findConnectorConfig(specFile, options.configFile);
-  const named = configFile ?? `${connectorFileFor(specFile)} (not present)`;
   const spec = await readSpecFile(specFile);
   const id = config.id ?? connectorIdFromFile(specFile);
   // Names are assigned before the filters apply, so a tool keeps its name when the filters change.
   const set = generateTools(spec, { connectorId: id, includeDeprecated: config.deprecated === 'include', outputSchema: config.outputSchema });
-  const applied = applyConnectorConfig(set, config, named, spec.document);
-  const base = resolveBaseUrl(set.api.servers, Array.isArray(spec.document.servers) && spec.document.servers.length > 0, config);
+  const serversDeclared = Array.isArray(spec.document.servers) && spec.document.servers.length > 0;
+  return connectorFromToolSet({ id, specFile, configFile, config, set, document: spec.document, serversDeclared });
+}
+
+/**
+ * The connector file applied to a generated tool set: filters, overrides, base URL,
+ * runtime. Shared by loading from the spec and from `generate` artefacts, so both
+ * serve exactly the same connector.
+ */
+export function connectorFromToolSet(input: {
+  id: string;
+  specFile: string;
+  configFile?: string;
+  config: ConnectorConfig;
+  set: ToolSet;
+  /** The spec document, or a stand-in holding what the connector file may refer to. */
+  document: Record<string, unknown>;
+  serversDeclared: boolean;
+}): LoadedConnector {
+  const { id, specFile, configFile, config, set } = input;
+  const named = configFile ?? `${connectorFileFor(specFile)} (not present)`;
+  const applied = applyConnectorConfig(set, config, named, input.document);
+  const base = resolveBaseUrl(set.api.servers, input.serversDeclared, config);
   const reasons = [...applied.errors, ...base.errors];
   if (reasons.length > 0 || base.baseUrl === undefined) throw connectorError(named, reasons);
   const runtime: ConnectorRuntimeWithHeaders = Object.freeze({
@@ -91,7 +111,8 @@ export async function loadConnector(specFile: string, options: LoadConnectorOpti
   };
 }
 
-async function findConnectorConfig(specFile: string, explicit: string | undefined): Promise<{ configFile?: string; config: ConnectorConfig }> {
+/** The connector file beside a spec: `<spec>.connector.yaml` or `.yml` (both: an error), or the one named. */
+export async function findConnectorConfig(specFile: string, explicit?: string): Promise<{ configFile?: string; config: ConnectorConfig }> {
   if (explicit !== undefined) {
     const config = await readConnectorConfig(explicit);
     if (!config) throw connectorError(explicit, ['no such file']);
