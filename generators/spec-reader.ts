@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { YAMLParseError } from 'yaml';
 import { errors } from '../errors';
 import { ProblemList } from './problems';
 
@@ -86,12 +86,15 @@ function parseText(file: string, text: string): { value: unknown; format: 'json'
   }
   try {
     // uniqueKeys off: real specs repeat keys; the last one wins, as in JSON.parse.
-    return { value: parseYaml(trimmed, { uniqueKeys: false, maxAliasCount: 10_000 }), format: 'yaml' };
+    // Loaded here, not at import: most big specs are JSON, and yaml costs ~60 ms to load.
+    const { parse } = require('yaml') as typeof import('yaml');
+    return { value: parse(trimmed, { uniqueKeys: false, maxAliasCount: 10_000 }), format: 'yaml' };
   } catch (cause) {
+    const yamlError = cause as YAMLParseError;
     const reason =
-      cause instanceof YAMLParseError && cause.linePos
-        ? `line ${cause.linePos[0].line}, column ${cause.linePos[0].col}: ${cause.message.split('\n')[0]}`
-        : (cause as Error).message;
+      yamlError.name === 'YAMLParseError' && yamlError.linePos
+        ? `line ${yamlError.linePos[0].line}, column ${yamlError.linePos[0].col}: ${yamlError.message.split('\n')[0]}`
+        : yamlError.message;
     throw errors.SPEC_PARSE([file, 'YAML', reason], { cause, details: { file } });
   }
 }

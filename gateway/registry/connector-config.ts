@@ -9,8 +9,9 @@
  * one more entry in SECTIONS, with its type owned by the folder that reads it.
  */
 import { readFile } from 'node:fs/promises';
-import Ajv2020, { type ErrorObject } from 'ajv/dist/2020';
-import { isNode, parseDocument, type Document } from 'yaml';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject } from 'ajv/dist/2020';
+import type { Document } from 'yaml';
 import { errors, type HubError } from '../../errors';
 import { DEFAULT_GENERATE_OPTIONS } from '../../generators/generate-tools';
 import { isValidConnectorId } from '../../generators/names';
@@ -169,7 +170,9 @@ let compiled: ReturnType<Ajv2020['compile']> | undefined;
 function validator(): ReturnType<Ajv2020['compile']> {
   if (!compiled) {
     // verbose: the failing node's schema (its `expected` text) and value come with each error.
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, logger: false });
+    // Loaded on first use: a hub whose specs have no connector file never pays for ajv.
+    const Ajv = (require('ajv/dist/2020') as { default: typeof Ajv2020 }).default;
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, logger: false });
     ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
     compiled = ajv.compile(CONNECTOR_SCHEMA);
   }
@@ -189,8 +192,14 @@ export async function readConnectorConfig(file: string): Promise<ConnectorConfig
 }
 
 /** Parses and validates one connector file; throws one CONFIG_CONNECTOR listing every problem. */
+/** yaml is loaded on first use, like ajv above (start-up time of hubs without connector files). */
+function yaml(): typeof import('yaml') {
+  return require('yaml') as typeof import('yaml');
+}
+
 export function parseConnectorConfig(file: string, text: string): ConnectorConfig {
   // Duplicate keys stay errors here (unlike specs): in a hand-written file they are mistakes.
+  const { parseDocument } = yaml();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''));
   if (doc.errors.length > 0) {
     throw connectorError(file, doc.errors.map((e) => `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ''}${e.message.split('\n')[0]}`));
@@ -224,7 +233,7 @@ class Reasons {
   inFileOrder(doc: Document): string[] {
     const offset = (at: KeySegments): number => {
       const node = at.length === 0 ? doc.contents : doc.getIn(at, true);
-      return isNode(node) && node.range ? node.range[0] : Number.MAX_SAFE_INTEGER;
+      return yaml().isNode(node) && node.range ? node.range[0] : Number.MAX_SAFE_INTEGER;
     };
     // Array.prototype.sort is stable: problems of one key keep the order they were found in.
     return this.items

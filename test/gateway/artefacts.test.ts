@@ -273,7 +273,7 @@ describe('lunar-hub serve --generated', () => {
 
     const hub = await startServe(['--specs', specs, '--generated', out]);
     try {
-      expect(hub.stderr()).toMatch(/"source":"artefacts"[^\n]*"msg":"spec loaded"/);
+      await hub.waitForStderr(/"source":"artefacts"[^\n]*"msg":"spec loaded"/);
       const client = new Client({ name: 'artefacts-e2e', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
       const { tools } = await client.listTools();
@@ -299,8 +299,8 @@ describe('lunar-hub serve --generated', () => {
 
     const hub = await startServe(['--specs', specs, '--generated', out]);
     try {
-      expect(hub.stderr()).toMatch(/"reason":"the spec changed since generate[^\n]*"msg":"generated artefact not used; loading the spec"/);
-      expect(hub.stderr()).toMatch(/"source":"spec"[^\n]*"msg":"spec loaded"/);
+      await hub.waitForStderr(/"reason":"the spec changed since generate[^\n]*"msg":"generated artefact not used; loading the spec"/);
+      await hub.waitForStderr(/"source":"spec"[^\n]*"msg":"spec loaded"/);
       const client = new Client({ name: 'artefacts-e2e', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
       const { tools } = await client.listTools();

@@ -11,6 +11,8 @@ export interface ServedHub {
   process: ChildProcess;
   /** Everything the process wrote on stderr so far (its JSON logs). */
   stderr(): string;
+  /** Resolves when stderr matches (logs are written asynchronously); rejects after `ms`. */
+  waitForStderr(pattern: RegExp, ms?: number): Promise<void>;
   stop(): Promise<number | null>;
 }
 
@@ -42,6 +44,13 @@ export async function startServe(args: string[], env: Record<string, string> = {
     mcpUrl: `${url}/mcp`,
     process: child,
     stderr: () => stderr,
+    waitForStderr: async (pattern, ms = 10_000) => {
+      const deadline = Date.now() + ms;
+      while (!pattern.test(stderr)) {
+        if (Date.now() > deadline) throw new Error(`stderr never matched ${pattern}:\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
