@@ -10,6 +10,9 @@ export interface HubMetrics {
   close(): void;
 }
 
+/** Seconds: a loopback call takes a millisecond, a slow upstream tens of seconds. */
+const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
 export function createMetrics(): HubMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'lunar_hub_' });
@@ -18,7 +21,7 @@ export function createMetrics(): HubMetrics {
     name: 'lunar_hub_tool_call_duration_seconds',
     help: 'Tool call latency, from tools/call to its result',
     labelNames: ['connector'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
   const upstream = new client.Counter({ name: 'lunar_hub_upstream_responses_total', help: 'Upstream HTTP responses by connector and status', labelNames: ['connector', 'status'], registers: [registry] });
@@ -26,7 +29,7 @@ export function createMetrics(): HubMetrics {
     name: 'lunar_hub_upstream_duration_seconds',
     help: 'Upstream request latency until the body was read',
     labelNames: ['connector'],
-    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
   const onCall = (message: unknown): void => {

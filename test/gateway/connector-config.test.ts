@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { HubError } from '../../errors';
+import { rejected } from '../helpers/errors';
 import { DEFAULT_CONNECTOR_CONFIG, parseConnectorConfig, readConnectorConfig, type ConnectorConfig } from '../../gateway/registry/connector-config';
 import { loadConnector } from '../../gateway/registry/load-connector';
 
@@ -13,15 +14,6 @@ const PETSTORE = path.join(REPO, 'specs', 'petstore.yaml');
 function thrown(fn: () => unknown): HubError {
   try {
     fn();
-  } catch (error) {
-    return error as HubError;
-  }
-  throw new Error('expected an error');
-}
-
-async function rejected(promise: Promise<unknown>): Promise<HubError> {
-  try {
-    await promise;
   } catch (error) {
     return error as HubError;
   }

@@ -2,7 +2,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HubError } from '../../errors';
+import { rejected } from '../helpers/errors';
 import { DEFAULT_CONNECTOR_CONFIG } from '../../gateway/registry/connector-config';
 import { connectorFileFor, loadConnector, type LoadedConnector } from '../../gateway/registry/load-connector';
 import { REAL_SPECS } from '../helpers/real-specs';
@@ -23,15 +23,6 @@ function folder(name: string, files: Record<string, string | { copy: string }>):
     else copyFileSync(content.copy, path.join(dir, file));
   }
   return dir;
-}
-
-async function rejected(promise: Promise<unknown>): Promise<HubError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HubError;
-  }
-  throw new Error('expected an error');
 }
 
 function names(connector: LoadedConnector): string[] {

@@ -6,11 +6,12 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { removeScratchDirs, scratchDir } from '../helpers/cli';
 import { startServe, type ServedHub } from '../helpers/hub-process';
 import { fixture } from '../helpers/specs';
+import { listAll } from '../helpers/mcp';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -30,17 +31,6 @@ async function connect(url = hub.mcpUrl): Promise<Client> {
   return client;
 }
 
-/** Every tool, following cursors (this hub serves pages of 3). */
-async function listAll(client: Client): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
-}
 
 function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');

@@ -8,13 +8,14 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
 import { generateTools } from '../../generators/generate-tools';
 import type { OperationModel } from '../../generators/operation';
 import { readSpecFile } from '../../generators/spec-reader';
 import { scratchDir } from '../helpers/cli';
 import { startServe, type ServedHub } from '../helpers/hub-process';
+import { listAll } from '../helpers/mcp';
 import { generateArguments } from './arguments';
 import { declaredParameters, parseSpecText, undeclaredNames, type Declared } from './declared';
 import { startPrism, type PrismMock } from './prism-process';
@@ -209,16 +210,6 @@ export async function runSpec(spec: SpecCase, log: (line: string) => void = () =
   }
 }
 
-async function listAll(client: Client): Promise<Tool[]> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
-}
 
 async function call(
   client: Client,
