@@ -32,22 +32,13 @@ export interface LoadedConnector {
   /** The connector file read, if there was one. */
   configFile?: string;
   config: ConnectorConfig;
-  runtime: ConnectorRuntimeWithHeaders;
+  runtime: ConnectorRuntime;
   tools: RegisteredTool[];
   /** The spec's problems, and warnings about the connector file (rule `connector-*`). */
   problems: Problem[];
   /** Operations not served: deprecated, not buildable, or left out by the connector file. */
   skipped: SkippedOperation[];
 }
-
-/**
- * The static headers ride along on the runtime, where the request builder looks, until
- * ConnectorRuntime (pipeline/types.ts) declares them itself.
- */
-export type ConnectorRuntimeWithHeaders = ConnectorRuntime & {
-  /** Lower-case names; sent on every request of the connector. */
-  readonly headers: Readonly<Record<string, string>>;
-};
 
 export interface LoadConnectorOptions {
   /** Default: `<spec without extension>.connector.yaml` (or `.yml`) beside the spec. */
@@ -91,7 +82,7 @@ export function connectorFromToolSet(input: {
   const base = resolveBaseUrl(set.api.servers, input.serversDeclared, config);
   const reasons = [...applied.errors, ...base.errors];
   if (reasons.length > 0 || base.baseUrl === undefined) throw connectorError(named, reasons);
-  const runtime: ConnectorRuntimeWithHeaders = Object.freeze({
+  const runtime: ConnectorRuntime = Object.freeze({
     id,
     baseUrl: base.baseUrl,
     allowedHosts: Object.freeze([...new Set([new URL(base.baseUrl).host, ...config.allowedHosts])]),
