@@ -16,6 +16,7 @@ import { generateTypes } from '../../generators/client/types';
 import { generateTools, type ToolSet } from '../../generators/generate-tools';
 import { readSpecText, type LoadedSpec } from '../../generators/spec-reader';
 import { errors, toHubError } from '../../errors';
+import { PACKAGE_ROOT } from '../package-info';
 import { connectorArtefact, stampSpec } from '../registry/load-artefacts';
 import { createProgress, type Progress } from '../progress';
 import { writeLine, type CommandIO } from './io';
@@ -135,15 +136,9 @@ async function specFilesIn(dir: string): Promise<string[]> {
   return names.filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n)).sort().map((n) => path.join(dir, n));
 }
 
-/** The runtime ships as TypeScript source beside the clients; find it from dist/ or from source. */
+/** The runtime ships as TypeScript source beside the clients. */
 function clientSourceDir(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return path.join(dir, 'generators', 'client');
+  return path.join(PACKAGE_ROOT, 'generators', 'client');
 }
 
 /** runtime.ts and the serialise.ts it imports, copied as client-runtime.ts and client-serialise.ts. */

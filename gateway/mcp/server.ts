@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { HUB_VERSION } from '../package-info';
 import type { CallFn } from '../pipeline/compose';
 import { callEnd, type CallEndEvent } from '../pipeline/diagnostics';
 import { errorResult } from '../pipeline/map-result';
@@ -17,7 +18,7 @@ import type { RegistrySnapshot } from '../registry/snapshot';
 import { pageOf } from './pagination';
 import { visibleIn, type ToolView } from './tool-view';
 
-export const SERVER_INFO = { name: 'lunar-snake-hub', version: require('../../../package.json').version as string };
+export const SERVER_INFO = { name: 'lunar-snake-hub', version: HUB_VERSION };
 
 export interface McpServerOptions {
   registry: Registry;

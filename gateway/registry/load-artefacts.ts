@@ -13,11 +13,11 @@
  * spec is loaded instead, with a warning that says why.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
+import { HUB_VERSION } from '../package-info';
 import { resolveGenerateOptions, type SkippedOperation, type ToolSet } from '../../generators/generate-tools';
 import { resolvePointer } from '../../generators/json-pointer';
 import { connectorIdFromFile } from '../../generators/names';
@@ -305,14 +305,3 @@ function documentFor(index: ArtefactOperationIndex): Record<string, unknown> {
   }
   return document;
 }
-
-/** package.json's version, found from dist/ or from source alike. */
-const HUB_VERSION: string = (() => {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
-  return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
-})();

@@ -488,7 +488,7 @@ describe('errorResult', () => {
   ])('%s', (_name, error, code, text) => {
     const result = check(errorResult(error, 'demo_x'));
     expect(result).toEqual({ isError: true, content: [{ type: 'text', text }], _meta: { 'lunar-hub/code': code } });
-    expect(text).not.toMatch(/\n\s+at /);
+    expect((result.content[0] as { text: string }).text).not.toMatch(/\n\s+at /);
   });
 
   it('maps a real refused connection from undici', async () => {
