@@ -15,6 +15,7 @@ import type { Document } from 'yaml';
 import { errors, type HubError } from '../../errors';
 import { DEFAULT_GENERATE_OPTIONS } from '../../generators/generate-tools';
 import { isValidConnectorId } from '../../generators/names';
+import { redactText } from '../pipeline/redact';
 import type { OutputSchemaMode } from '../../generators/output-schema';
 
 export interface ConnectorTimeouts {
@@ -325,12 +326,19 @@ function baseUrlProblem(value: string): string | undefined {
   try {
     url = new URL(value);
   } catch {
-    return `must be an absolute http(s) URL such as https://api.example.com (got ${shown(value)})`;
+    return `must be an absolute http(s) URL such as https://api.example.com (got ${shown(redactText(value))})`;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https (got ${shown(value)})`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https (got ${shown(`${url.protocol}//${url.host}`)})`;
   if (url.username !== '' || url.password !== '') return 'must not carry a user name or password; credentials will go in the `auth` section';
-  if (url.search !== '' || url.hash !== '') return `must not have a query or fragment: operation paths are appended to it (got ${shown(value)})`;
-  if (/[{}]/.test(decodeURI(url.pathname))) return `is used as written: it has no server variables (got ${shown(value)})`;
+  // A query is where keys hide: it is named, never shown (this message reaches logs and /healthz).
+  if (url.search !== '' || url.hash !== '') return `must not have a query or fragment: operation paths are appended to it (got ${shown(`${url.origin}${url.pathname}`)} with a query or fragment)`;
+  let path: string;
+  try {
+    path = decodeURI(url.pathname);
+  } catch {
+    return `has malformed percent-encoding in its path (got ${shown(`${url.origin}${url.pathname}`)})`;
+  }
+  if (/[{}]/.test(path)) return `is used as written: it has no server variables (got ${shown(value)})`;
   return undefined;
 }
 
@@ -377,7 +385,9 @@ function describeSchemaErrors(list: readonly ErrorObject[], reasons: Reasons): v
       continue;
     }
     const expected = (error.parentSchema as { expected?: string } | undefined)?.expected;
-    reasons.add(segments, expected ? `must be ${expected} (got ${shown(error.data)})` : error.message ?? 'is invalid');
+    // A header value may be a key left unquoted (YAML reads 0x1f2e as a number): never echo it.
+    const got = segments[0] === 'headers' ? `a ${Array.isArray(error.data) ? 'list' : error.data === null ? 'null' : typeof error.data}` : shown(error.data);
+    reasons.add(segments, expected ? `must be ${expected} (got ${got})` : error.message ?? 'is invalid');
   }
 }
 

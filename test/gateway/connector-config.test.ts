@@ -147,7 +147,7 @@ describe('invalid connector files', () => {
     ['cookie header', { given: 'headers:\n  cookie: session=1\n', want: ['headers.cookie: credentials do not belong in static headers'] }],
     ['framing header', { given: 'headers:\n  Content-Length: "10"\n', want: ['headers.Content-Length: is set by the hub'] }],
     ['bad header name', { given: 'headers:\n  "X Trace": a\n', want: ['headers["X Trace"]: is not a valid header name'] }],
-    ['header value not a string', { given: 'headers:\n  X-Api-Version: 2\n', want: ['headers.X-Api-Version: must be a string (quote numbers: "2") (got 2)'] }],
+    ['header value not a string', { given: 'headers:\n  X-Api-Version: 2\n', want: ['headers.X-Api-Version: must be a string (quote numbers: "2") (got a number)'] }],
     ['header twice', { given: 'headers:\n  User-Agent: a\n  user-agent: b\n', want: ['headers.user-agent: repeats headers.User-Agent'] }],
     ['reserved section auth', { given: 'auth:\n  type: oauth2\n', want: ['auth: not yet supported; a later version of the hub reads credentials'] }],
     ['reserved sections', { given: 'rateLimit: {}\ncache: {}\ntoolsets: []\n', want: ['rateLimit: not yet supported', 'cache: not yet supported', 'toolsets: not yet supported'] }],
@@ -168,6 +168,22 @@ describe('invalid connector files', () => {
     ['top level is a list', { given: '- baseUrl: https://api.example.com\n', want: ['(top level): must be a mapping of connector settings (got a list)'] }],
   ])('%s', (_name, { given, want }) => {
     expectConnectorError(thrown(() => parseConnectorConfig(FILE, given)), FILE, want);
+  });
+
+  it.each([
+    ['an unquoted numeric key in a header', 'headers:\n  x-api-key: 8675309123456789\n', '8675309123456789', 'headers.x-api-key: must be'],
+    ['a hex key YAML reads as a number', 'headers:\n  x-api-key: 0x1234abcd\n', '305441741', 'headers.x-api-key: must be'],
+    ['a key in the base URL query', 'baseUrl: https://api.example.com/v1?k=SECRETQUERYKEY1\n', 'SECRETQUERYKEY1', 'baseUrl: must not have a query or fragment'],
+    ['a token in a base URL that is not a URL', 'baseUrl: "not a url?access_token=SECRETTOKEN2"\n', 'SECRETTOKEN2', 'baseUrl: must be an absolute http(s) URL'],
+  ])('never repeats a secret in its message: %s', (_name, given, secret, want) => {
+    const error = thrown(() => parseConnectorConfig(FILE, given));
+    expect(error.code).toBe('HUB_ERR_CONFIG_CONNECTOR');
+    expect(error.message).toContain(want);
+    expect(error.message).not.toContain(secret);
+  });
+
+  it('names malformed percent-encoding in the base URL instead of failing inside', () => {
+    expectConnectorError(thrown(() => parseConnectorConfig(FILE, 'baseUrl: https://api.example.com/%ZZ\n')), FILE, ['baseUrl: has malformed percent-encoding in its path']);
   });
 
   it('lists every problem of a file in one error', () => {
