@@ -10,7 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errors, isHubError, type HubError } from '../../errors';
-import { redact, redactText } from './redact';
+import { redact, redactText, redactValues } from './redact';
 import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from './types';
 
 type ContentBlock = CallToolResult['content'][number];
@@ -26,7 +26,7 @@ export const ERROR_MESSAGE_LIMIT = 500;
 
 export function mapResponse(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
   const { status } = response;
-  if (status >= 300 && status < 400) return redirectResult(response);
+  if (status >= 300 && status < 400) return redirectResult(response, connector);
   if (status < 200 || status >= 400) return upstreamErrorResult(response, connector);
   return successResult(registered, response, connector);
 }
@@ -221,10 +221,11 @@ function statusMeta(status: number): Record<string, unknown> {
   return { [META_STATUS]: status, [META_CODE]: errors.UPSTREAM_STATUS.code };
 }
 
-function redirectResult(response: UpstreamResponse): CallToolResult {
+function redirectResult(response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
   const location = header(response.headers, 'location');
   const line = statusLine(response.status);
-  const message = location === undefined ? line : `${line}: redirected to ${redactText(location)} (the hub does not follow redirects)`;
+  const shownLocation = location === undefined ? undefined : redactValues(redactText(location), Object.values(connector.headers ?? {}));
+  const message = shownLocation === undefined ? line : `${line}: redirected to ${shownLocation} (the hub does not follow redirects)`;
   return { isError: true, content: [text(message)], _meta: statusMeta(response.status) };
 }
 
@@ -265,7 +266,7 @@ function upstreamMessage(response: UpstreamResponse, connector: ConnectorRuntime
   if (message === undefined && (type.mime === 'text/html' || /^<(!doctype html|html)/i.test(decoded))) message = messageFromHtml(decoded);
   if (message === undefined && /^<\?xml|^<[\w:-]+[\s>]/.test(decoded)) message = messageFromXml(decoded);
   // Redact before clipping, so a clip can never leave half a secret showing.
-  return clip(redactText(collapse(message ?? decoded.slice(0, 8 * ERROR_MESSAGE_LIMIT))), ERROR_MESSAGE_LIMIT);
+  return clip(redactValues(redactText(collapse(message ?? decoded.slice(0, 8 * ERROR_MESSAGE_LIMIT))), Object.values(connector.headers ?? {})), ERROR_MESSAGE_LIMIT);
 }
 
 /**

@@ -93,3 +93,14 @@ function redactAny(value: unknown, depth: number): unknown {
   }
   return out;
 }
+
+/**
+ * The connector's own static header values, wherever an upstream echoes them (a 400
+ * that prints "invalid key AIza..."): names cannot catch a key sent under a header the
+ * list above does not know. Values under 8 characters (a version, "1") are not secrets.
+ */
+export function redactValues(text: string, values: Iterable<string>): string {
+  let out = text;
+  for (const value of values) if (value.length >= 8) out = out.split(value).join(REDACTED);
+  return out;
+}

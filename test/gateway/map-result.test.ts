@@ -291,6 +291,27 @@ describe('mapResponse: truncated bodies', () => {
   });
 });
 
+describe("mapResponse: the connector's own header values echoed back", () => {
+  const keyed: ConnectorRuntime = { ...connector, headers: { 'x-goog-api-key': 'AIzaSECRETGOOGLEKEY123456', 'private-token': 'glpat-SECRETGITLAB', 'x-api-version': '2' } };
+
+  it.each([
+    ['JSON', json, '{"error":{"message":"Invalid key AIzaSECRETGOOGLEKEY123456","headers":{"private-token":"glpat-SECRETGITLAB"}}}'],
+    ['HTML', { 'content-type': 'text/html' }, '<html><body><pre>private-token: glpat-SECRETGITLAB</pre></body></html>'],
+    ['plain text', { 'content-type': 'text/plain' }, 'Invalid key supplied: AIzaSECRETGOOGLEKEY123456'],
+  ])('in a %s error body never reach the result', (_name, headers, body) => {
+    const shown = texts(map(plain, response(400, headers, body), keyed)).join('\n');
+    expect(shown).not.toContain('AIzaSECRETGOOGLEKEY123456');
+    expect(shown).not.toContain('glpat-SECRETGITLAB');
+    expect(shown).toContain('[REDACTED]');
+  });
+
+  it('in a redirect Location never reach the result', () => {
+    const shown = texts(map(plain, response(302, { location: 'https://login.example.com/?next=glpat-SECRETGITLAB' }), keyed)).join('\n');
+    expect(shown).not.toContain('glpat-SECRETGITLAB');
+    expect(shown).toContain('redirected to https://login.example.com/?next=[REDACTED]');
+  });
+});
+
 describe('mapResponse: upstream errors', () => {
   it.each<[string, number, Record<string, string>, string, string]>([
     ['GitHub message', 404, json, '{"message":"Not Found","documentation_url":"https://docs.github.com"}', 'HTTP 404 Not Found: Not Found'],
