@@ -113,8 +113,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       dispose();
-      void transport.close();
-      void server.close();
+      transport.close().catch(() => undefined);
+      server.close().catch(() => undefined);
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
@@ -134,13 +134,23 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     app.delete(path, handle);
   }
 
+  // Body-parser and routing errors (broken JSON, a body over the limit, `/mcp/%ZZ`) answer as
+  // JSON-RPC errors; express's default page would show the client a stack trace.
+  app.use((error: { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string }, _req: Request, res: Response, next: (e?: unknown) => void) => {
+    if (res.headersSent) return next(error);
+    const status = error.status ?? error.statusCode ?? 500;
+    const code = error.type === 'entity.parse.failed' ? -32700 : status < 500 ? -32600 : -32603;
+    if (status >= 500) log.error({ err: error.message }, 'HTTP request failed');
+    jsonRpcError(res, status, code, status < 500 && error.expose !== false ? (error.message ?? 'Bad request') : 'Internal error');
+  });
+
   const sweep = setInterval(() => {
     const idle = options.sessionIdleMs ?? 30 * 60_000;
     const now = Date.now();
     for (const [id, session] of sessions) {
       if (now - session.lastSeen > idle) {
         log.debug({ session: id }, 'idle session closed');
-        void session.transport.close();
+        session.transport.close().catch(() => undefined);
         sessions.delete(id);
       }
     }

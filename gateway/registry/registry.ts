@@ -55,6 +55,8 @@ export class Registry extends EventEmitter {
 
   constructor(private readonly options: RegistryOptions) {
     super();
+    // Every open MCP session listens for `changed`: dozens are normal, not a leak.
+    this.setMaxListeners(0);
   }
 
   get current(): RegistrySnapshot {

@@ -22,7 +22,7 @@ let hub: ServedHub;
 const aborted: string[] = [];
 
 function connectorFile(baseUrl: string): string {
-  return `baseUrl: ${baseUrl}\ntimeouts:\n  connectMs: 2000\n  headersMs: 1500\n  bodyMs: 1500\nmaxResponseBytes: 65536\n`;
+  return `baseUrl: ${baseUrl}\ntimeouts:\n  connectMs: 2000\n  headersMs: 3000\n  bodyMs: 3000\nmaxResponseBytes: 65536\n`;
 }
 
 async function connect(url = hub.mcpUrl): Promise<Client> {
@@ -178,7 +178,7 @@ describe('tools/call', () => {
   });
 
   it('turns a slow upstream into a timeout result, and the session lives on', async () => {
-    const result = (await client.callTool({ name: 'shop_slow', arguments: { ms: 4000 } })) as CallToolResult;
+    const result = (await client.callTool({ name: 'shop_slow', arguments: { ms: 6000 } })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/HUB_ERR_UPSTREAM_TIMEOUT/);
     const after = (await client.callTool({ name: 'shop_get_item', arguments: { id: '2' } })) as CallToolResult;
@@ -186,19 +186,24 @@ describe('tools/call', () => {
   });
 
   it('aborts the upstream request when the client cancels', async () => {
+    const until = async (done: () => boolean, ms: number, what: string) => {
+      const deadline = Date.now() + ms;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      if (!done()) throw new Error(`timed out waiting until ${what}`);
+    };
     const controller = new AbortController();
-    const pending = client.callTool({ name: 'shop_slow', arguments: { ms: 1400 } }, undefined, { signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 300));
+    const pending = client.callTool({ name: 'shop_slow', arguments: { ms: 2800 } }, undefined, { signal: controller.signal, timeout: 10_000 });
+    await until(() => upstream.seen.some((r) => r.url === '/api/slow?ms=2800'), 5000, 'the upstream has the request');
     controller.abort();
     await expect(pending).rejects.toThrow();
-    await new Promise((r) => setTimeout(r, 500));
-    expect(aborted).toContain('/api/slow?ms=1400');
+    // Well before the connector's 3 s headers timeout could close it instead.
+    await until(() => aborted.includes('/api/slow?ms=2800'), 2000, 'the upstream request is aborted');
   });
 
   it('reports progress while waiting when the client asks for it', async () => {
     const updates: number[] = [];
-    const result = (await client.callTool({ name: 'shop_slow', arguments: { ms: 1300 } }, undefined, { onprogress: (p) => updates.push(p.progress), timeout: 10_000 })) as CallToolResult;
-    expect(result.structuredContent).toEqual({ waited: 1300 });
+    const result = (await client.callTool({ name: 'shop_slow', arguments: { ms: 2500 } }, undefined, { onprogress: (p) => updates.push(p.progress), timeout: 10_000 })) as CallToolResult;
+    expect(result.structuredContent).toEqual({ waited: 2500 });
     expect(updates.length).toBeGreaterThanOrEqual(1);
   });
 });
@@ -263,8 +268,20 @@ describe('the HTTP front door', () => {
     await response.body.dump();
   });
 
+  it.each([
+    ['broken JSON', '/mcp', '{"jsonrpc":', 400, -32700],
+    ['a path that does not decode', '/mcp/%ZZ', '{}', 400, -32600],
+  ])('answers %s with a JSON-RPC error, never a stack trace', async (_name, path, body, status, code) => {
+    const response = await fetch(`${hub.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+    expect(response.status).toBe(status);
+    const text = await response.text();
+    expect(text).not.toMatch(/\bat .*\.js:\d+/);
+    expect(JSON.parse(text)).toMatchObject({ jsonrpc: '2.0', error: { code } });
+  });
+
   it('logs structured JSON lines', () => {
-    const lines = hub.stderr().split('\n').filter((l) => l.startsWith('{'));
+    // Every line is JSON but the one plain banner `serve` prints for people.
+    const lines = hub.stderr().split('\n').filter((l) => l !== '' && !l.startsWith('lunar-hub serving '));
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(hub.stderr()).toMatch(/"msg":"tool call"/);

@@ -25,7 +25,10 @@ export async function startServe(args: string[], env: Record<string, string> = {
   let stderr = '';
   child.stdout!.resume();
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 60 s:\n${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // no orphan hub left behind a failed start
+      reject(new Error(`serve did not start in 60 s:\n${stderr}`));
+    }, 60_000);
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
       const match = /serving \d+ tools at (http:\/\/[^\s]+)\/mcp/.exec(stderr);
@@ -54,7 +57,12 @@ export async function startServe(args: string[], env: Record<string, string> = {
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve(child.exitCode);
-        child.once('exit', (code) => resolve(code));
+        // A hub that ignores SIGTERM must not hang the suite: killed after 15 s (and the test sees null).
+        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        child.once('exit', (code) => {
+          clearTimeout(force);
+          resolve(code);
+        });
         child.kill('SIGTERM');
       }),
   };
