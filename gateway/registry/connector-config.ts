@@ -360,6 +360,8 @@ function checkHeaders(headers: Record<string, unknown>, reasons: Reasons): void 
     else if (CREDENTIAL_HEADERS.has(lower)) reasons.add(at, "credentials do not belong in static headers; the connector file's `auth` section (not yet supported) will hold them");
     else if (HUB_HEADERS.has(lower)) reasons.add(at, 'is set by the hub for each request and cannot be fixed here');
     if (typeof value === 'string' && /[\r\n\0]/.test(value)) reasons.add(at, 'must not contain line breaks (CR/LF) or NUL characters');
+    // A header carries Latin-1 only; anything else would fail every call of the connector.
+    else if (typeof value === 'string' && /[^\t\x20-\x7e\x80-\xff]/.test(value)) reasons.add(at, 'must be Latin-1 text (HTTP header values cannot carry other characters or controls)');
     const earlier = seen.get(lower);
     if (earlier !== undefined) reasons.add(at, `repeats ${keyPath(['headers', earlier])} (header names ignore case)`);
     seen.set(lower, name);

@@ -387,6 +387,8 @@ export function decodeBytes(text: string): DecodedBytes {
   if (comma < 0) throw new TypeError('is not a valid data: URL (no comma)');
   const params = text.slice(5, comma).split(';');
   const mediaType = params[0].trim();
+  // The type becomes a content-type header: only `type/subtype` tokens (RFC 9110), no line breaks.
+  if (mediaType !== '' && !/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/.test(mediaType)) throw new TypeError(`is a data: URL with an invalid media type "${mediaType.replace(/[\r\n\0]/g, ' ')}"`);
   const out: DecodedBytes = { bytes: Buffer.alloc(0) };
   if (mediaType !== '') out.mediaType = mediaType;
   let base64 = false;

@@ -503,6 +503,12 @@ describe('bodies, as a real HTTP server receives them', () => {
     expect((await send('PUT /bodies/image', { body: pdf.toString('base64') })).headers['content-type']).toBe('application/octet-stream');
   });
 
+  it('refuses a data: URL whose media type would smuggle a header', () => {
+    const error = failure(() => build('PUT /bodies/image', { body: 'data:image/png\r\nX-Evil: 1;base64,AAAA' }, connector));
+    expect(error.code).toBe('HUB_ERR_REQUEST_BUILD');
+    expect(error.message).toMatch(/argument "body" is a data: URL with an invalid media type/);
+  });
+
   it('multipart whose schema is one binary string: one file part named `file`', async () => {
     const arrived = await send('POST /bodies/multipart-file', { body: PNG.toString('base64') });
     const parts = await partsOf(arrived);

@@ -147,6 +147,7 @@ describe('invalid connector files', () => {
     ['cookie header', { given: 'headers:\n  cookie: session=1\n', want: ['headers.cookie: credentials do not belong in static headers'] }],
     ['framing header', { given: 'headers:\n  Content-Length: "10"\n', want: ['headers.Content-Length: is set by the hub'] }],
     ['bad header name', { given: 'headers:\n  "X Trace": a\n', want: ['headers["X Trace"]: is not a valid header name'] }],
+    ['header value outside Latin-1', { given: 'headers:\n  X-Team: "équipe ✓"\n', want: ['headers.X-Team: must be Latin-1 text'] }],
     ['header value not a string', { given: 'headers:\n  X-Api-Version: 2\n', want: ['headers.X-Api-Version: must be a string (quote numbers: "2") (got a number)'] }],
     ['header twice', { given: 'headers:\n  User-Agent: a\n  user-agent: b\n', want: ['headers.user-agent: repeats headers.User-Agent'] }],
     ['reserved section auth', { given: 'auth:\n  type: oauth2\n', want: ['auth: not yet supported; a later version of the hub reads credentials'] }],
