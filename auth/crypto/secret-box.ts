@@ -1,0 +1,69 @@
+/**
+ * Secrets at rest: AES-256-GCM under the master key (node:crypto; no library adds
+ * anything over it for one authenticated cipher). A sealed value names the key that
+ * sealed it, so a key ring can open values sealed before and after a rotation, and a
+ * rotation interrupted half way loses nothing.
+ *
+ *   v1.<keyId>.<iv>.<tag>.<ciphertext>   (base64url; iv 12 bytes, tag 16 bytes)
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { errors } from '../../errors';
+import type { Sealed } from '../store/types';
+
+const VERSION = 'v1';
+const IV_BYTES = 12; // the GCM standard nonce size
+export const KEY_BYTES = 32; // AES-256
+
+/** A short public name for a key: the first 8 hex digits of its SHA-256 (never the key). */
+export function keyIdOf(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+export class SecretBox {
+  private readonly keys = new Map<string, Buffer>();
+  readonly primaryId: string;
+
+  /** `primary` seals; every key (primary included) opens. */
+  constructor(primary: Buffer, others: Buffer[] = []) {
+    for (const key of [primary, ...others]) {
+      if (key.length !== KEY_BYTES) throw errors.CRED_MASTER_KEY(['is not usable', `a key must be ${KEY_BYTES} bytes, got ${key.length}`]);
+      this.keys.set(keyIdOf(key), key);
+    }
+    this.primaryId = keyIdOf(primary);
+  }
+
+  seal(plaintext: string): Sealed {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.primaryId)!, iv);
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [VERSION, this.primaryId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  }
+
+  open(sealed: Sealed): string {
+    const parts = sealed.split('.');
+    if (parts.length !== 5 || parts[0] !== VERSION) throw errors.CRED_DECRYPT(['unknown format', 'the value was not sealed by this hub']);
+    const [, keyId, iv, tag, body] = parts;
+    const key = this.keys.get(keyId);
+    if (!key) throw errors.CRED_DECRYPT([`sealed with key ${keyId}`, `the master key in use is ${this.primaryId}; restore the old key or rotate with \`lunar-hub rotate-key\``]);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+    } catch (cause) {
+      throw errors.CRED_DECRYPT([`key ${keyId}`, 'the value fails its integrity check (tampered with or truncated)'], { cause });
+    }
+  }
+
+  /** Whether a value is sealed under the primary key (rotation skips those). */
+  isCurrent(sealed: Sealed): boolean {
+    return sealed.split('.')[1] === this.primaryId;
+  }
+
+  sealJson(value: unknown): Sealed {
+    return this.seal(JSON.stringify(value));
+  }
+
+  openJson<T>(sealed: Sealed): T {
+    return JSON.parse(this.open(sealed)) as T;
+  }
+}
