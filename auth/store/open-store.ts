@@ -1,0 +1,226 @@
+/**
+ * Choosing and opening the store: `storeConfigFromEnv` reads the environment once at
+ * start, `openStore` builds the kysely dialect for it, checks that the database answers
+ * and applies pending migrations. Only this file knows which driver is underneath.
+ *
+ * Failures to open name the store (the SQLite file, or the PostgreSQL URL with its
+ * password replaced by `***`) and the reason, never the password: these messages reach
+ * logs and the CLI.
+ */
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { errors } from '../../errors';
+import type { Database } from './database';
+import { KyselyStore } from './kysely-store';
+import type { HubStore, StoreConfig } from './types';
+
+const SQLITE_FILE = 'hub.sqlite';
+const POSTGRES_SCHEMES = ['postgres:', 'postgresql:'];
+/** Lower case only: `-c search_path=` folds unquoted names, `create schema` quotes them. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const SQLITE_BUSY_TIMEOUT = 5000; // ms a writer waits for another process's lock
+const POSTGRES_CONNECT_TIMEOUT = 10_000; // ms, so a black-holed host fails instead of hanging start-up
+const POSTGRES_POOL_SIZE = 10;
+
+export interface OpenStoreOptions {
+  log?: Logger;
+}
+
+/**
+ * `LUNAR_DATABASE_URL` (postgres:// or postgresql://) selects PostgreSQL, in
+ * `LUNAR_DATABASE_SCHEMA` if given; otherwise SQLite at `<dataDir>/hub.sqlite`, the data
+ * dir created private (0700) if missing. Throws HUB_ERR_CONFIG_USAGE naming the variable.
+ */
+export function storeConfigFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): StoreConfig {
+  // Empty counts as unset: container and compose files often declare variables blank.
+  const url = env.LUNAR_DATABASE_URL?.trim() || undefined;
+  const schema = env.LUNAR_DATABASE_SCHEMA?.trim() || undefined;
+  if (url === undefined) {
+    if (schema !== undefined) {
+      throw errors.CONFIG_USAGE(['LUNAR_DATABASE_SCHEMA is set but LUNAR_DATABASE_URL is not: a schema applies to PostgreSQL only']);
+    }
+    const dir = path.resolve(dataDir);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return { kind: 'sqlite', file: path.join(dir, SQLITE_FILE) };
+  }
+  checkPostgresUrl(url, 'LUNAR_DATABASE_URL');
+  if (schema === undefined) return { kind: 'postgres', url };
+  checkSchemaName(schema, 'LUNAR_DATABASE_SCHEMA');
+  return { kind: 'postgres', url, schema };
+}
+
+function checkPostgresUrl(url: string, source: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not echoed: an unparsable URL cannot be trusted to have its password found and hidden.
+    throw errors.CONFIG_USAGE([`${source} is not a valid URL; expected postgres://user@host:port/database`]);
+  }
+  if (!POSTGRES_SCHEMES.includes(parsed.protocol)) {
+    // Only the scheme is echoed: with an unknown scheme, what looks like a password is a guess.
+    throw errors.CONFIG_USAGE([
+      `${source} must be a postgres:// or postgresql:// URL (got a ${parsed.protocol} URL); leave it unset to use SQLite under the data dir`,
+    ]);
+  }
+}
+
+function checkSchemaName(schema: string, source: string): void {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw errors.CONFIG_USAGE([`${source} "${schema}" is not a valid schema name (lower-case letters, digits and _, at most 63)`]);
+  }
+}
+
+/** The URL with its password, if any, replaced by `***`. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@');
+  }
+}
+
+function passwordOf(url: string): string | undefined {
+  try {
+    const { password } = new URL(url);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeStore(config: StoreConfig): string {
+  if (config.kind === 'sqlite') return `SQLite ${config.file}`;
+  const schema = config.schema === undefined ? '' : `, schema ${config.schema}`;
+  return `PostgreSQL ${redactUrl(config.url)}${schema}`;
+}
+
+/** A driver error's reason, with any trace of the password removed. */
+function reasonOf(error: unknown, config: StoreConfig): string {
+  const reason = rawReason(error);
+  const password = config.kind === 'postgres' ? passwordOf(config.url) : undefined;
+  if (password === undefined) return reason;
+  return [password, safeDecode(password)].reduce((text, secret) => text.split(secret).join('***'), reason);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function rawReason(error: unknown): string {
+  // Duck-typed, not instanceof: errors made by Node's net module come from another realm
+  // under jest, and driver copies can differ.
+  const { message, code, errors: parts } = (error ?? {}) as { message?: unknown; code?: unknown; errors?: unknown };
+  if (typeof message === 'string' && message !== '') return message;
+  // Node's happy-eyeballs connect (localhost: ::1 and 127.0.0.1) fails with an
+  // AggregateError whose own message is empty; the reasons are in its parts.
+  if (Array.isArray(parts) && parts.length > 0) return parts.map(rawReason).join('; ');
+  return typeof code === 'string' ? code : String(error);
+}
+
+/**
+ * kysely runs SQLite migrations outside a transaction because some SQLite migrations
+ * toggle pragmas that cannot change inside one. Ours do not, and SQLite's DDL is
+ * transactional, so each batch of migrations (with its bookkeeping) is all or nothing
+ * in both dialects.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class HubSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+interface Opened {
+  db: Kysely<Database>;
+  /** A first round trip: proves the database answers (and prepares it) before migrating. */
+  ready(): Promise<void>;
+  schema?: string;
+}
+
+function openSqlite(file: string): Opened {
+  // Created here, before SQLite does, so that it is private from the first byte: it holds
+  // sealed secrets and key hashes. SQLite gives its -wal and -shm files the same mode.
+  if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
+  const database = new BetterSqlite3(file);
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma('foreign_keys = ON');
+    database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT}`);
+  } catch (error) {
+    // e.g. "file is not a database": the handle would otherwise stay open.
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new HubSqliteDialect({ database }) });
+  return { db, ready: async () => undefined };
+}
+
+function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>, log: Logger | undefined): Opened {
+  const schema = config.schema ?? 'public';
+  const pool = new Pool({
+    connectionString: config.url,
+    max: POSTGRES_POOL_SIZE,
+    connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT,
+    // Every pooled connection starts in the store's schema, so the shared queries and
+    // migrations stay unqualified.
+    options: `-c search_path=${schema}`,
+  });
+  // An idle connection dropped by the server (restart, failover) is reported here;
+  // unhandled, it would crash the process. The next query opens a new connection.
+  pool.on('error', (error) => log?.warn({ store: describeStore(config), reason: reasonOf(error, config) }, 'store connection lost'));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const ready = async () => {
+    // `create schema` needs rights the default schema does not, so only a named one is created.
+    const probe = config.schema === undefined ? sql`select 1` : sql`create schema if not exists ${sql.id(schema)}`;
+    await probe.execute(db);
+  };
+  return { db, ready, schema };
+}
+
+/** A config built in code (not from the environment) gets the same checks. */
+function checkConfig(config: StoreConfig): void {
+  if (config.kind === 'sqlite') return;
+  checkPostgresUrl(config.url, 'The store URL');
+  if (config.schema !== undefined) checkSchemaName(config.schema, 'The store schema');
+}
+
+/** Opens the store and brings its schema up to date. Throws HUB_ERR_STORE_UNAVAILABLE or _MIGRATION. */
+export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<HubStore> {
+  checkConfig(config);
+  const unavailable = (error: unknown) =>
+    errors.STORE_UNAVAILABLE([describeStore(config), reasonOf(error, config)], { cause: error });
+  let opened: Opened;
+  try {
+    opened = config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config, options.log);
+  } catch (error) {
+    throw unavailable(error);
+  }
+  const store = new KyselyStore(opened.db, config.kind, { log: options.log, schema: opened.schema });
+  try {
+    await opened.ready().catch((error: unknown) => {
+      throw unavailable(error);
+    });
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
