@@ -104,7 +104,7 @@ async function startUpstream() {
 }
 
 async function startServe(args, env = {}) {
-  const child = track(spawn(process.execPath, [...PROFILE, BIN, 'serve', '--port', '0', ...args], { cwd: REPO, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
+  const child = track(spawn(process.execPath, [...PROFILE, BIN, 'serve', '--port', '0', '--no-auth', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], { cwd: REPO, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
   const [, url] = await waitFor(child.stderr, /serving \d+ tools at (http:\/\/\S+\/mcp)/, 'lunar-hub serve');
   return { url, child };
 }
@@ -269,7 +269,7 @@ async function latencyAndThroughput() {
     const httpFloor = await httpClient(floorHttp.url);
     const httpHub = await httpClient(serve.url);
     const stdioFloor = await stdioClient([path.join(__dirname, 'gateway-floor.js'), 'stdio', fixture]);
-    const stdioHub = await stdioClient([...PROFILE, BIN, 'stdio', '--specs', specs]);
+    const stdioHub = await stdioClient([...PROFILE, BIN, 'stdio', '--specs', specs, '--data', fs.mkdtempSync(path.join(tmp, 'data-'))]);
     // The server column: CPU the server process used per call (the upstream's, for direct).
     const paths = [
       { name: 'direct: undici request(), pooled Agent (baseline)', call: direct, pid: upstreamPid },
@@ -303,7 +303,7 @@ async function latencyAndThroughput() {
     }
     {
       // The call pipeline (undici, validators) loads on the first tools/call, not at start.
-      const client = await stdioClient([BIN, 'stdio', '--specs', specs]);
+      const client = await stdioClient([BIN, 'stdio', '--specs', specs, '--data', fs.mkdtempSync(path.join(tmp, 'data-'))]);
       const first = performance.now();
       await mcpCall(client)(1);
       const firstMs = performance.now() - first;
@@ -361,7 +361,7 @@ function run(args) {
 function coldStdio(args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = track(spawn(process.execPath, [...PROFILE, BIN, 'stdio', ...args], { cwd: REPO, env: { ...process.env, CI: 'true' }, stdio: ['pipe', 'pipe', 'ignore'] }));
+    const child = track(spawn(process.execPath, [...PROFILE, BIN, 'stdio', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], { cwd: REPO, env: { ...process.env, CI: 'true' }, stdio: ['pipe', 'pipe', 'ignore'] }));
     const send = (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
     let buffered = '';
     child.stdout.on('data', (chunk) => {

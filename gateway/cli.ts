@@ -9,6 +9,7 @@ import { runStdio, stdioUsage } from './commands/stdio';
 import type { CommandIO } from './commands/io';
 import { runTools, toolsUsage } from './commands/tools';
 import { runValidate, validateUsage } from './commands/validate';
+import { adminUsage, runAdmins, runAudit, runConnections, runKeys, runOAuthApps, runRotateKey, runTenants } from './commands/admin-verbs';
 
 const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number>> = {
   serve: runServe,
@@ -16,6 +17,13 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   tools: runTools,
   validate: runValidate,
   generate: runGenerate,
+  tenants: runTenants,
+  admins: runAdmins,
+  keys: runKeys,
+  connections: runConnections,
+  'oauth-apps': runOAuthApps,
+  audit: runAudit,
+  'rotate-key': runRotateKey,
 };
 
 const USAGE = `usage:
@@ -23,7 +31,8 @@ const USAGE = `usage:
   ${stdioUsage}
   ${toolsUsage}
   ${validateUsage}
-  ${generateUsage}`;
+  ${generateUsage}
+  ${adminUsage}`;
 
 export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
   const [command, ...rest] = argv;

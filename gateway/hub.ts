@@ -9,11 +9,15 @@ import { errors } from '../errors';
 import { createLogger } from './logger';
 import type { CallFn } from './pipeline/compose';
 import { Registry } from './registry/registry';
+import { recordToolCalls, type AuditTrail } from './audit';
+import { openServices, type HubServices } from './services';
 
 export interface Hub {
   log: Logger;
   registry: Registry;
   call: CallFn;
+  services: HubServices;
+  audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -23,6 +27,10 @@ export interface HubOptions {
   generatedDir?: string;
   logLevel?: string;
   watch?: boolean;
+  /** The data dir: the SQLite store and the master key live here (unless env vars say otherwise). */
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  adminUrl?: string;
 }
 
 export async function startHub(options: HubOptions): Promise<Hub> {
@@ -31,17 +39,23 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     throw errors.CONFIG_USAGE([`--generated ${options.generatedDir}: no such folder; write it with \`lunar-hub generate --out ${options.generatedDir}\``]);
   }
   const log = createLogger(options.logLevel);
+  const services = await openServices({ dataDir: options.dataDir, log, ...(options.env ? { env: options.env } : {}), ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+  const audit = recordToolCalls(services.store, log);
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
   await registry.start();
   if (options.watch !== false) registry.watch();
-  const pipeline = lazyCallPipeline();
+  const pipeline = lazyCallPipeline(services);
   return {
     log,
     registry,
     call: pipeline.call,
+    services,
+    audit,
     async close() {
       registry.close();
       if (pipeline.loaded()) await (require('./pipeline/send') as typeof import('./pipeline/send')).closeAgents();
+      await audit.close();
+      await services.close();
       log.flush();
     },
   };
@@ -52,11 +66,11 @@ export async function startHub(options: HubOptions): Promise<Hub> {
  * above all, ~0.1 s) are not needed to answer initialize and tools/list, which a client
  * waits for when it starts the hub. Composed once, as before.
  */
-function lazyCallPipeline(): { call: CallFn; loaded: () => boolean } {
+function lazyCallPipeline(services: HubServices): { call: CallFn; loaded: () => boolean } {
   let pipeline: CallFn | undefined;
   return {
     call: (ctx) => {
-      pipeline ??= (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline();
+      pipeline ??= (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials });
       return pipeline(ctx);
     },
     loaded: () => pipeline !== undefined,

@@ -4,8 +4,10 @@ import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
+import { DEFAULT_TENANT, tenantNamed } from '../services';
+import { dataDirOf } from './data-dir';
 
-export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +18,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       specs: { type: 'string', default: 'specs' },
       generated: { type: 'string' },
       stateless: { type: 'boolean', default: false },
+      data: { type: 'string' },
+      'no-auth': { type: 'boolean', default: false },
       'page-size': { type: 'string', default: '500' },
       'allowed-hosts': { type: 'string' },
       'log-level': { type: 'string' },
@@ -29,7 +33,17 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   // Loaded here, not at the top: every command imports this file, and express is heavy for `stdio`.
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
   const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
-  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
+  const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
+  const { adminApi } = require('../http/admin-api') as typeof import('../http/admin-api');
+  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
+  let authenticate;
+  if (values['no-auth']) {
+    const tenant = await tenantNamed(hub.services.store, DEFAULT_TENANT, true);
+    authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false });
+    hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
+  } else {
+    authenticate = agentKeyAuthentication(hub.services.store);
+  }
   const metrics = createMetrics();
   const http = createHttpApp({
     registry: hub.registry,
@@ -40,6 +54,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     stateless: values.stateless!,
     host: values.host!,
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
+    authenticate,
+    extraRoutes: (app) => app.use('/api', adminApi({ services: hub.services, log: hub.log })),
   });
   const server = http.app.listen(port, values.host!);
   await new Promise<void>((resolve, reject) => {

@@ -5,9 +5,11 @@ import { errors } from '../../errors';
 import { createMcpServer } from '../mcp/server';
 import { parseToolsets } from '../mcp/tool-view';
 import { startHub } from '../hub';
+import { DEFAULT_TENANT, tenantNamed } from '../services';
+import { dataDirOf } from './data-dir';
 import type { CommandIO } from './io';
 
-export const stdioUsage = 'lunar-hub stdio [--specs DIR] [--generated DIR] [--toolsets LIST] [--page-size N] [--log-level LEVEL]';
+export const stdioUsage = 'lunar-hub stdio [--specs DIR] [--generated DIR] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
 
 export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +18,10 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
       specs: { type: 'string', default: 'specs' },
       generated: { type: 'string' },
       toolsets: { type: 'string' },
+      data: { type: 'string' },
+      tenant: { type: 'string' },
+      user: { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
       'page-size': { type: 'string', default: '500' },
       'log-level': { type: 'string' },
     },
@@ -23,8 +29,15 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const pageSize = Number(values['page-size']);
   if (!Number.isInteger(pageSize) || pageSize < 1) throw errors.CONFIG_USAGE([`--page-size must be a positive integer (got "${values['page-size']}")`]);
   const view = parseToolsets(values.toolsets);
-  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, logLevel: values['log-level'] ?? io.env.LOG_LEVEL ?? 'warn' });
-  const { server, dispose } = createMcpServer({ registry: hub.registry, call: hub.call, log: hub.log, pageSize, view });
+  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL ?? 'warn' });
+  // stdio runs as one configured tenant (and optionally one of its users): whoever can start the process is that principal.
+  const tenantName = values.tenant ?? io.env.LUNAR_TENANT ?? DEFAULT_TENANT;
+  const tenant = await tenantNamed(hub.services.store, tenantName, tenantName === DEFAULT_TENANT).catch(async (error) => {
+    await hub.close();
+    throw error;
+  });
+  const principal = { tenantId: tenant.id, tenantName: tenant.name, userId: values.user ?? null, agentId: 'stdio', via: 'stdio' as const, toolsets: [], readOnly: values['read-only']! };
+  const { server, dispose } = createMcpServer({ registry: hub.registry, call: hub.call, log: hub.log, pageSize, view, principal });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();

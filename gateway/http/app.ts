@@ -16,6 +16,8 @@ import type { Registry } from '../registry/registry';
 import { createMcpServer } from '../mcp/server';
 import { parseToolsets, type ToolView } from '../mcp/tool-view';
 import type { HubMetrics } from './metrics';
+import type { Principal } from '../../auth/principal';
+import type { Authenticate } from './front-door';
 
 export interface HttpAppOptions {
   registry: Registry;
@@ -32,12 +34,18 @@ export interface HttpAppOptions {
   sessionIdleMs?: number; // milliseconds
   /** Largest JSON request body (tool arguments with base64 files). */
   maxRequestBytes?: number; // bytes
+  /** Who is calling /mcp (front-door.ts); absent: no principal (tests of the bare transport). */
+  authenticate?: Authenticate;
+  /** More routes (the admin API), mounted before the error handler. */
+  extraRoutes?: (app: express.Express) => void;
 }
 
 interface Session {
   transport: StreamableHTTPServerTransport;
   path: string;
   lastSeen: number;
+  /** The agent that opened it; only the same agent may use it. */
+  agentId?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -72,22 +80,26 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const handle = async (req: Request, res: Response): Promise<void> => {
     const connector = typeof req.params.connector === 'string' ? req.params.connector : undefined;
     try {
-      if (stateless) return await handleStateless(req, res, connector);
+      // Every request, not only initialize: a key revoked mid-session stops working at once.
+      const principal = options.authenticate ? await options.authenticate(req, res) : undefined;
+      if (options.authenticate && !principal) return;
+      if (stateless) return await handleStateless(req, res, connector, principal);
       const sessionId = req.header('mcp-session-id');
       if (sessionId !== undefined) {
         const session = sessions.get(sessionId);
-        if (!session || session.path !== req.path) return jsonRpcError(res, 404, -32001, 'Session not found');
+        // Another agent's session reads as unknown: a session id alone is not a credential.
+        if (!session || session.path !== req.path || session.agentId !== principal?.agentId) return jsonRpcError(res, 404, -32001, 'Session not found');
         session.lastSeen = Date.now();
         return await session.transport.handleRequest(req, res, req.body);
       }
       if (req.method !== 'POST' || !isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32000, 'Bad Request: no valid session id; start with an initialize request');
       const view = viewFor(req, connector);
       if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
-      const { server, dispose } = createMcpServer({ ...options, view });
+      const { server, dispose } = createMcpServer({ ...options, view, ...(principal ? { principal } : {}) });
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
-          sessions.set(id, { transport, path: req.path, lastSeen: Date.now() });
+          sessions.set(id, { transport, path: req.path, lastSeen: Date.now(), ...(principal ? { agentId: principal.agentId } : {}) });
           log.debug({ session: id, view: view?.describe }, 'session opened');
         },
       });
@@ -105,11 +117,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     }
   };
 
-  const handleStateless = async (req: Request, res: Response, connector: string | undefined): Promise<void> => {
+  const handleStateless = async (req: Request, res: Response, connector: string | undefined, principal: Principal | undefined): Promise<void> => {
     if (req.method !== 'POST') return jsonRpcError(res, 405, -32000, 'Method not allowed: this hub is stateless (POST only)');
     const view = viewFor(req, connector);
     if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
-    const { server, dispose } = createMcpServer({ ...options, view });
+    const { server, dispose } = createMcpServer({ ...options, view, ...(principal ? { principal } : {}) });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       dispose();
@@ -133,6 +145,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     app.get(path, handle);
     app.delete(path, handle);
   }
+
+  options.extraRoutes?.(app);
 
   // Body-parser and routing errors (broken JSON, a body over the limit, `/mcp/%ZZ`) answer as
   // JSON-RPC errors; express's default page would show the client a stack trace.

@@ -17,6 +17,9 @@ import type { Registry } from '../registry/registry';
 import type { RegistrySnapshot } from '../registry/snapshot';
 import { pageOf } from './pagination';
 import { visibleIn, type ToolView } from './tool-view';
+import type { Principal } from '../../auth/principal';
+import { principalFilter } from '../pipeline/authorise';
+import type { CallContext } from '../pipeline/compose';
 
 export const SERVER_INFO = { name: 'lunar-snake-hub', version: HUB_VERSION };
 
@@ -27,11 +30,13 @@ export interface McpServerOptions {
   /** Tools per tools/list page. */
   pageSize: number;
   view?: ToolView;
+  /** Who this session acts for; its toolsets and read-only flag narrow what it sees. */
+  principal?: Principal;
 }
 
 export function createMcpServer(options: McpServerOptions): { server: Server; dispose: () => void } {
-  const { registry, call, log, pageSize, view } = options;
-  const visible = visibleIn(view);
+  const { registry, call, log, pageSize, view, principal } = options;
+  const visible = both(visibleIn(view), principalFilter(principal));
   const server = new Server(SERVER_INFO, {
     // logging: clients may set a level (logging/setLevel) and get a message for each failed call.
     capabilities: { tools: { listChanged: true }, logging: {} },
@@ -64,8 +69,9 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     const callLog = log.child({ callId, tool: name });
     let result: CallToolResult;
     let outcome: CallEndEvent['outcome'];
+    const ctx: CallContext = { callId, toolName: name, args: request.params.arguments ?? {}, signal: extra.signal, snapshot, visible, progress, log: callLog, ...(principal ? { principal } : {}) };
     try {
-      result = await call({ callId, toolName: name, args: request.params.arguments ?? {}, signal: extra.signal, snapshot, visible, progress, log: callLog });
+      result = await call(ctx);
       outcome = result.isError ? 'tool_error' : 'ok';
     } catch (error) {
       result = errorResult(error, name);
@@ -82,6 +88,9 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
       outcome,
       code: (result._meta as Record<string, string> | undefined)?.['lunar-hub/code'],
       durationMs: performance.now() - started,
+      ...(principal ? { tenantId: principal.tenantId, agentId: principal.agentId } : {}),
+      ...(ctx.credential ? { connectionId: ctx.credential.connection.id, credentialOwner: ctx.credential.owner } : {}),
+      ...(ctx.upstreamStatus !== undefined ? { upstreamStatus: ctx.upstreamStatus } : {}),
     };
     if (callEnd.hasSubscribers) callEnd.publish(event);
     if (outcome !== 'ok') {
@@ -102,6 +111,11 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
   };
   registry.on('changed', onChanged);
   return { server, dispose: () => registry.off('changed', onChanged) };
+}
+
+function both<T>(a: ((x: T) => boolean) | undefined, b: ((x: T) => boolean) | undefined): ((x: T) => boolean) | undefined {
+  if (!a || !b) return a ?? b;
+  return (x) => a(x) && b(x);
 }
 
 /** Tool objects are rebuilt whenever their spec is reloaded, so identity tells what changed. */

@@ -5,6 +5,8 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import type { CallCredential } from '../../auth/credentials/credential-service';
+import type { Principal } from '../../auth/principal';
 import type { RegistrySnapshot } from '../registry/snapshot';
 import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from './types';
 
@@ -21,9 +23,15 @@ export interface CallContext {
   /** Reports progress when the client asked for it (a progress token); a no-op otherwise. */
   readonly progress: (progress: number, total?: number, message?: string) => void;
   readonly log: Logger;
+  /** Who the call acts for (the front door made it); absent only where no store is configured. */
+  readonly principal?: Principal;
   registered?: RegisteredTool;
   connector?: ConnectorRuntime;
   request?: UpstreamRequest;
+  /** The connection whose credentials the request carries (for the audit trail). */
+  credential?: CallCredential;
+  /** The upstream's HTTP status, set by send. */
+  upstreamStatus?: number;
 }
 
 export type CallFn = (ctx: CallContext) => Promise<CallToolResult>;

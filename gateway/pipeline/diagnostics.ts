@@ -12,6 +12,13 @@ export interface CallEndEvent {
   outcome: 'ok' | 'tool_error' | 'failed';
   code?: string;
   durationMs: number;
+  /** Who called (absent where the hub runs without a store). */
+  tenantId?: string;
+  agentId?: string;
+  /** Whose credentials went upstream: the connection, and `user:<id>` or `tenant`. */
+  connectionId?: string;
+  credentialOwner?: string;
+  upstreamStatus?: number;
 }
 
 export interface UpstreamEvent {

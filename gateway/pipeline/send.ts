@@ -49,6 +49,7 @@ export const send: CallFn = async (ctx) => {
   } finally {
     stopWaiting();
   }
+  ctx.upstreamStatus = response.statusCode;
   const declared = Number(response.headers['content-length']);
   const declaredBytes = Number.isFinite(declared) && declared >= 0 ? declared : undefined;
   let received = 0;

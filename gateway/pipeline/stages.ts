@@ -1,11 +1,10 @@
 /**
  * The stages that sit before the upstream call. Order (first sees the call first):
  *
- *   resolveTool -> validateArguments -> buildUpstreamRequest -> send
+ *   resolveTool -> authorise -> validateArguments -> buildUpstreamRequest -> credentials -> send
  *
- * Later issues slot authorise (after resolve), quota (after validate), cache,
- * credentials and rate limiting (around send, as undici interceptors) into this list
- * without reshaping it.
+ * Later issues slot quota (after validate), cache (before credentials: a cached answer
+ * costs no token) and rate limiting (around send) into this list without reshaping it.
  */
 import { errors } from '../../errors';
 import { buildRequest } from './build-request';

@@ -2,6 +2,7 @@
  * The shapes every pipeline stage agrees on (DESIGN.md "The call pipeline"). Stages
  * are `(next: CallFn) => CallFn`, composed once at start-up (compose.ts).
  */
+import type { UpstreamAuth } from '../../auth/upstream/schemes';
 import type { OperationModel } from '../../generators/operation';
 import type { McpTool, ToolBinding } from '../../generators/tool';
 
@@ -17,6 +18,8 @@ export interface ConnectorRuntime {
   maxResponseBytes: number;
   /** Static headers sent with every request (lower-case names; never credentials). */
   headers?: Readonly<Record<string, string>>;
+  /** How the upstream authenticates; absent: calls carry no credentials. */
+  auth?: UpstreamAuth;
 }
 
 /** One tool as the registry serves it: its MCP face, how its arguments map to HTTP, and its operation. */

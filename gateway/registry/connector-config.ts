@@ -5,8 +5,9 @@
  * (STYLE.md "Configuration"). Unknown keys are errors so a typo never silently does
  * nothing. Checks that need the spec (does this operation exist?) are load-connector.ts's.
  *
- * Later sections (`auth`, `rateLimit`, `cache`, `toolsets`) are reserved: each becomes
- * one more entry in SECTIONS, with its type owned by the folder that reads it.
+ * Later sections (`rateLimit`, `cache`, `toolsets`) are reserved: each becomes one
+ * more entry in SECTIONS, with its type owned by the folder that reads it (`auth` is
+ * auth/upstream/schemes.ts's AuthSection).
  */
 import { readFile } from 'node:fs/promises';
 import type Ajv2020 from 'ajv/dist/2020';
@@ -17,6 +18,7 @@ import { DEFAULT_GENERATE_OPTIONS } from '../../generators/generate-tools';
 import { isValidConnectorId } from '../../generators/names';
 import { redactText } from '../pipeline/redact';
 import type { OutputSchemaMode } from '../../generators/output-schema';
+import type { AuthSection } from '../../auth/upstream/schemes';
 
 export interface ConnectorTimeouts {
   /** Opening the connection (TCP + TLS). */
@@ -60,6 +62,8 @@ export interface ConnectorConfig {
   outputSchema: OutputSchemaMode;
   /** Keyed by operationId or `METHOD /path`. */
   tools: Readonly<Record<string, Readonly<ToolOverride>>>;
+  /** How the upstream authenticates; absent: from the spec's securitySchemes. */
+  auth?: Readonly<AuthSection>;
 }
 
 export const DEFAULT_CONNECTOR_CONFIG: Readonly<ConnectorConfig> = deepFreeze({
@@ -81,7 +85,6 @@ export const DEFAULT_CONNECTOR_CONFIG: Readonly<ConnectorConfig> = deepFreeze({
 
 /** Sections a later version reads; accepting them now would silently do nothing. */
 export const RESERVED_SECTIONS: Readonly<Record<string, string>> = Object.freeze({
-  auth: 'credentials (OAuth, API keys)',
   rateLimit: 'rate limits',
   cache: 'caching',
   toolsets: 'toolsets',
@@ -156,6 +159,27 @@ const SECTIONS: Record<string, unknown> = {
         description: nonEmptyString,
       },
     },
+  },
+};
+
+const httpsUrl = { type: 'string', pattern: '^https?://', expected: 'an absolute http(s) URL' };
+SECTIONS.auth = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping: `scheme` (one of the spec\'s securitySchemes) and/or `type` with its settings',
+  properties: {
+    scheme: nonEmptyString,
+    type: { enum: ['apiKey', 'basic', 'bearer', 'oauth2', 'openIdConnect', 'none'], expected: 'one of apiKey, basic, bearer, oauth2, openIdConnect, none' },
+    in: { enum: ['header', 'query', 'cookie'], expected: 'one of header, query, cookie' },
+    name: { type: 'string', pattern: HEADER_NAME.source, expected: 'a header, query or cookie name' },
+    prefix: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9._~+/-]*$', expected: 'one word such as Bearer or token' },
+    authorizationUrl: httpsUrl,
+    tokenUrl: httpsUrl,
+    refreshUrl: httpsUrl,
+    deviceAuthorizationUrl: httpsUrl,
+    revocationUrl: httpsUrl,
+    issuer: httpsUrl,
+    scopes: { type: 'array', items: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', expected: 'a scope (no spaces or quotes)' }, expected: 'a list of scopes' },
   },
 };
 
@@ -270,6 +294,7 @@ function resolveConfig(raw: RawConfig): ConnectorConfig {
     deprecated: raw.deprecated ?? d.deprecated,
     outputSchema: raw.outputSchema ?? d.outputSchema,
     tools: { ...raw.tools },
+    ...(raw.auth !== undefined ? { auth: { ...raw.auth } } : {}),
   };
   return deepFreeze(config);
 }
@@ -307,6 +332,7 @@ function checkValues(raw: unknown, reasons: Reasons): void {
     });
   }
   if (isRecord(raw.headers)) checkHeaders(raw.headers, reasons);
+  if (isRecord(raw.auth)) checkAuth(raw.auth, reasons);
   for (const section of ['operations', 'tags'] as const) {
     const selection = raw[section];
     if (!isRecord(selection) || !Array.isArray(selection.include) || !Array.isArray(selection.exclude)) continue;
@@ -329,7 +355,7 @@ function baseUrlProblem(value: string): string | undefined {
     return `must be an absolute http(s) URL such as https://api.example.com (got ${shown(redactText(value))})`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https (got ${shown(`${url.protocol}//${url.host}`)})`;
-  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password; credentials will go in the `auth` section';
+  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password; the `auth` section says how the API authenticates, and connections hold the secrets';
   // A query is where keys hide: it is named, never shown (this message reaches logs and /healthz).
   if (url.search !== '' || url.hash !== '') return `must not have a query or fragment: operation paths are appended to it (got ${shown(`${url.origin}${url.pathname}`)} with a query or fragment)`;
   let path: string;
@@ -351,13 +377,39 @@ function hostEntryProblem(entry: string): string | undefined {
   return undefined;
 }
 
+const AUTH_KEYS_OF: Record<string, readonly string[]> = {
+  apiKey: ['in', 'name'],
+  basic: [],
+  bearer: ['prefix'],
+  oauth2: ['prefix', 'authorizationUrl', 'tokenUrl', 'refreshUrl', 'deviceAuthorizationUrl', 'revocationUrl', 'issuer', 'scopes'],
+  none: [],
+};
+AUTH_KEYS_OF.openIdConnect = AUTH_KEYS_OF.oauth2;
+
+/** `type` defines a scheme, `scheme` picks the spec's; settings must fit the type they refine. */
+function checkAuth(auth: Record<string, unknown>, reasons: Reasons): void {
+  const type = typeof auth.type === 'string' ? auth.type : undefined;
+  if (type !== undefined && auth.scheme !== undefined) reasons.add(['auth', 'scheme'], 'give either `scheme` (one of the spec\'s securitySchemes) or `type` (a scheme defined here), not both');
+  if (type === 'apiKey') for (const key of ['in', 'name']) if (auth[key] === undefined) reasons.add(['auth'], `type apiKey needs \`${key}\``);
+  if ((type === 'oauth2' || type === 'openIdConnect') && auth.issuer === undefined && auth.tokenUrl === undefined) {
+    reasons.add(['auth'], `type ${type} needs \`issuer\` (discovery) or \`tokenUrl\``);
+  }
+  const allowed = type !== undefined ? AUTH_KEYS_OF[type] : undefined;
+  if (allowed === undefined) return;
+  const known = AUTH_KEYS_OF.oauth2.concat(['in', 'name']);
+  for (const key of Object.keys(auth)) {
+    // Unknown keys are the schema's to report; this names known keys in the wrong place.
+    if (known.includes(key) && !allowed.includes(key)) reasons.add(['auth', key], `does not apply to type ${type}`);
+  }
+}
+
 function checkHeaders(headers: Record<string, unknown>, reasons: Reasons): void {
   const seen = new Map<string, string>();
   for (const [name, value] of Object.entries(headers)) {
     const at = ['headers', name];
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) reasons.add(at, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
-    else if (CREDENTIAL_HEADERS.has(lower)) reasons.add(at, "credentials do not belong in static headers; the connector file's `auth` section (not yet supported) will hold them");
+    else if (CREDENTIAL_HEADERS.has(lower)) reasons.add(at, "credentials do not belong in static headers (they would reach every tenant); the connector file's `auth` section says how the API authenticates, and connections hold the secrets");
     else if (HUB_HEADERS.has(lower)) reasons.add(at, 'is set by the hub for each request and cannot be fixed here');
     if (typeof value === 'string' && /[\r\n\0]/.test(value)) reasons.add(at, 'must not contain line breaks (CR/LF) or NUL characters');
     // A header carries Latin-1 only; anything else would fail every call of the connector.

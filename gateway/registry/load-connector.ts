@@ -14,6 +14,7 @@ import type { Problem } from '../../generators/problems';
 import { readSpecFile } from '../../generators/spec-reader';
 import type { McpTool } from '../../generators/tool';
 import type { ConnectorRuntime, RegisteredTool } from '../pipeline/types';
+import { resolveUpstreamAuth, type UpstreamAuth } from '../../auth/upstream/schemes';
 import {
   connectorError,
   DEFAULT_CONNECTOR_CONFIG,
@@ -82,6 +83,13 @@ export function connectorFromToolSet(input: {
   const base = resolveBaseUrl(set.api.servers, input.serversDeclared, config);
   const reasons = [...applied.errors, ...base.errors];
   if (reasons.length > 0 || base.baseUrl === undefined) throw connectorError(named, reasons);
+  let auth: UpstreamAuth | undefined;
+  try {
+    // Specs carry no root `security` in the model; the operations' own requirements stand in for it.
+    auth = resolveUpstreamAuth(id, set.api.securitySchemes, set.operations.flatMap((op) => op.security ?? []), config.auth);
+  } catch (cause) {
+    throw connectorError(named, [`auth: ${(cause as Error).message.replace(/^Connector [^:]+: /, '')}`], cause);
+  }
   const runtime: ConnectorRuntime = Object.freeze({
     id,
     baseUrl: base.baseUrl,
@@ -89,6 +97,7 @@ export function connectorFromToolSet(input: {
     timeouts: config.timeouts,
     maxResponseBytes: config.maxResponseBytes,
     headers: config.headers,
+    ...(auth ? { auth: Object.freeze(auth) } : {}),
   });
   return {
     id,

@@ -5,9 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 log="$(mktemp)"
-node bin/lunar-hub.js serve --port 0 --specs specs 2>"$log" &
+data="$(mktemp -d)"
+# --no-auth: the suite is an anonymous MCP client (the agent-key front door has its own tests).
+node bin/lunar-hub.js serve --port 0 --specs specs --data "$data" --no-auth 2>"$log" &
 hub=$!
-trap 'kill $hub 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill $hub 2>/dev/null || true; rm -rf "$log" "$data"' EXIT
 url=""
 for _ in $(seq 1 100); do
   url="$(grep -o 'http://127.0.0.1:[0-9]*/mcp' "$log" | head -n1 || true)"

@@ -5,7 +5,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { removeScratchDirs, REPO, scratchDir } from '../helpers/cli';
-import { BIN } from '../helpers/hub-process';
+import { BIN, freshDataDir } from '../helpers/hub-process';
 import { fixture } from '../helpers/specs';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
@@ -22,7 +22,7 @@ beforeAll(async () => {
   writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
   client = new Client({ name: 'stdio-e2e', version: '1.0.0' });
   await client.connect(
-    new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' }),
+    new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', freshDataDir()], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' }),
   );
 }, 60_000);
 

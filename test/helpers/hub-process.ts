@@ -1,7 +1,14 @@
 /** `lunar-hub serve` / `stdio` as real processes, the way users and CI run them. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { REPO } from './cli';
+
+/** A fresh data dir (store + master key) for one hub process. */
+export function freshDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'hub-data-'));
+}
 
 export const BIN = path.join(REPO, 'bin', 'lunar-hub.js');
 
@@ -16,8 +23,14 @@ export interface ServedHub {
   stop(): Promise<number | null>;
 }
 
-export async function startServe(args: string[], env: Record<string, string> = {}): Promise<ServedHub> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+export interface ServeOptions {
+  /** Require hub API keys on /mcp (the default of `serve`); otherwise the test hub runs with --no-auth. */
+  auth?: boolean;
+}
+
+export async function startServe(args: string[], env: Record<string, string> = {}, options: ServeOptions = {}): Promise<ServedHub> {
+  const extra = [...(args.includes('--data') ? [] : ['--data', freshDataDir()]), ...(options.auth ? [] : ['--no-auth'])];
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...extra, ...args], {
     cwd: REPO,
     env: { ...process.env, CI: 'true', LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,213 @@
+/**
+ * What admins do, once, for both the REST API (/api) and the CLI verbs: tenants, agent
+ * keys, connections, OAuth apps, the audit trail. Every operation is scoped by the
+ * actor (a hub-wide admin, a tenant's admin, or the local CLI) and recorded in the
+ * audit trail; secrets arrive here in plain text and leave sealed.
+ */
+import { errors } from '../../errors';
+import { issueAgentKey, type IssuedKey } from '../agents/agent-keys';
+import { checkPayload } from '../credentials/payload';
+import type { SecretBox } from '../crypto/secret-box';
+import { hashPassword, passwordProblem } from './passwords';
+import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../store/types';
+
+export interface Actor {
+  kind: 'admin' | 'system';
+  /** Admin user id, or `cli`. */
+  id: string;
+  /** null: may act on every tenant. */
+  tenantId: string | null;
+}
+
+export const CLI_ACTOR: Actor = { kind: 'system', id: 'cli', tenantId: null };
+
+const KINDS: readonly ConnectionKind[] = ['api_key', 'basic', 'bearer', 'oauth2'];
+const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** A connection as shown to admins: never its secret. */
+export type ConnectionView = Omit<Connection, 'secret'> & { hasSecret: boolean };
+export type OAuthAppView = Omit<OAuthApp, 'clientSecret'> & { hasClientSecret: boolean };
+
+export class AdminOperations {
+  constructor(
+    private readonly store: HubStore,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** The tenant an actor names (by name or id), refusing other tenants for a tenant admin. */
+  async tenant(actor: Actor, nameOrId: string | undefined): Promise<Tenant> {
+    if (nameOrId === undefined || nameOrId === '') {
+      if (actor.tenantId !== null) return (await this.store.getTenant(actor.tenantId))!;
+      throw errors.API_BAD_REQUEST(['tenant is required (a tenant name)']);
+    }
+    const tenant = (await this.store.getTenantByName(nameOrId)) ?? (await this.store.getTenant(nameOrId));
+    // Another tenant's name reads as unknown to a tenant admin: not even its existence leaks.
+    if (!tenant || (actor.tenantId !== null && actor.tenantId !== tenant.id)) throw errors.API_NOT_FOUND([`No tenant "${nameOrId}"`]);
+    return tenant;
+  }
+
+  async createTenant(actor: Actor, name: string): Promise<Tenant> {
+    this.hubWide(actor, 'create tenants');
+    if (typeof name !== 'string' || !NAME.test(name)) throw errors.API_BAD_REQUEST(['name must be 1-40 characters of a-z, 0-9 and "-"']);
+    if (await this.store.getTenantByName(name)) throw errors.API_BAD_REQUEST([`tenant "${name}" exists already`]);
+    const tenant = await this.store.createTenant(name);
+    await this.audit(actor, tenant.id, 'tenant.create', { detail: name });
+    return tenant;
+  }
+
+  async listTenants(actor: Actor): Promise<Tenant[]> {
+    const all = await this.store.listTenants();
+    return actor.tenantId === null ? all : all.filter((t) => t.id === actor.tenantId);
+  }
+
+  async createAdmin(actor: Actor, input: { username: string; password: string; tenant?: string }): Promise<{ id: string; username: string; tenantId: string | null }> {
+    this.hubWide(actor, 'create admins');
+    const problems: string[] = [];
+    if (typeof input.username !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(input.username)) problems.push('username must be 1-64 characters of letters, digits and ._@-');
+    const weak = typeof input.password === 'string' ? passwordProblem(input.password) : 'must be a string';
+    if (weak) problems.push(`password ${weak}`);
+    if (problems.length > 0) throw errors.API_BAD_REQUEST([problems.join('; ')]);
+    if (await this.store.getAdminByUsername(input.username)) throw errors.API_BAD_REQUEST([`admin "${input.username}" exists already`]);
+    const tenantId = input.tenant ? (await this.tenant(actor, input.tenant)).id : null;
+    const admin = await this.store.createAdmin({ username: input.username, passwordHash: await hashPassword(input.password), tenantId });
+    await this.audit(actor, tenantId, 'admin.create', { detail: input.username });
+    return { id: admin.id, username: admin.username, tenantId: admin.tenantId };
+  }
+
+  async issueKey(actor: Actor, input: { tenant?: string; user?: string | null; name: string; toolsets?: string[]; readOnly?: boolean; expiresAt?: string | null }): Promise<IssuedKey> {
+    const tenant = await this.tenant(actor, input.tenant);
+    const problems: string[] = [];
+    if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 100) problems.push('name must be 1-100 characters');
+    if (input.toolsets !== undefined && (!Array.isArray(input.toolsets) || input.toolsets.some((t) => typeof t !== 'string' || !/^[a-z0-9-]+(:.+)?$/.test(t)))) problems.push('toolsets must be a list of "connector" or "connector:tag"');
+    if (input.expiresAt !== undefined && input.expiresAt !== null && Number.isNaN(Date.parse(input.expiresAt))) problems.push('expiresAt must be an ISO date-time');
+    if (input.user !== undefined && input.user !== null && (typeof input.user !== 'string' || input.user === '')) problems.push('user must be a non-empty string');
+    if (problems.length > 0) throw errors.API_BAD_REQUEST([problems.join('; ')]);
+    const issued = await issueAgentKey(this.store, {
+      tenantId: tenant.id,
+      userId: input.user ?? null,
+      name: input.name.trim(),
+      toolsets: input.toolsets ?? [],
+      readOnly: input.readOnly === true,
+      expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+    });
+    await this.audit(actor, tenant.id, 'key.create', { detail: `${issued.record.prefix}… ${issued.record.name}` });
+    return issued;
+  }
+
+  async listKeys(actor: Actor, tenantName?: string): Promise<Array<Omit<AgentKey, 'keyHash'>>> {
+    const tenant = await this.tenant(actor, tenantName);
+    return (await this.store.listAgentKeys(tenant.id)).map(({ keyHash: _hash, ...rest }) => rest);
+  }
+
+  async revokeKey(actor: Actor, id: string, tenantName?: string): Promise<Omit<AgentKey, 'keyHash'>> {
+    const tenant = await this.tenant(actor, tenantName);
+    const key = await this.store.revokeAgentKey(tenant.id, id, new Date().toISOString());
+    if (!key) throw errors.API_NOT_FOUND([`No agent key ${id} in tenant "${tenant.name}"`]);
+    await this.audit(actor, tenant.id, 'key.revoke', { detail: key.prefix + '…' });
+    const { keyHash: _hash, ...rest } = key;
+    return rest;
+  }
+
+  async addConnection(actor: Actor, input: { tenant?: string; connector: string; user?: string | null; kind: ConnectionKind; credential: Record<string, unknown>; shared?: boolean; label?: string }): Promise<ConnectionView> {
+    const tenant = await this.tenant(actor, input.tenant);
+    if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
+    if (!KINDS.includes(input.kind)) throw errors.API_BAD_REQUEST([`kind must be one of ${KINDS.join(', ')}`]);
+    const payload = checkPayload(input.kind, input.credential ?? {});
+    const connection = await this.store.createConnection({
+      tenantId: tenant.id,
+      connectorId: input.connector,
+      userId: input.user ?? null,
+      kind: input.kind,
+      status: 'active',
+      shared: input.shared === true && (input.user ?? null) === null,
+      label: input.label ?? null,
+      secret: this.box.sealJson(payload),
+    });
+    await this.audit(actor, tenant.id, 'connection.create', { connectorId: connection.connectorId, connectionId: connection.id, detail: `${connection.kind}${connection.userId ? ` for user ${connection.userId}` : ''}` });
+    return view(connection);
+  }
+
+  async listConnections(actor: Actor, tenantName?: string, connector?: string): Promise<ConnectionView[]> {
+    const tenant = await this.tenant(actor, tenantName);
+    return (await this.store.listConnections(tenant.id, connector ? { connectorId: connector } : undefined)).map(view);
+  }
+
+  async revokeConnection(actor: Actor, id: string, tenantName?: string): Promise<ConnectionView> {
+    return this.changeConnection(actor, id, tenantName, 'connection.revoke', (tenantId) => this.store.setConnectionStatus(tenantId, id, 'revoked'));
+  }
+
+  async shareConnection(actor: Actor, id: string, shared: boolean, tenantName?: string): Promise<ConnectionView> {
+    const tenant = await this.tenant(actor, tenantName);
+    const existing = await this.store.getConnection(tenant.id, id);
+    if (existing && existing.userId !== null) throw errors.API_BAD_REQUEST([`connection ${id} belongs to user ${existing.userId}; only a tenant's own connection can be shared`]);
+    return this.changeConnection(actor, id, tenant.name, shared ? 'connection.share' : 'connection.unshare', (tenantId) => this.store.setConnectionShared(tenantId, id, shared));
+  }
+
+  async registerOAuthApp(actor: Actor, input: { tenant?: string; connector: string; clientId: string; clientSecret?: string; scopes?: string[]; redirectUri: string }): Promise<OAuthAppView> {
+    const tenant = await this.tenant(actor, input.tenant);
+    const problems: string[] = [];
+    if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) problems.push('connector must be a connector id');
+    if (typeof input.clientId !== 'string' || input.clientId === '') problems.push('clientId must be a non-empty string');
+    if (input.clientSecret !== undefined && (typeof input.clientSecret !== 'string' || input.clientSecret === '')) problems.push('clientSecret must be a non-empty string when given');
+    if (input.scopes !== undefined && (!Array.isArray(input.scopes) || input.scopes.some((s) => typeof s !== 'string' || /\s/.test(s)))) problems.push('scopes must be a list of scope strings');
+    try {
+      if (!/^https?:$/.test(new URL(input.redirectUri).protocol)) problems.push('redirectUri must be an http(s) URL');
+    } catch {
+      problems.push('redirectUri must be an absolute URL (the hub\'s /oauth/callback)');
+    }
+    if (problems.length > 0) throw errors.API_BAD_REQUEST([problems.join('; ')]);
+    const app = await this.store.upsertOAuthApp({
+      tenantId: tenant.id,
+      connectorId: input.connector,
+      clientId: input.clientId,
+      clientSecret: input.clientSecret ? this.box.seal(input.clientSecret) : null,
+      scopes: input.scopes ?? [],
+      redirectUri: input.redirectUri,
+    });
+    await this.audit(actor, tenant.id, 'oauth_app.register', { connectorId: app.connectorId, detail: app.clientId });
+    const { clientSecret, ...rest } = app;
+    return { ...rest, hasClientSecret: clientSecret !== null };
+  }
+
+  async queryAudit(actor: Actor, query: Omit<AuditQuery, 'tenantId'> & { tenant?: string }): Promise<AuditEntry[]> {
+    const { tenant: tenantName, ...rest } = query;
+    // A hub-wide admin without a tenant sees every tenant; anyone else only their own.
+    const tenantId = tenantName === undefined && actor.tenantId === null ? undefined : (await this.tenant(actor, tenantName)).id;
+    return this.store.queryAudit({ ...rest, ...(tenantId !== undefined ? { tenantId } : {}) });
+  }
+
+  /** Admin actions the operations above do not cover (login, logout) are recorded through here too. */
+  async audit(actor: Actor, tenantId: string | null, action: string, extra: { connectorId?: string; connectionId?: string; detail?: string; outcome?: string } = {}): Promise<void> {
+    await this.store.appendAudit({
+      tenantId,
+      actorKind: actor.kind,
+      actorId: actor.id,
+      action,
+      tool: null,
+      connectorId: extra.connectorId ?? null,
+      connectionId: extra.connectionId ?? null,
+      credentialOwner: null,
+      upstreamStatus: null,
+      durationMs: null,
+      outcome: extra.outcome ?? 'ok',
+      detail: extra.detail ?? null,
+    });
+  }
+
+  private async changeConnection(actor: Actor, id: string, tenantName: string | undefined, action: string, change: (tenantId: string) => Promise<Connection | undefined>): Promise<ConnectionView> {
+    const tenant = await this.tenant(actor, tenantName);
+    const connection = await change(tenant.id);
+    if (!connection) throw errors.API_NOT_FOUND([`No connection ${id} in tenant "${tenant.name}"`]);
+    await this.audit(actor, tenant.id, action, { connectorId: connection.connectorId, connectionId: id });
+    return view(connection);
+  }
+
+  private hubWide(actor: Actor, what: string): void {
+    if (actor.tenantId !== null) throw errors.AUTH_FORBIDDEN([`only a hub-wide admin may ${what}`]);
+  }
+}
+
+function view(connection: Connection): ConnectionView {
+  const { secret, ...rest } = connection;
+  return { ...rest, hasSecret: secret !== null };
+}

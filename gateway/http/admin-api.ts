@@ -1,0 +1,162 @@
+/**
+ * The admin REST API under /api (docs/admin-api.md). Admins log in with passport's
+ * local strategy (username + password, scrypt-hashed) and get a session token, sent
+ * as `Authorization: Bearer` afterwards (passport's bearer strategy; stored hashed,
+ * 12 hours). Agent keys are not admin credentials: they get 401 here. Every action goes
+ * through AdminOperations, which scopes it to the admin's tenant and audits it.
+ */
+import { randomBytes } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { Passport } from 'passport';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { AdminOperations, type Actor } from '../../auth/admin/admin-operations';
+import { verifyPassword } from '../../auth/admin/passwords';
+import { hashSecret } from '../../auth/agents/agent-keys';
+import type { AuditQuery, ConnectionKind } from '../../auth/store/types';
+import { errors, toHubError } from '../../errors';
+import type { HubServices } from '../services';
+
+const SESSION_MS = 12 * 3_600_000; // 12 hours
+
+export function adminApi(options: { services: HubServices; log: Logger }): express.Router {
+  const { store, box } = options.services;
+  const operations = new AdminOperations(store, box);
+  const passport = new Passport();
+
+  passport.use(
+    'admin-password',
+    new LocalStrategy((username, password, done) => {
+      (async () => {
+        const admin = await store.getAdminByUsername(username);
+        // Verify against something even for unknown users: the answer takes as long either way.
+        const ok = await verifyPassword(password, admin?.passwordHash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+        return admin && ok && admin.disabledAt === null ? admin : false;
+      })().then((admin) => done(null, admin), done);
+    }),
+  );
+  passport.use(
+    'admin-session',
+    new BearerStrategy((token, done) => {
+      (async () => {
+        const session = await store.getAdminSession(hashSecret(token), new Date().toISOString());
+        const admin = session ? await store.getAdmin(session.adminId) : undefined;
+        return admin && admin.disabledAt === null ? ({ kind: 'admin', id: admin.id, tenantId: admin.tenantId } satisfies Actor) : false;
+      })().then((actor) => done(null, actor), done);
+    }),
+  );
+
+  const router = express.Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  router.post('/login', (req, res, next) => {
+    passport.authenticate('admin-password', { session: false }, (error: unknown, admin: { id: string; tenantId: string | null } | false) => {
+      if (error) return next(error);
+      if (!admin) return sendError(res, errors.AUTH_UNAUTHENTICATED(['Unknown user name or wrong password']));
+      const token = `lsa_${randomBytes(32).toString('base64url')}`;
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + SESSION_MS).toISOString();
+      const actor: Actor = { kind: 'admin', id: admin.id, tenantId: admin.tenantId };
+      store
+        .createAdminSession({ tokenHash: hashSecret(token), adminId: admin.id, createdAt: now.toISOString(), expiresAt })
+        .then(() => operations.audit(actor, admin.tenantId, 'admin.login'))
+        .then(() => res.json({ token, expiresAt }), next);
+    })(req, res, next);
+  });
+
+  // Everything below needs an admin session.
+  router.use((req, res, next) => {
+    passport.authenticate('admin-session', { session: false }, (error: unknown, actor: Actor | false) => {
+      if (error) return next(error);
+      if (!actor) return sendError(res, errors.AUTH_UNAUTHENTICATED(['An admin session is required: POST /api/login with username and password, then send `Authorization: Bearer <token>`']));
+      res.locals.actor = actor;
+      next();
+    })(req, res, next);
+  });
+
+  const route = (handler: (actor: Actor, req: Request) => Promise<unknown>, status = 200) => (req: Request, res: Response, next: NextFunction) => {
+    handler(res.locals.actor as Actor, req).then((body) => res.status(status).json(body), next);
+  };
+  const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? req.body : {});
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+  router.post('/logout', route(async (actor, req) => {
+    await store.deleteAdminSession(hashSecret(String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')));
+    await operations.audit(actor, actor.tenantId, 'admin.logout');
+    return { ok: true };
+  }));
+  router.get('/tenants', route((actor) => operations.listTenants(actor)));
+  router.post('/tenants', route((actor, req) => operations.createTenant(actor, body(req).name as string), 201));
+  router.post('/admins', route((actor, req) => operations.createAdmin(actor, body(req) as { username: string; password: string; tenant?: string }), 201));
+
+  router.get('/keys', route((actor, req) => operations.listKeys(actor, text(req.query.tenant))));
+  router.post('/keys', route(async (actor, req) => {
+    const b = body(req);
+    const { key, record } = await operations.issueKey(actor, {
+      tenant: text(b.tenant),
+      user: text(b.user) ?? null,
+      name: b.name as string,
+      toolsets: b.toolsets as string[] | undefined,
+      readOnly: b.readOnly === true,
+      expiresAt: (b.expiresAt as string | undefined) ?? null,
+    });
+    const { keyHash: _hash, ...shown } = record;
+    // The only time the key is shown.
+    return { key, ...shown };
+  }, 201));
+  router.post('/keys/:id/revoke', route((actor, req) => operations.revokeKey(actor, String(req.params.id), text(req.query.tenant))));
+
+  router.get('/connections', route((actor, req) => operations.listConnections(actor, text(req.query.tenant), text(req.query.connector))));
+  router.post('/connections', route((actor, req) => {
+    const b = body(req);
+    return operations.addConnection(actor, {
+      tenant: text(b.tenant),
+      connector: b.connector as string,
+      user: text(b.user) ?? null,
+      kind: b.kind as ConnectionKind,
+      credential: (b.credential && typeof b.credential === 'object' ? b.credential : {}) as Record<string, unknown>,
+      shared: b.shared === true,
+      ...(text(b.label) ? { label: text(b.label) } : {}),
+    });
+  }, 201));
+  router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
+  router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), body(req).shared !== false, text(req.query.tenant))));
+
+  router.post('/oauth-apps', route((actor, req) => operations.registerOAuthApp(actor, body(req) as Parameters<AdminOperations['registerOAuthApp']>[1]), 201));
+
+  router.get('/audit', route((actor, req) => {
+    const q = req.query;
+    const number = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+    const query: Omit<AuditQuery, 'tenantId'> & { tenant?: string } = {
+      ...(text(q.tenant) ? { tenant: text(q.tenant) } : {}),
+      ...(text(q.agent) ? { actorId: text(q.agent) } : {}),
+      ...(text(q.tool) ? { tool: text(q.tool) } : {}),
+      ...(text(q.action) ? { action: text(q.action) } : {}),
+      ...(text(q.since) ? { since: isoTime('since', text(q.since)!) } : {}),
+      ...(text(q.until) ? { until: isoTime('until', text(q.until)!) } : {}),
+      ...(number(q.limit) !== undefined ? { limit: number(q.limit) } : {}),
+      ...(number(q.before) !== undefined ? { before: number(q.before) } : {}),
+    };
+    return operations.queryAudit(actor, query);
+  }));
+
+  router.use((_req: Request, res: Response) => sendError(res, errors.API_NOT_FOUND(['No such admin API route'])));
+  router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const hubError = toHubError(error);
+    if (hubError.code === 'HUB_ERR_INTERNAL') options.log.error({ err: error }, 'admin API request failed');
+    sendError(res, hubError);
+  });
+  return router;
+}
+
+function isoTime(field: string, value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw errors.API_BAD_REQUEST([`${field} must be a date-time such as 2026-11-26T10:00:00Z`]);
+  return new Date(ms).toISOString();
+}
+
+function sendError(res: Response, error: { code: string; message: string; httpStatus: number }): void {
+  if (error.httpStatus === 401) res.set('www-authenticate', 'Bearer realm="lunar-hub-admin"');
+  res.status(error.httpStatus).json({ error: { code: error.code, message: error.code === 'HUB_ERR_INTERNAL' ? 'Internal error' : error.message } });
+}

@@ -1,0 +1,66 @@
+/**
+ * The hub's durable side, opened once per process for `serve`, `stdio` and the admin
+ * verbs: the store (SQLite under the data dir, or PostgreSQL by LUNAR_DATABASE_URL),
+ * the secret box under the master key, the credential service, and the audit trail
+ * fed from the call pipeline's diagnostics channel.
+ */
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { CredentialService, type TokenRefresher } from '../auth/credentials/credential-service';
+import { secretBoxFor } from '../auth/crypto/master-key';
+import type { SecretBox } from '../auth/crypto/secret-box';
+import type { HubStore, Tenant } from '../auth/store/types';
+import { errors } from '../errors';
+
+export const DEFAULT_TENANT = 'default';
+
+export interface HubServices {
+  dataDir: string;
+  store: HubStore;
+  box: SecretBox;
+  credentials: CredentialService;
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  dataDir: string;
+  log?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Where admins reconnect, for messages. */
+  adminUrl?: string;
+  refresher?: TokenRefresher;
+}
+
+export async function openServices(options: ServicesOptions): Promise<HubServices> {
+  const env = options.env ?? process.env;
+  const dataDir = path.resolve(options.dataDir);
+  // Loaded here: kysely and the SQLite driver are not needed by `tools`, `validate` or `generate`.
+  const { openStore, storeConfigFromEnv } = require('../auth/store/open-store') as typeof import('../auth/store/open-store');
+  const store = await openStore(storeConfigFromEnv(dataDir, env), options.log ? { log: options.log } : {});
+  try {
+    const box = secretBoxFor(dataDir, env);
+    const credentials = new CredentialService(store, box, {
+      ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}),
+      ...(options.refresher ? { refresher: options.refresher } : {}),
+    });
+    return { dataDir, store, box, credentials, close: () => store.close() };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** A tenant by name; created when asked (stdio's and open mode's tenant need no setup step). */
+export async function tenantNamed(store: HubStore, name: string, create = false): Promise<Tenant> {
+  const found = await store.getTenantByName(name);
+  if (found) return found;
+  if (!create) throw errors.API_NOT_FOUND([`No tenant "${name}"; create it with \`lunar-hub tenants add ${name}\``]);
+  try {
+    return await store.createTenant(name);
+  } catch (error) {
+    // Two processes creating it at once: the other one won.
+    const again = await store.getTenantByName(name);
+    if (again) return again;
+    throw error;
+  }
+}
