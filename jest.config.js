@@ -6,6 +6,10 @@ module.exports = {
   transform: {
     // Type checking is `npm run build`'s job (it runs first in `npm test`); tests only transpile.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+    // ESM-only packages: Node 20 require()s them natively, jest's loader cannot, so they are
+    // rewritten to CommonJS. Keep this list in step with transformIgnorePatterns below.
+    '/node_modules/oauth4webapi/.+\\.js$': '<rootDir>/test/helpers/esm-to-cjs-transform.js',
   },
+  transformIgnorePatterns: ['/node_modules/(?!oauth4webapi/)'],
   testTimeout: 60000,
 };

@@ -87,7 +87,15 @@ export function loadMasterKeys(dataDir: string, env: NodeJS.ProcessEnv = process
   }
 }
 
+/**
+ * The box a hub uses. It seals with the key it started with until restarted, and opens
+ * values re-sealed by a rotation run meanwhile by reading the data dir's keys again.
+ */
 export function secretBoxFor(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
   const keys = loadMasterKeys(dataDir, env);
-  return new SecretBox(keys.primary, keys.others);
+  const reload = () => {
+    const again = loadMasterKeys(dataDir, env);
+    return [again.primary, ...again.others];
+  };
+  return new SecretBox(keys.primary, keys.others, reload);
 }

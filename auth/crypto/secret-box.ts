@@ -21,30 +21,54 @@ export function keyIdOf(key: Buffer): string {
 
 export class SecretBox {
   private readonly keys = new Map<string, Buffer>();
-  readonly primaryId: string;
+  private primary: string;
 
-  /** `primary` seals; every key (primary included) opens. */
-  constructor(primary: Buffer, others: Buffer[] = []) {
-    for (const key of [primary, ...others]) {
-      if (key.length !== KEY_BYTES) throw errors.CRED_MASTER_KEY(['is not usable', `a key must be ${KEY_BYTES} bytes, got ${key.length}`]);
-      this.keys.set(keyIdOf(key), key);
-    }
-    this.primaryId = keyIdOf(primary);
+  /**
+   * `primary` seals; every key (primary included) opens. `reload` is asked for the keys
+   * again when a value names a key this box does not hold: `lunar-hub rotate-key` run
+   * beside a running hub re-seals under a key the hub learns only from the data dir.
+   */
+  constructor(primary: Buffer, others: Buffer[] = [], private readonly reload?: () => Buffer[]) {
+    for (const key of [primary, ...others]) this.add(key);
+    this.primary = keyIdOf(primary);
+  }
+
+  get primaryId(): string {
+    return this.primary;
+  }
+
+  private add(key: Buffer): void {
+    if (key.length !== KEY_BYTES) throw errors.CRED_MASTER_KEY(['is not usable', `a key must be ${KEY_BYTES} bytes, got ${key.length}`]);
+    this.keys.set(keyIdOf(key), key);
   }
 
   seal(plaintext: string): Sealed {
+    // Seal with the data dir's key of now: a value sealed under a key a rotation already
+    // retired would not open after the next restart. Seals are rare (admin actions, token refreshes).
+    if (this.reload) {
+      const [current, ...others] = this.reload();
+      [current, ...others].forEach((k) => this.add(k));
+      this.primary = keyIdOf(current);
+    }
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.primaryId)!, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.primary)!, iv);
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, this.primaryId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+    return [VERSION, this.primary, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
   }
 
   open(sealed: Sealed): string {
     const parts = sealed.split('.');
     if (parts.length !== 5 || parts[0] !== VERSION) throw errors.CRED_DECRYPT(['unknown format', 'the value was not sealed by this hub']);
     const [, keyId, iv, tag, body] = parts;
+    if (!this.keys.has(keyId) && this.reload) {
+      try {
+        this.reload().forEach((k) => this.add(k));
+      } catch {
+        // The unknown-key error below says what to do; a failing reload adds nothing to it.
+      }
+    }
     const key = this.keys.get(keyId);
-    if (!key) throw errors.CRED_DECRYPT([`sealed with key ${keyId}`, `the master key in use is ${this.primaryId}; restore the old key or rotate with \`lunar-hub rotate-key\``]);
+    if (!key) throw errors.CRED_DECRYPT([`sealed with key ${keyId}`, `the master key in use is ${this.primary}; restore the old key or rotate with \`lunar-hub rotate-key\``]);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
@@ -56,7 +80,7 @@ export class SecretBox {
 
   /** Whether a value is sealed under the primary key (rotation skips those). */
   isCurrent(sealed: Sealed): boolean {
-    return sealed.split('.')[1] === this.primaryId;
+    return sealed.split('.')[1] === this.primary;
   }
 
   sealJson(value: unknown): Sealed {
