@@ -11,6 +11,7 @@ import type { CallFn } from './pipeline/compose';
 import { Registry } from './registry/registry';
 import { recordToolCalls, type AuditTrail } from './audit';
 import { openServices, type HubServices } from './services';
+import { oauthEndpoints } from '../auth/upstream/schemes';
 
 export interface Hub {
   log: Logger;
@@ -39,9 +40,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     throw errors.CONFIG_USAGE([`--generated ${options.generatedDir}: no such folder; write it with \`lunar-hub generate --out ${options.generatedDir}\``]);
   }
   const log = createLogger(options.logLevel);
-  const services = await openServices({ dataDir: options.dataDir, log, ...(options.env ? { env: options.env } : {}), ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+  // The registry comes next; OAuth endpoints are looked up in its snapshot of the moment.
+  let registryRef: Registry | undefined;
+  const endpointsOf = (id: string) => oauthEndpoints(registryRef?.current.connectors.get(id)?.runtime.auth?.scheme);
+  const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, ...(options.env ? { env: options.env } : {}), ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
   const audit = recordToolCalls(services.store, log);
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
+  registryRef = registry;
   await registry.start();
   if (options.watch !== false) registry.watch();
   const pipeline = lazyCallPipeline(services);

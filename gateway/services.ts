@@ -6,7 +6,9 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CredentialService, type TokenRefresher } from '../auth/credentials/credential-service';
+import { CredentialService } from '../auth/credentials/credential-service';
+import { OAuthConnections } from '../auth/credentials/oauth-connections';
+import type { OAuthEndpoints } from '../auth/upstream/schemes';
 import { secretBoxFor } from '../auth/crypto/master-key';
 import type { SecretBox } from '../auth/crypto/secret-box';
 import type { HubStore, Tenant } from '../auth/store/types';
@@ -19,6 +21,7 @@ export interface HubServices {
   store: HubStore;
   box: SecretBox;
   credentials: CredentialService;
+  oauth: OAuthConnections;
   close(): Promise<void>;
 }
 
@@ -28,7 +31,8 @@ export interface ServicesOptions {
   env?: NodeJS.ProcessEnv;
   /** Where admins reconnect, for messages. */
   adminUrl?: string;
-  refresher?: TokenRefresher;
+  /** A connector's OAuth endpoints (from the registry), for connecting and refreshing. */
+  endpointsOf?: (connectorId: string) => OAuthEndpoints | undefined;
 }
 
 export async function openServices(options: ServicesOptions): Promise<HubServices> {
@@ -39,11 +43,9 @@ export async function openServices(options: ServicesOptions): Promise<HubService
   const store = await openStore(storeConfigFromEnv(dataDir, env), options.log ? { log: options.log } : {});
   try {
     const box = secretBoxFor(dataDir, env);
-    const credentials = new CredentialService(store, box, {
-      ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}),
-      ...(options.refresher ? { refresher: options.refresher } : {}),
-    });
-    return { dataDir, store, box, credentials, close: () => store.close() };
+    const oauth = new OAuthConnections(store, box, { endpointsOf: options.endpointsOf ?? (() => undefined) });
+    const credentials = new CredentialService(store, box, { refresher: oauth.refresher, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+    return { dataDir, store, box, credentials, oauth, close: () => store.close() };
   } catch (error) {
     await store.close();
     throw error;

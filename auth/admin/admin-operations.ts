@@ -8,6 +8,7 @@ import { errors } from '../../errors';
 import { issueAgentKey, type IssuedKey } from '../agents/agent-keys';
 import { checkPayload } from '../credentials/payload';
 import type { SecretBox } from '../crypto/secret-box';
+import type { OAuthConnections, StartedConnection } from '../credentials/oauth-connections';
 import { hashPassword, passwordProblem } from './passwords';
 import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../store/types';
 
@@ -32,6 +33,7 @@ export class AdminOperations {
   constructor(
     private readonly store: HubStore,
     private readonly box: SecretBox,
+    private readonly oauth?: OAuthConnections,
   ) {}
 
   /** The tenant an actor names (by name or id), refusing other tenants for a tenant admin. */
@@ -141,6 +143,39 @@ export class AdminOperations {
     const existing = await this.store.getConnection(tenant.id, id);
     if (existing && existing.userId !== null) throw errors.API_BAD_REQUEST([`connection ${id} belongs to user ${existing.userId}; only a tenant's own connection can be shared`]);
     return this.changeConnection(actor, id, tenant.name, shared ? 'connection.share' : 'connection.unshare', (tenantId) => this.store.setConnectionShared(tenantId, id, shared));
+  }
+
+  /** An OAuth connection: the authorisation URL to open (authorization code), or the connection itself (client credentials). */
+  async connectOAuth(actor: Actor, input: { tenant?: string; connector: string; user?: string | null; flow?: 'authorization_code' | 'client_credentials' }): Promise<StartedConnection | ConnectionView> {
+    const tenant = await this.tenant(actor, input.tenant);
+    if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
+    const flow = input.flow ?? 'authorization_code';
+    if (flow !== 'authorization_code' && flow !== 'client_credentials') throw errors.API_BAD_REQUEST(['flow must be authorization_code or client_credentials']);
+    const who = { tenantId: tenant.id, connectorId: input.connector, userId: input.user ?? null };
+    if (flow === 'client_credentials') {
+      const connection = await this.oauthFlows().connectClientCredentials(who);
+      await this.audit(actor, tenant.id, 'connection.create', { connectorId: input.connector, connectionId: connection.id, detail: 'oauth2 client credentials' });
+      return view(connection);
+    }
+    const started = await this.oauthFlows().start(who);
+    await this.audit(actor, tenant.id, 'connection.authorize', { connectorId: input.connector, connectionId: started.connectionId, detail: 'authorization URL issued' });
+    return started;
+  }
+
+  /** A new authorisation URL for a connection whose credentials were refused (needs_reauth) or never finished. */
+  async reconnect(actor: Actor, id: string, tenantName?: string): Promise<StartedConnection> {
+    const tenant = await this.tenant(actor, tenantName);
+    const connection = await this.store.getConnection(tenant.id, id);
+    if (!connection || connection.status === 'revoked') throw errors.API_NOT_FOUND([`No connection ${id} in tenant "${tenant.name}" (revoked connections are not reconnected: create a new one)`]);
+    if (connection.kind !== 'oauth2') throw errors.API_BAD_REQUEST([`connection ${id} is ${connection.kind}: replace its secret by creating a new connection and revoking this one`]);
+    const started = await this.oauthFlows().start({ tenantId: tenant.id, connectorId: connection.connectorId, userId: connection.userId }, connection);
+    await this.audit(actor, tenant.id, 'connection.reconnect', { connectorId: connection.connectorId, connectionId: id, detail: 'authorization URL issued' });
+    return started;
+  }
+
+  private oauthFlows(): OAuthConnections {
+    if (!this.oauth) throw errors.OAUTH_APP(['OAuth connections need the running hub (its connectors say where to authorise)']);
+    return this.oauth;
   }
 
   async registerOAuthApp(actor: Actor, input: { tenant?: string; connector: string; clientId: string; clientSecret?: string; scopes?: string[]; redirectUri: string }): Promise<OAuthAppView> {

@@ -15,8 +15,8 @@ import type { Connection, HubStore } from '../store/types';
 import { kindsFor, type OAuthEndpoints, type UpstreamScheme } from '../upstream/schemes';
 import type { CredentialPayload, OAuthTokens } from './payload';
 
-/** Exchanges a refresh token at the connector's authorisation server with the tenant's OAuth app. */
-export type TokenRefresher = (input: { tenantId: string; connectorId: string; oauth: OAuthEndpoints; refreshToken: string }) => Promise<OAuthTokens>;
+/** New tokens from the connector's authorisation server with the tenant's OAuth app: a refresh-token grant, or client credentials again. */
+export type TokenRefresher = (input: { tenantId: string; connectorId: string; oauth: OAuthEndpoints; grant: 'refresh_token' | 'client_credentials'; refreshToken?: string }) => Promise<OAuthTokens>;
 
 export interface CallCredential {
   connection: Connection;
@@ -27,17 +27,26 @@ export interface CallCredential {
 
 export interface CredentialServiceOptions {
   refresher?: TokenRefresher;
-  /** Refresh when the token expires within this long. */
+  /** Refresh when the token expires within this long (or within half its lifetime, if shorter). */
   refreshAheadMs?: number; // milliseconds; default 60 s
+  /** How long a call waits for another process's refresh of the same connection before trying itself. */
+  leaseMs?: number; // milliseconds; default 15 s
   now?: () => number;
   /** Where an admin reconnects, for messages (`http://127.0.0.1:8787`). */
   adminUrl?: string;
 }
 
+function renewable(tokens: OAuthTokens): boolean {
+  return tokens.grant === 'client_credentials' || tokens.refreshToken !== undefined;
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class CredentialService {
   private readonly inflight = new Map<string, Promise<CallCredential>>();
   private readonly refreshAheadMs: number;
   private readonly now: () => number;
+  private readonly leaseMs: number;
   /** How many refreshes reached the authorisation server (tests and metrics read it). */
   refreshes = 0;
 
@@ -48,6 +57,7 @@ export class CredentialService {
   ) {
     this.refreshAheadMs = options.refreshAheadMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.leaseMs = options.leaseMs ?? 15_000;
   }
 
   async forCall(principal: Principal, connectorId: string, scheme: UpstreamScheme): Promise<CallCredential> {
@@ -59,7 +69,7 @@ export class CredentialService {
       throw errors.CRED_SCHEME([connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind`]);
     }
     const credential = this.open(usable);
-    if (credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && credential.payload.refreshToken && scheme.type === 'oauth2') {
+    if (credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && renewable(credential.payload) && scheme.type === 'oauth2') {
       return this.refresh(credential, scheme);
     }
     return credential;
@@ -79,42 +89,67 @@ export class CredentialService {
     return pending;
   }
 
+  /**
+   * Across processes the row's version is a lease: a process bumps it (compare-and-set)
+   * before asking the authorisation server, so with rotating refresh tokens only one
+   * process ever presents a given refresh token (a second use would revoke the grant).
+   * The others wait for the new tokens to appear, and try themselves only when the lease
+   * holder vanished without writing any.
+   */
   private async refreshOnce(used: CallCredential, scheme: UpstreamScheme): Promise<CallCredential> {
     const { connection } = used;
-    // Another process (or an earlier refresh here) may have renewed it already.
-    const current = await this.store.getConnection(connection.tenantId, connection.id);
-    if (!current || current.status === 'revoked') throw this.needsReauth(connection, 'it was revoked');
-    if (current.status === 'needs_reauth') throw this.needsReauth(current);
-    const latest = this.open(current);
     const usedToken = used.payload.kind === 'oauth2' ? used.payload.accessToken : undefined;
-    if (latest.payload.kind === 'oauth2' && latest.payload.accessToken !== usedToken && !this.expiresSoon(latest.payload)) return latest;
-    if (latest.payload.kind !== 'oauth2' || !latest.payload.refreshToken || scheme.type !== 'oauth2' || !this.options.refresher) {
-      await this.store.setConnectionStatus(connection.tenantId, connection.id, 'needs_reauth');
-      throw this.needsReauth(current, 'its credentials were refused and cannot be refreshed');
+    const deadline = this.now() + this.leaseMs * 2;
+    for (;;) {
+      const current = await this.store.getConnection(connection.tenantId, connection.id);
+      if (!current || current.status === 'revoked') throw this.needsReauth(connection, 'it was revoked');
+      if (current.status === 'needs_reauth') throw this.needsReauth(current);
+      const latest = this.open(current);
+      // Another process (or an earlier refresh here) renewed it already.
+      if (latest.payload.kind === 'oauth2' && latest.payload.accessToken !== usedToken && !this.expiresSoon(latest.payload)) return latest;
+      if (latest.payload.kind !== 'oauth2' || !renewable(latest.payload) || scheme.type !== 'oauth2' || !this.options.refresher) {
+        await this.store.setConnectionStatus(connection.tenantId, connection.id, 'needs_reauth');
+        throw this.needsReauth(current, 'its credentials were refused and cannot be refreshed');
+      }
+      const claimed = latest.payload.renewingUntil !== undefined && Date.parse(latest.payload.renewingUntil) > this.now();
+      if (!claimed) {
+        const claim = { ...latest.payload, renewingUntil: new Date(this.now() + this.leaseMs).toISOString() };
+        const lease = await this.store.updateConnectionSecret(connection.tenantId, connection.id, current.version, { secret: this.box.sealJson(claim), expiresAt: current.expiresAt, status: current.status });
+        if (lease) return this.renew(lease, latest.payload, used.owner, scheme);
+      }
+      if (this.now() > deadline) throw errors.STORE_CONFLICT([`connection ${connection.id} (another hub process is renewing its tokens and has not finished)`]);
+      await delay(100);
     }
-    let tokens: OAuthTokens;
+  }
+
+  private async renew(lease: Connection, tokens: OAuthTokens, owner: string, scheme: Extract<UpstreamScheme, { type: 'oauth2' }>): Promise<CallCredential> {
+    const grant = tokens.grant ?? 'refresh_token';
+    let fresh: OAuthTokens;
     try {
       this.refreshes++;
-      tokens = await this.options.refresher({ tenantId: connection.tenantId, connectorId: connection.connectorId, oauth: scheme.oauth, refreshToken: latest.payload.refreshToken });
+      fresh = await this.options.refresher!({ tenantId: lease.tenantId, connectorId: lease.connectorId, oauth: scheme.oauth, grant, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) });
     } catch (cause) {
       // A refused grant will not get better by itself; a network failure might.
       if (isHubError(cause) && cause.code === 'HUB_ERR_OAUTH_EXCHANGE' && /invalid_grant|invalid_client|unauthorized_client/.test(cause.message)) {
-        await this.store.setConnectionStatus(connection.tenantId, connection.id, 'needs_reauth');
-        throw this.needsReauth(current, `the authorisation server refused to refresh it (${cause.message.replace(/^.*refused the refresh token: /, '')})`);
+        await this.store.setConnectionStatus(lease.tenantId, lease.id, 'needs_reauth');
+        throw this.needsReauth(lease, `the authorisation server refused to renew it (${cause.message.replace(/^.*? refused the [a-z ]+: /, '')})`);
       }
+      // Let the next call try at once rather than wait for the claim to lapse.
+      const { renewingUntil: _claim, ...unclaimed } = tokens;
+      await this.store.updateConnectionSecret(lease.tenantId, lease.id, lease.version, { secret: this.box.sealJson({ kind: 'oauth2', ...unclaimed }), expiresAt: lease.expiresAt, status: lease.status }).catch(() => undefined);
       throw cause;
     }
-    const payload: CredentialPayload = { kind: 'oauth2', ...tokens, refreshToken: tokens.refreshToken ?? latest.payload.refreshToken };
-    const updated = await this.store.updateConnectionSecret(connection.tenantId, connection.id, current.version, {
-      secret: this.box.sealJson(payload),
-      expiresAt: tokens.expiresAt ?? null,
-      status: 'active',
-    });
-    if (updated) return { connection: updated, owner: used.owner, payload };
-    // Another process won the compare-and-set: its tokens are the ones to use (ours may be already rotated away).
-    const winner = await this.store.getConnection(connection.tenantId, connection.id);
-    if (!winner || winner.status !== 'active') throw this.needsReauth(connection);
-    return this.open(winner);
+    const payload: CredentialPayload = {
+      kind: 'oauth2',
+      ...fresh,
+      obtainedAt: new Date(this.now()).toISOString(),
+      grant,
+      ...(fresh.refreshToken ?? tokens.refreshToken ? { refreshToken: fresh.refreshToken ?? tokens.refreshToken } : {}),
+    };
+    const updated = await this.store.updateConnectionSecret(lease.tenantId, lease.id, lease.version, { secret: this.box.sealJson(payload), expiresAt: fresh.expiresAt ?? null, status: 'active' });
+    // Nobody else writes while the lease is held; an admin revoking meanwhile is the one way to lose it.
+    if (!updated) throw this.needsReauth(lease, 'it changed while its tokens were renewed');
+    return { connection: updated, owner, payload };
   }
 
   private open(connection: Connection): CallCredential {
@@ -123,7 +158,11 @@ export class CredentialService {
   }
 
   private expiresSoon(tokens: OAuthTokens): boolean {
-    return tokens.expiresAt !== undefined && Date.parse(tokens.expiresAt) - this.now() <= this.refreshAheadMs;
+    if (tokens.expiresAt === undefined) return false;
+    const expires = Date.parse(tokens.expiresAt);
+    // A token living 5 minutes is not refreshed on every call: at most half its life ahead.
+    const lifetime = tokens.obtainedAt !== undefined ? expires - Date.parse(tokens.obtainedAt) : Infinity;
+    return expires - this.now() <= Math.min(this.refreshAheadMs, lifetime / 2);
   }
 
   private where(): string {

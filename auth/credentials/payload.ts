@@ -11,7 +11,13 @@ export interface OAuthTokens {
   refreshToken?: string;
   /** ISO time the access token expires, when the server said. */
   expiresAt?: string;
+  /** ISO time the hub got the token (refresh-ahead is at most half its lifetime). */
+  obtainedAt?: string;
   scope?: string;
+  /** How a new access token is got: a refresh token (default) or the client-credentials grant again. */
+  grant?: 'refresh_token' | 'client_credentials';
+  /** Set while one hub process renews the tokens (ISO time the claim lapses); others wait for it. */
+  renewingUntil?: string;
 }
 
 export type CredentialPayload =

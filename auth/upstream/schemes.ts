@@ -168,7 +168,10 @@ function refine(connectorId: string, scheme: UpstreamScheme, s: AuthSection | un
 }
 
 function refineOAuth(base: OAuthEndpoints, s: AuthSection): OAuthEndpoints {
-  const out: OAuthEndpoints = { ...base, scopes: s.scopes ?? base.scopes };
+  // An issuer in the connector file means discovery: the spec's endpoints (often a
+  // placeholder host) give way, unless the file names endpoints too.
+  const kept: OAuthEndpoints = s.issuer !== undefined ? { scopes: base.scopes, flows: base.flows } : base;
+  const out: OAuthEndpoints = { ...kept, scopes: s.scopes ?? base.scopes };
   for (const key of ['authorizationUrl', 'tokenUrl', 'refreshUrl', 'deviceAuthorizationUrl', 'revocationUrl', 'issuer'] as const) {
     if (s[key] !== undefined) out[key] = s[key];
   }
@@ -183,4 +186,9 @@ export function operationNeedsCredentials(security: Array<Record<string, string[
 /** Whether an operation also works without credentials (`security: [{}]` lists an anonymous alternative). */
 export function operationAllowsAnonymous(security: Array<Record<string, string[]>> | undefined): boolean {
   return security !== undefined && security.some((requirement) => Object.keys(requirement).length === 0);
+}
+
+/** The OAuth endpoints of a connector's scheme, if it is an OAuth one. */
+export function oauthEndpoints(scheme: UpstreamScheme | undefined): OAuthEndpoints | undefined {
+  return scheme?.type === 'oauth2' ? scheme.oauth : undefined;
 }

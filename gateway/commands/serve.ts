@@ -34,7 +34,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
   const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
   const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
-  const { adminApi } = require('../http/admin-api') as typeof import('../http/admin-api');
+  const { adminApi, oauthCallback } = require('../http/admin-api') as typeof import('../http/admin-api');
   const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
   let authenticate;
   if (values['no-auth']) {
@@ -55,7 +55,10 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     host: values.host!,
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
     authenticate,
-    extraRoutes: (app) => app.use('/api', adminApi({ services: hub.services, log: hub.log })),
+    extraRoutes: (app) => {
+      app.use('/api', adminApi({ services: hub.services, log: hub.log }));
+      app.get('/oauth/callback', oauthCallback({ services: hub.services, log: hub.log }));
+    },
   });
   const server = http.app.listen(port, values.host!);
   await new Promise<void>((resolve, reject) => {

@@ -21,8 +21,8 @@ import type { HubServices } from '../services';
 const SESSION_MS = 12 * 3_600_000; // 12 hours
 
 export function adminApi(options: { services: HubServices; log: Logger }): express.Router {
-  const { store, box } = options.services;
-  const operations = new AdminOperations(store, box);
+  const { store, box, oauth } = options.services;
+  const operations = new AdminOperations(store, box, oauth);
   const passport = new Passport();
 
   passport.use(
@@ -120,6 +120,11 @@ export function adminApi(options: { services: HubServices; log: Logger }): expre
       ...(text(b.label) ? { label: text(b.label) } : {}),
     });
   }, 201));
+  router.post('/connections/oauth', route((actor, req) => {
+    const b = body(req);
+    return operations.connectOAuth(actor, { tenant: text(b.tenant), connector: b.connector as string, user: text(b.user) ?? null, flow: b.flow as 'authorization_code' | 'client_credentials' | undefined });
+  }, 201));
+  router.post('/connections/:id/reconnect', route((actor, req) => operations.reconnect(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), body(req).shared !== false, text(req.query.tenant))));
 
@@ -148,6 +153,42 @@ export function adminApi(options: { services: HubServices; log: Logger }): expre
     sendError(res, hubError);
   });
   return router;
+}
+
+/**
+ * `/oauth/callback`: where the authorisation server sends the admin's browser back. Not
+ * behind the admin session (the browser carries none): the state, usable once and for
+ * ten minutes, is what ties the callback to the authorisation an admin started.
+ */
+export function oauthCallback(options: { services: HubServices; log: Logger }): express.RequestHandler {
+  const operations = new AdminOperations(options.services.store, options.services.box, options.services.oauth);
+  return (req, res) => {
+    const url = new URL(req.originalUrl, 'http://hub.invalid');
+    const failure = url.searchParams.get('error');
+    const finished = failure
+      ? Promise.reject(errors.OAUTH_CALLBACK([`the authorisation server answered ${failure}${url.searchParams.get('error_description') ? `: ${url.searchParams.get('error_description')}` : ''}`]))
+      : options.services.oauth.finish(url);
+    finished.then(
+      async (connection) => {
+        await operations.audit({ kind: 'system', id: 'oauth-callback', tenantId: connection.tenantId }, connection.tenantId, 'connection.activate', { connectorId: connection.connectorId, connectionId: connection.id });
+        res.status(200).type('html').send(page('Connected', `The ${escapeHtml(connection.connectorId)} connection ${escapeHtml(connection.id)} is ready. You can close this window.`));
+      },
+      (error: unknown) => {
+        const hubError = toHubError(error);
+        if (hubError.code === 'HUB_ERR_INTERNAL') options.log.error({ err: hubError.message }, 'OAuth callback failed');
+        else options.log.warn({ code: hubError.code, err: hubError.message }, 'OAuth callback refused');
+        res.status(hubError.httpStatus).type('html').send(page('Not connected', `${escapeHtml(hubError.code)}: ${escapeHtml(hubError.code === 'HUB_ERR_INTERNAL' ? 'Internal error' : hubError.message)}`));
+      },
+    );
+  };
+}
+
+function page(title: string, message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} - Lunar Snake Hub</title></head><body><h1>${title}</h1><p>${message}</p></body></html>`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 function isoTime(field: string, value: string): string {

@@ -25,7 +25,7 @@ export function agentKeyAuthentication(store: HubStore): Authenticate {
     new BearerStrategy((token, done) => {
       authenticateAgentKey(store, token).then(
         (principal) => done(null, principal),
-        (error) => (isHubError(error) && error.code === 'HUB_ERR_AUTH_UNAUTHENTICATED' ? done(null, false, error.message) : done(error)),
+        (error) => (isHubError(error) && error.code === 'HUB_ERR_AUTH_UNAUTHENTICATED' ? done(null, false, { message: error.message, scope: [] }) : done(error)),
       );
     }),
   );
@@ -36,8 +36,9 @@ export function agentKeyAuthentication(store: HubStore): Authenticate {
       middleware(req, res, reject, (error, principal, info) => {
         if (error) return reject(error);
         if (principal) return resolve(principal);
-        // passport-http-bearer gives its challenge as `info` when no token was sent.
-        const message = typeof info === 'string' ? info : 'A hub API key is required: send `Authorization: Bearer lsh_...` (create one with `lunar-hub keys create`)';
+        // Our refusals come as { message }; with no token at all passport-http-bearer gives only its challenge string.
+        const refused = typeof info === 'object' && info !== null ? (info as { message?: unknown }).message : undefined;
+        const message = typeof refused === 'string' ? refused : 'A hub API key is required: send `Authorization: Bearer lsh_...` (create one with `lunar-hub keys create`)';
         unauthorised(res, message);
         resolve(undefined);
       });

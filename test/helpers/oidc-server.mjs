@@ -79,6 +79,11 @@ const provider = new Provider(issuer, {
   },
 });
 handler = provider.callback();
+// One JSON line per token grant, so tests can count what reached the token endpoint
+// (exactly one refresh for many waiting calls).
+for (const event of ['grant.success', 'grant.error']) {
+  provider.on(event, (ctx) => process.stdout.write(`${JSON.stringify({ event, grantType: ctx.oidc?.params?.grant_type })}\n`));
+}
 
 process.stdout.write(`${JSON.stringify({ issuer })}\n`);
 

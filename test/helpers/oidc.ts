@@ -30,8 +30,15 @@ export interface OidcServerConfig {
   deviceCodeTtlByClient?: Record<string, number>;
 }
 
+export interface GrantEvent {
+  event: 'grant.success' | 'grant.error';
+  grantType: string;
+}
+
 export interface OidcServer {
   issuer: string;
+  /** Every token-endpoint grant so far (success or error), in order. */
+  grants(): GrantEvent[];
   /** Everything the server wrote on stderr (oidc-provider's warnings). */
   stderr(): string;
   stop(): Promise<void>;
@@ -63,6 +70,11 @@ export async function startOidcServer(config: OidcServerConfig): Promise<OidcSer
   });
   return {
     issuer,
+    grants: () =>
+      stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{"event"'))
+        .map((line) => JSON.parse(line) as GrantEvent),
     stderr: () => stderr,
     stop: () =>
       new Promise<void>((resolve) => {
