@@ -36,6 +36,21 @@ export interface CredentialServiceOptions {
   adminUrl?: string;
 }
 
+/** The command (or API call) that makes the missing connection, by the connector's scheme. */
+function howToConnect(scheme: UpstreamScheme, tenant: string, connector: string, userId: string | null): string {
+  const base = `lunar-hub connections add --tenant ${tenant}${userId !== null ? ` --user ${userId}` : ''} --connector ${connector}`;
+  switch (scheme.type) {
+    case 'apiKey':
+      return `\`${base} --kind api_key --secret-env VAR\``;
+    case 'basic':
+      return `\`${base} --kind basic --username NAME --secret-env VAR\``;
+    case 'bearer':
+      return `\`${base} --kind bearer --secret-env VAR\``;
+    case 'oauth2':
+      return `POST /api/connections/oauth {"tenant":"${tenant}","connector":"${connector}"${userId !== null ? `,"user":"${userId}"` : ''}} (then open the authorization URL it returns), or a static token: \`${base} --kind bearer --secret-env VAR\``;
+  }
+}
+
 function renewable(tokens: OAuthTokens): boolean {
   return tokens.grant === 'client_credentials' || tokens.refreshToken !== undefined;
 }
@@ -173,11 +188,9 @@ export class CredentialService {
     const kinds = kindsFor(scheme).join(' or ');
     const forWhom = principal.userId === null ? `tenant "${principal.tenantName}"` : `user "${principal.userId}" of tenant "${principal.tenantName}"`;
     const why = principal.userId !== null && tenant ? ` (the tenant's connection is not shared with its users)` : '';
-    const how =
-      principal.userId === null
-        ? `an admin creates one: \`lunar-hub connections add --tenant ${principal.tenantName} --connector ${connectorId} --kind ${kindsFor(scheme)[0]}\` or POST /api/connections${this.where()}`
-        : `an admin creates one for the user (\`lunar-hub connections add --tenant ${principal.tenantName} --user ${principal.userId} --connector ${connectorId} --kind ${kindsFor(scheme)[0]}\`), or shares the tenant's (\`lunar-hub connections share ID\`)`;
-    return errors.CRED_MISSING([`No ${connectorId} connection (${kinds}) for ${forWhom}${why}: ${how}.`], { details: { connector: connectorId, tenant: principal.tenantName } });
+    const how = howToConnect(scheme, principal.tenantName, connectorId, principal.userId);
+    const share = principal.userId !== null && tenant ? `, or shares the tenant's (\`lunar-hub connections share ${tenant.id}\`)` : '';
+    return errors.CRED_MISSING([`No ${connectorId} connection (${kinds}) for ${forWhom}${why}: an admin creates one with ${how}${share}.`], { details: { connector: connectorId, tenant: principal.tenantName } });
   }
 
   private needsReauth(connection: Connection, reason = 'its credentials were refused') {

@@ -10,40 +10,11 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
 import { rejected } from '../../test/helpers/errors';
+import { PG_URL, postgresBackend, sqliteBackend, type Backend } from '../../test/helpers/stores';
 import type { KyselyStore } from './kysely-store';
 import { LATEST_SCHEMA_VERSION } from './migrations';
 import { openStore, redactUrl, storeConfigFromEnv } from './open-store';
 import type { Connection, HubStore, NewAuditEntry, NewConnection, OAuthPending, StoreConfig, Tenant } from './types';
-
-const PG_URL = process.env.LUNAR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-interface Backend {
-  config: StoreConfig;
-  cleanup(): Promise<void>;
-}
-
-function sqliteBackend(): Backend {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-store-'));
-  return {
-    config: { kind: 'sqlite', file: path.join(dir, 'hub.sqlite') },
-    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-function postgresBackend(): Backend {
-  const schema = `hub_test_${randomBytes(6).toString('hex')}`;
-  return { config: { kind: 'postgres', url: PG_URL, schema }, cleanup: () => dropSchema(schema) };
-}
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Raw SQL beside the store (its own connection), to set up what the store must cope with. */
 async function rawQuery(config: StoreConfig, statement: string): Promise<unknown[]> {

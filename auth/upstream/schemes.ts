@@ -49,6 +49,13 @@ export interface UpstreamAuth {
   scheme: UpstreamScheme;
   /** Where it came from, for messages: `spec securitySchemes.api_key`, `connector file`. */
   source: string;
+  /**
+   * `all`: every operation but those saying `security: []` (a scheme the connector file
+   * defines, or a spec that states no requirement anywhere, like GitHub's). `secured`: the
+   * spec states requirements, so only operations with one get credentials (Jira's Connect
+   * operations state none and must not receive the tenant's password).
+   */
+  appliesTo: 'all' | 'secured';
 }
 
 /** The connection kinds that can feed a scheme. */
@@ -58,8 +65,9 @@ export function kindsFor(scheme: UpstreamScheme): ConnectionKind[] {
       return ['api_key'];
     case 'basic':
       return ['basic'];
-    // A static token (a personal access token) serves an OAuth API as well.
     case 'bearer':
+      return ['bearer', 'oauth2'];
+    // A static token (a personal access token) serves an OAuth API as well.
     case 'oauth2':
       return ['oauth2', 'bearer'];
   }
@@ -71,7 +79,7 @@ const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null &
 /** The connector's scheme, or undefined when it calls without credentials. Throws CRED_SCHEME for what cannot work. */
 export function resolveUpstreamAuth(connectorId: string, securitySchemes: Record<string, unknown>, rootSecurity: Array<Record<string, string[]>> | undefined, section: AuthSection | undefined): UpstreamAuth | undefined {
   if (section?.type === 'none') return undefined;
-  if (section?.type !== undefined) return { scheme: fromSection(connectorId, section), source: 'connector file' };
+  if (section?.type !== undefined) return { scheme: fromSection(connectorId, section), source: 'connector file', appliesTo: 'all' };
   const name = section?.scheme ?? firstSchemeName(securitySchemes, rootSecurity);
   if (name === undefined) return undefined;
   const raw = securitySchemes[name];
@@ -79,7 +87,11 @@ export function resolveUpstreamAuth(connectorId: string, securitySchemes: Record
     const known = Object.keys(securitySchemes);
     throw errors.CRED_SCHEME([connectorId, `auth.scheme "${name}" is not one of the spec's securitySchemes (${known.length ? known.join(', ') : 'it declares none; give auth.type instead'})`]);
   }
-  return { scheme: refine(connectorId, fromSpec(connectorId, name, raw), section), source: `spec securitySchemes.${name}` };
+  const stated = (rootSecurity ?? []).length > 0;
+  let scheme = fromSpec(connectorId, name, raw);
+  // Ask for what the operations say they need, not every scope the API defines (Slack's run to hundreds).
+  if (scheme.type === 'oauth2') scheme = { ...scheme, oauth: { ...scheme.oauth, scopes: [...new Set((rootSecurity ?? []).flatMap((r) => r[name] ?? []))] } };
+  return { scheme: refine(connectorId, scheme, section), source: `spec securitySchemes.${name}`, appliesTo: stated ? 'secured' : 'all' };
 }
 
 /** The first scheme of the first security requirement the hub can satisfy, else the first declared. */
@@ -129,8 +141,6 @@ function oauthFromFlows(flows: Raw): OAuthEndpoints {
   const code = isRecord(flows.authorizationCode) ? flows.authorizationCode : undefined;
   const client = isRecord(flows.clientCredentials) ? flows.clientCredentials : undefined;
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const scopes = new Set<string>();
-  for (const flow of [code, client]) if (flow && isRecord(flow.scopes)) Object.keys(flow.scopes).forEach((s) => scopes.add(s));
   const out: OAuthEndpoints = { scopes: [], flows: [] };
   if (code) out.flows.push('authorizationCode');
   if (client) out.flows.push('clientCredentials');
@@ -178,9 +188,10 @@ function refineOAuth(base: OAuthEndpoints, s: AuthSection): OAuthEndpoints {
   return out;
 }
 
-/** Whether an operation is called with credentials: `security: []` opts out; absent follows the connector. */
-export function operationNeedsCredentials(security: Array<Record<string, string[]>> | undefined): boolean {
-  return security === undefined || security.length > 0;
+/** Whether an operation is called with credentials: `security: []` opts out; absent depends on whether the spec states requirements at all. */
+export function operationNeedsCredentials(auth: UpstreamAuth, security: Array<Record<string, string[]>> | undefined): boolean {
+  if (security === undefined) return auth.appliesTo === 'all';
+  return security.length > 0;
 }
 
 /** Whether an operation also works without credentials (`security: [{}]` lists an anonymous alternative). */

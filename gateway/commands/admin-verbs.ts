@@ -6,6 +6,8 @@
  * an environment variable named by a flag, or from standard input.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { oauthEndpoints } from '../../auth/upstream/schemes';
 import { parseArgs } from 'node:util';
 import { AdminOperations, CLI_ACTOR } from '../../auth/admin/admin-operations';
 import type { ConnectionKind } from '../../auth/store/types';
@@ -20,6 +22,8 @@ export const adminUsage = [
   'lunar-hub keys create --tenant NAME --name TEXT [--user ID] [--toolsets a,b:tag] [--read-only] [--expires ISO] | keys list --tenant NAME | keys revoke ID --tenant NAME',
   'lunar-hub connections add --tenant NAME --connector ID --kind api_key|bearer|basic [--user ID] [--username U] [--shared] (--secret-env VAR | --secret-stdin)',
   'lunar-hub connections list --tenant NAME [--connector ID] | connections revoke ID --tenant NAME | connections share ID --tenant NAME [--off]',
+  'lunar-hub connections connect --tenant NAME --connector ID [--user ID] [--device | --client-credentials] [--specs DIR]   (OAuth: prints the URL to open, or runs the device flow here)',
+  'lunar-hub connections reconnect ID --tenant NAME [--specs DIR]   (a new authorization URL for a connection that needs one)',
   'lunar-hub oauth-apps add --tenant NAME --connector ID --client-id ID --redirect-uri URL [--scopes a,b] [--client-secret-env VAR]',
   'lunar-hub audit [--tenant NAME] [--agent ID] [--tool NAME] [--since ISO] [--limit N] [--json]',
   'lunar-hub rotate-key [--data DIR]   (re-seal every secret under a new master key)',
@@ -27,13 +31,24 @@ export const adminUsage = [
 
 const COMMON = { data: { type: 'string' }, json: { type: 'boolean', default: false }, tenant: { type: 'string' } } as const;
 
-async function withOperations<T>(values: { data?: string }, io: CommandIO, work: (ops: AdminOperations, services: HubServices) => Promise<T>): Promise<T> {
-  const services = await openServices({ dataDir: dataDirOf(values.data, io.env), env: io.env });
+async function withOperations<T>(values: { data?: string; specs?: string }, io: CommandIO, work: (ops: AdminOperations, services: HubServices) => Promise<T>): Promise<T> {
+  // OAuth verbs need the connectors' endpoints: the specs folder is read only for those.
+  const registry = values.specs !== undefined ? await loadRegistry(values.specs) : undefined;
+  const endpointsOf = (id: string) => oauthEndpoints(registry?.current.connectors.get(id)?.runtime.auth?.scheme);
+  const services = await openServices({ dataDir: dataDirOf(values.data, io.env), env: io.env, endpointsOf });
   try {
-    return await work(new AdminOperations(services.store, services.box), services);
+    return await work(new AdminOperations(services.store, services.box, services.oauth), services);
   } finally {
     await services.close();
   }
+}
+
+async function loadRegistry(specsDir: string) {
+  const { Registry } = require('../registry/registry') as typeof import('../registry/registry');
+  const { createLogger } = require('../logger') as typeof import('../logger');
+  const registry = new Registry({ specsDir: path.resolve(specsDir), log: createLogger('error') });
+  await registry.start();
+  return registry;
 }
 
 function print(io: CommandIO, json: boolean | undefined, value: unknown, text: () => string): void {
@@ -125,11 +140,15 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
       label: { type: 'string' },
       'secret-env': { type: 'string' },
       'secret-stdin': { type: 'boolean', default: false },
+      specs: { type: 'string' },
+      device: { type: 'boolean', default: false },
+      'client-credentials': { type: 'boolean', default: false },
     },
     allowPositionals: true,
   });
   const [action, id] = positionals;
-  return withOperations(values, io, async (ops) => {
+  if (action === 'connect' || action === 'reconnect') values.specs ??= 'specs';
+  return withOperations(values, io, async (ops, services) => {
     if (action === 'add') {
       const kind = values.kind as ConnectionKind;
       const secret = readSecret(io, values, 'connections add');
@@ -142,6 +161,26 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
     } else if (action === 'revoke' && id) {
       const connection = await ops.revokeConnection(CLI_ACTOR, id, values.tenant);
       print(io, values.json, connection, () => `connection ${connection.id} revoked`);
+    } else if (action === 'connect') {
+      const tenant = await ops.tenant(CLI_ACTOR, values.tenant);
+      const who = { tenantId: tenant.id, connectorId: values.connector ?? '', userId: values.user ?? null };
+      if (values.device) {
+        const device = await services.oauth.startDevice(who);
+        writeLine(io.stderr, `Open ${device.verificationUriComplete ?? device.verificationUri} and enter the code ${device.userCode} (valid until ${device.expiresAt}); waiting...`);
+        const connection = await services.oauth.finishDevice(who, device, (ms) => new Promise((r) => setTimeout(r, ms)));
+        await ops.audit(CLI_ACTOR, tenant.id, 'connection.create', { connectorId: connection.connectorId, connectionId: connection.id, detail: 'oauth2 device authorization' });
+        print(io, values.json, { id: connection.id, status: connection.status }, () => `connection ${connection.id} to ${connection.connectorId} is ready`);
+      } else {
+        const made = await ops.connectOAuth(CLI_ACTOR, { tenant: tenant.name, connector: who.connectorId, user: who.userId, flow: values['client-credentials'] ? 'client_credentials' : 'authorization_code' });
+        print(io, values.json, made, () =>
+          'authorizationUrl' in made
+            ? `Open this URL to authorise (it works once, until ${made.expiresAt}); the hub serving the OAuth app's redirect URI finishes the connection:\n${made.authorizationUrl}`
+            : `connection ${made.id} to ${made.connectorId} is ready`,
+        );
+      }
+    } else if (action === 'reconnect' && id) {
+      const started = await ops.reconnect(CLI_ACTOR, id, values.tenant);
+      print(io, values.json, started, () => `Open this URL to reconnect ${id} (it works once, until ${started.expiresAt}):\n${started.authorizationUrl}`);
     } else if (action === 'share' && id) {
       const connection = await ops.shareConnection(CLI_ACTOR, id, !values.off, values.tenant);
       print(io, values.json, connection, () => `connection ${connection.id} ${connection.shared ? 'shared with' : 'no longer shared with'} the tenant's users`);

@@ -7,7 +7,7 @@ import { writeLine, type CommandIO } from './io';
 import { DEFAULT_TENANT, tenantNamed } from '../services';
 import { dataDirOf } from './data-dir';
 
-export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -20,6 +20,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       stateless: { type: 'boolean', default: false },
       data: { type: 'string' },
       'no-auth': { type: 'boolean', default: false },
+      'jwt-issuer': { type: 'string' },
+      'jwt-audience': { type: 'string' },
+      'public-url': { type: 'string' },
       'page-size': { type: 'string', default: '500' },
       'allowed-hosts': { type: 'string' },
       'log-level': { type: 'string' },
@@ -36,13 +39,28 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
   const { adminApi, oauthCallback } = require('../http/admin-api') as typeof import('../http/admin-api');
   const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
+  // The URL clients use; known only after listening when the port is 0 and no --public-url is given.
+  let publicUrl = values['public-url'] ?? io.env.LUNAR_PUBLIC_URL;
+  const resource = () => `${publicUrl}/mcp`;
+  const jwtIssuer = values['jwt-issuer'] ?? io.env.LUNAR_JWT_ISSUER;
+  let jwt: import('../../auth/agents/jwt-access-tokens').JwtAccessTokens | undefined;
+  if (jwtIssuer) {
+    const { JwtAccessTokens } = require('../../auth/agents/jwt-access-tokens') as typeof import('../../auth/agents/jwt-access-tokens');
+    jwt = new JwtAccessTokens(hub.services.store, {
+      issuer: jwtIssuer,
+      audience: values['jwt-audience'] ?? io.env.LUNAR_JWT_AUDIENCE ?? '',
+      ...(io.env.LUNAR_JWT_TENANT_CLAIM ? { tenantClaim: io.env.LUNAR_JWT_TENANT_CLAIM } : {}),
+      ...(io.env.LUNAR_JWT_TOOLSETS_CLAIM ? { toolsetsClaim: io.env.LUNAR_JWT_TOOLSETS_CLAIM } : {}),
+      ...(io.env.LUNAR_JWT_READONLY_SCOPE ? { readOnlyScope: io.env.LUNAR_JWT_READONLY_SCOPE } : {}),
+    });
+  }
   let authenticate;
   if (values['no-auth']) {
     const tenant = await tenantNamed(hub.services.store, DEFAULT_TENANT, true);
     authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
   } else {
-    authenticate = agentKeyAuthentication(hub.services.store);
+    authenticate = agentKeyAuthentication(hub.services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
   const metrics = createMetrics();
   const http = createHttpApp({
@@ -58,6 +76,10 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     extraRoutes: (app) => {
       app.use('/api', adminApi({ services: hub.services, log: hub.log }));
       app.get('/oauth/callback', oauthCallback({ services: hub.services, log: hub.log }));
+      if (jwt) {
+        const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');
+        for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) app.get(path, protectedResourceMetadata(jwt, resource));
+      }
     },
   });
   const server = http.app.listen(port, values.host!);
@@ -68,6 +90,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
+  publicUrl ??= url;
+  if (jwt && jwt.config.audience === '') jwt.config.audience = resource();
   hub.log.info({ url, mcp: `${url}/mcp`, stateless: values.stateless, tools: hub.registry.current.tools.length }, 'listening');
   writeLine(io.stderr, `lunar-hub serving ${hub.registry.current.tools.length} tools at ${url}/mcp`);
 

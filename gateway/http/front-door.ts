@@ -1,8 +1,10 @@
 /**
  * Who is calling `/mcp`: passport's bearer strategy with hub API keys (auth/agents),
  * looked up on every request, so a revoked or expired key stops working at once, even
- * inside an open session. In open mode (`serve --no-auth`, for a hub on loopback that
- * only its own user reaches) every request acts as the default tenant.
+ * inside an open session; and, when an external authorisation server is configured,
+ * its JWT access tokens (the MCP authorization spec; `/.well-known/oauth-protected-resource`
+ * tells clients where to get one). In open mode (`serve --no-auth`, for a hub on
+ * loopback that only its own user reaches) every request acts as the default tenant.
  *
  * Inbound credentials stop here: the principal carries no key or token, and the
  * pipeline never copies inbound headers upstream.
@@ -11,6 +13,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { authenticateAgentKey } from '../../auth/agents/agent-keys';
+import type { JwtAccessTokens } from '../../auth/agents/jwt-access-tokens';
 import type { Principal } from '../../auth/principal';
 import type { HubStore } from '../../auth/store/types';
 import { isHubError } from '../../errors';
@@ -18,14 +21,22 @@ import { isHubError } from '../../errors';
 export type Authenticate = (req: Request, res: Response) => Promise<Principal | undefined>;
 
 /** Keys required: answers 401 itself (and returns undefined) when the request has no valid key. */
-export function agentKeyAuthentication(store: HubStore): Authenticate {
+export function agentKeyAuthentication(store: HubStore, jwt?: JwtAccessTokens, resourceMetadataUrl?: () => string): Authenticate {
   const passport = new Passport();
+  // Why a token was refused, by request: passport-http-bearer folds the reason into its challenge header, unescaped.
+  const refusals = new WeakMap<Request, string>();
   passport.use(
     'agent-key',
-    new BearerStrategy((token, done) => {
-      authenticateAgentKey(store, token).then(
+    new BearerStrategy({ passReqToCallback: true }, (req: Request, token: string, done: (error: unknown, user?: Principal | false) => void) => {
+      // Hub keys have their own shape; anything else is a JWT when an issuer is configured.
+      const principal = jwt && !token.startsWith('lsh_') ? jwt.authenticate(token) : authenticateAgentKey(store, token);
+      principal.then(
         (principal) => done(null, principal),
-        (error) => (isHubError(error) && error.code === 'HUB_ERR_AUTH_UNAUTHENTICATED' ? done(null, false, { message: error.message, scope: [] }) : done(error)),
+        (error) => {
+          if (!isHubError(error) || error.code !== 'HUB_ERR_AUTH_UNAUTHENTICATED') return done(error);
+          refusals.set(req, error.message);
+          done(null, false);
+        },
       );
     }),
   );
@@ -33,13 +44,11 @@ export function agentKeyAuthentication(store: HubStore): Authenticate {
     passport.authenticate('agent-key', { session: false }, callback)(req, res, next);
   return (req, res) =>
     new Promise((resolve, reject) => {
-      middleware(req, res, reject, (error, principal, info) => {
+      middleware(req, res, reject, (error, principal) => {
         if (error) return reject(error);
         if (principal) return resolve(principal);
-        // Our refusals come as { message }; with no token at all passport-http-bearer gives only its challenge string.
-        const refused = typeof info === 'object' && info !== null ? (info as { message?: unknown }).message : undefined;
-        const message = typeof refused === 'string' ? refused : 'A hub API key is required: send `Authorization: Bearer lsh_...` (create one with `lunar-hub keys create`)';
-        unauthorised(res, message);
+        const message = refusals.get(req) ?? 'A hub API key is required: send `Authorization: Bearer lsh_...` (create one with `lunar-hub keys create`)';
+        unauthorised(res, message, resourceMetadataUrl?.());
         resolve(undefined);
       });
     });
@@ -49,9 +58,22 @@ export function openAuthentication(principal: Principal): Authenticate {
   return async () => principal;
 }
 
-export function unauthorised(res: Response, message: string): void {
+export function unauthorised(res: Response, message: string, resourceMetadataUrl?: string): void {
   res
     .status(401)
-    .set('www-authenticate', 'Bearer realm="lunar-hub"')
+    // RFC 9728: the challenge points MCP clients at the protected resource metadata.
+    .set('www-authenticate', resourceMetadataUrl ? `Bearer realm="lunar-hub", resource_metadata="${resourceMetadataUrl}"` : 'Bearer realm="lunar-hub"')
     .json({ jsonrpc: '2.0', error: { code: -32001, message, data: { code: 'HUB_ERR_AUTH_UNAUTHENTICATED' } }, id: null });
+}
+
+/** RFC 9728 protected resource metadata for `/mcp`: which authorisation server issues tokens for it. */
+export function protectedResourceMetadata(jwt: JwtAccessTokens, resource: () => string) {
+  return (_req: Request, res: Response): void => {
+    res.json({
+      resource: resource(),
+      authorization_servers: [jwt.config.issuer],
+      bearer_methods_supported: ['header'],
+      resource_name: 'Lunar Snake Hub MCP',
+    });
+  };
 }

@@ -3,8 +3,9 @@
  * the request is built and wraps send, because a 401 from an OAuth upstream earns
  * exactly one refresh (shared by every call waiting on that connection) and one more
  * attempt; any other status, and a second 401, goes back to the agent as it is.
- * Operations whose `security` is an empty list go out without credentials, and so does
- * every call of a connector that declares no authentication.
+ * Operations whose `security` is an empty list go out without credentials, and so do
+ * operations with no requirement in a spec that states requirements elsewhere, and every
+ * call of a connector that declares no authentication (auth/upstream/schemes.ts).
  */
 import type { CallCredential, CredentialService } from '../../auth/credentials/credential-service';
 import { applyCredential } from '../../auth/upstream/apply';
@@ -15,7 +16,7 @@ import type { CallContext, Stage } from './compose';
 export function credentialsStage(service: CredentialService | undefined): Stage {
   return (next) => async (ctx) => {
     const auth = ctx.connector!.auth;
-    if (!auth || !operationNeedsCredentials(ctx.registered!.operation.security)) return next(ctx);
+    if (!auth || !operationNeedsCredentials(auth, ctx.registered!.operation.security)) return next(ctx);
     if (!service || !ctx.principal) {
       throw errors.CRED_MISSING([`${ctx.connector!.id} needs credentials, and this hub runs without a store of connections`]);
     }

@@ -4,6 +4,7 @@
  * it receives, the admin verbs and REST API, and a real OAuth authorisation server
  * (oidc-provider in its own process) driven over HTTP without a browser.
  */
+import { spawn } from 'node:child_process';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -14,7 +15,7 @@ import { request } from 'undici';
 import { removeScratchDirs, runCli, scratchDir, REPO } from '../helpers/cli';
 import { BIN, freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
 import { listAll } from '../helpers/mcp';
-import { loginAndConsent, startOidcServer, type OidcServer } from '../helpers/oidc';
+import { approveDeviceCode, loginAndConsent, startOidcServer, type OidcServer } from '../helpers/oidc';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
 const FIXTURES = path.join(REPO, 'test', 'fixtures', 'specs', 'auth');
@@ -127,7 +128,7 @@ beforeAll(async () => {
   hub = await startServe(['--specs', specs, '--data', data], { LOG_LEVEL: 'debug' }, { auth: true });
   // The authorisation server knows the hub's callback only now that the hub has a port.
   oidc = await startOidcServer({
-    clients: [{ client_id: 'hub', client_secret: SECRETS.clientSecret, redirect_uris: [`${hub.url}/oauth/callback`], grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] }],
+    clients: [{ client_id: 'hub', client_secret: SECRETS.clientSecret, redirect_uris: [`${hub.url}/oauth/callback`], grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] }],
     scopes: ['files'],
     accessTokenTtl: 6,
   });
@@ -361,6 +362,38 @@ describe('OAuth connections against a real authorisation server', () => {
     expect((await request(`${hub.url}/oauth/callback${callback.search}`)).statusCode).toBe(200);
     expect(((await acme.callTool({ name: 'cloud_list_files', arguments: {} })) as CallToolResult).isError).toBeFalsy();
   }, 30_000);
+
+  it('an admin on a terminal: `connections connect --device` shows a code, waits for approval, saves the connection', async () => {
+    const child = spawn(process.execPath, [BIN, 'connections', 'connect', '--tenant', 'acme', '--connector', 'cloud', '--user', 'gina', '--device', '--specs', specs, '--data', data, '--json'], { cwd: REPO, env: { ...process.env, CI: 'true' } });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    const code = await new Promise<string>((resolve, reject) => {
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c.toString('utf8');
+        const match = /enter the code (\S+)/.exec(stderr);
+        if (match) resolve(match[1]);
+      });
+      child.once('exit', (status) => reject(new Error(`connect exited ${status} before showing a code: ${stderr}`)));
+    });
+    await approveDeviceCode(oidc.issuer, code);
+    const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(status).toBe(0);
+    const made = JSON.parse(stdout) as { id: string; status: string };
+    expect(made.status).toBe('active');
+    const gina = (await cli(['keys', 'create', '--tenant', 'acme', '--user', 'gina', '--name', 'gina-bot', '--json'])).match(/"key": "([^"]+)"/)![1];
+    const client = await connect(gina);
+    expect(((await client.callTool({ name: 'cloud_list_files', arguments: {} })) as CallToolResult).isError).toBeFalsy();
+    const audit = (await api('GET', '/audit?tenant=acme&tool=cloud_list_files&limit=1', admin)).body[0];
+    expect(audit).toMatchObject({ connectionId: made.id, credentialOwner: 'user:gina' });
+  }, 30_000);
+
+  it('`connections reconnect` prints a fresh authorization URL that the hub\'s callback completes', async () => {
+    const printed = await cli(['connections', 'reconnect', connectionId, '--tenant', 'acme', '--specs', specs]);
+    const url = /https?:\/\/\S+/.exec(printed)![0];
+    const callback = await loginAndConsent(url);
+    expect((await request(`${hub.url}/oauth/callback${callback.search}`)).statusCode).toBe(200);
+  });
 
   it('client credentials: a tenant connection without a user in the loop', async () => {
     const connection = await api('POST', '/connections/oauth', admin, { tenant: 'globex', connector: 'cloud', flow: 'client_credentials' });

@@ -49,7 +49,7 @@ describe('locations-3.0.yaml (server https://{region}.api.example.com/{basePath}
       maxResponseBytes: 1048576,
       headers: {},
       // The spec's only security scheme (http bearer).
-      auth: { scheme: { type: 'bearer', prefix: 'Bearer' }, source: 'spec securitySchemes.bearer' },
+      auth: { scheme: { type: 'bearer', prefix: 'Bearer' }, source: 'spec securitySchemes.bearer', appliesTo: 'secured' },
     });
     expect(Object.isFrozen(connector.runtime)).toBe(true);
   });
@@ -90,7 +90,7 @@ describe('locations-3.0.yaml (server https://{region}.api.example.com/{basePath}
       timeouts: { connectMs: 2000, headersMs: 30000, bodyMs: 60000 },
       maxResponseBytes: 2097152,
       headers: {},
-      auth: { scheme: { type: 'bearer', prefix: 'Bearer' }, source: 'spec securitySchemes.bearer' },
+      auth: { scheme: { type: 'bearer', prefix: 'Bearer' }, source: 'spec securitySchemes.bearer', appliesTo: 'secured' },
     });
     // 10 operations, the deprecated one back in, two excluded.
     expect(names(connector)).toEqual([

@@ -56,10 +56,20 @@ const provider = new Provider(issuer, {
     revocation: { enabled: true },
     introspection: { enabled: true },
     userinfo: { enabled: true },
-    // Left at its defaults on purpose: with no `resource` parameter, oidc-provider issues opaque
-    // access tokens with no audience, which userinfo (given openid) and introspection accept.
-    resourceIndicators: { enabled: true },
+    // Left at its defaults unless `jwtResource` is given: with no `resource` parameter,
+    // oidc-provider issues opaque access tokens with no audience, which userinfo (given openid)
+    // and introspection accept. With `jwtResource` (a protected resource such as the hub's /mcp),
+    // every token is a JWT (RFC 9068) for that audience, carrying the per-client extra claims.
+    resourceIndicators: config.jwtResource
+      ? {
+          enabled: true,
+          defaultResource: () => config.jwtResource.audience,
+          useGrantedResource: () => true,
+          getResourceServerInfo: () => ({ scope: config.jwtResource.scope ?? 'hub:read-only', audience: config.jwtResource.audience, accessTokenFormat: 'jwt', accessTokenTTL: config.accessTokenTtl ?? 3600 }),
+        }
+      : { enabled: true },
   },
+  ...(config.jwtResource ? { extraTokenClaims: (_ctx, token) => config.jwtResource.claims?.[token.clientId] ?? {} } : {}),
   scopes: ['openid', 'offline_access', ...(config.scopes ?? [])],
   // A refresh token is issued to every client allowed the refresh_token grant, without the
   // offline_access + prompt=consent ceremony, and is rotated on each use: reusing an old one is

@@ -28,6 +28,8 @@ export interface OidcServerConfig {
   deviceCodeTtl?: number;
   /** Per client, e.g. one whose device codes expire at once. */
   deviceCodeTtlByClient?: Record<string, number>;
+  /** Issue JWT access tokens (RFC 9068) for this protected resource, with extra claims per client id. */
+  jwtResource?: { audience: string; scope?: string; claims?: Record<string, Record<string, unknown>> };
 }
 
 export interface GrantEvent {

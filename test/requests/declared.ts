@@ -26,11 +26,12 @@ export function parseSpecText(text: string): Node {
   return (text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text, { uniqueKeys: false })) as Node;
 }
 
-export function declaredParameters(doc: Node, specPath: string, method: string, extraHeaders: Iterable<string> = []): Declared {
+export function declaredParameters(doc: Node, specPath: string, method: string): Declared {
   const item = resolve(doc, (doc.paths as Node)[specPath]) ?? {};
   const operation = resolve(doc, item[method]) ?? {};
   const params = [...asArray(item.parameters), ...asArray(operation.parameters)].map((p) => resolve(doc, p)).filter((p): p is Node => p !== undefined);
-  const declared: Declared = { query: new Set(), header: new Set([...TRANSPORT_HEADERS, ...[...extraHeaders].map((h) => h.toLowerCase())]), cookie: new Set(), requiredQuery: new Set() };
+  const declared: Declared = { query: new Set(), header: new Set(TRANSPORT_HEADERS), cookie: new Set(), requiredQuery: new Set() };
+  declareCredentials(doc, operation, declared);
   for (const param of params) {
     const name = String(param.name);
     if (param.in === 'header') declared.header.add(name.toLowerCase());
@@ -45,6 +46,26 @@ export function declaredParameters(doc: Node, specPath: string, method: string, 
     }
   }
   return declared;
+}
+
+/**
+ * Credentials are not parameters, but the operation's security (its own, else the
+ * document's) declares where they go: `Authorization` for http and OAuth schemes, the
+ * named header, query parameter or cookie for apiKey ones.
+ */
+function declareCredentials(doc: Node, operation: Node, declared: Declared): void {
+  const requirements = asArray(operation.security ?? doc.security);
+  const schemes = (resolve(doc, (doc.components as Node | undefined)?.securitySchemes) ?? {}) as Node;
+  for (const requirement of requirements) {
+    for (const name of Object.keys((requirement as Node) ?? {})) {
+      const scheme = resolve(doc, schemes[name]);
+      if (scheme === undefined) continue;
+      if (scheme.type !== 'apiKey') declared.header.add('authorization');
+      else if (scheme.in === 'header') declared.header.add(String(scheme.name).toLowerCase());
+      else if (scheme.in === 'cookie') declared.cookie.add(String(scheme.name));
+      else declared.query?.add(String(scheme.name));
+    }
+  }
 }
 
 /** Names in the request that the operation does not declare: `query:x`, `header:x`, `cookie:x`. */

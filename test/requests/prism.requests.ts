@@ -128,7 +128,7 @@ describe.each(cases)('$name: requests the hub sends, judged by Prism', (spec) =>
     expect(report.statusMismatches).toEqual([]);
   });
 
-  it('passes the credentials Prism asks for (the stand-in for the credentials stage works)', () => {
+  it("passes the credentials Prism asks for (the hub's credentials stage, from the tenant's connection)", () => {
     expect(report.calls.filter((c) => c.category === 'security').map(brief)).toEqual([]);
   });
 

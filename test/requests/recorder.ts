@@ -11,11 +11,10 @@
  *   without it. The proxy checks that every request starts with that base path (a
  *   request outside it is recorded as `outsideBasePath` and never reaches Prism) and
  *   strips it.
- * - Credentials. The hub's credentials stage does not exist yet, and connector files
- *   refuse `Authorization` headers, while Prism answers 401 to a request without the
- *   credentials the spec asks for (and then hides the other violations). The proxy adds
- *   the spec's credentials (a header the hub did not send), the way the credentials
- *   stage will; `injected` lists what it added.
+ *
+ * Credentials are the hub's own: each run gives the tenant a connection and the hub's
+ * credentials stage puts it on the request, as in production (Prism answers 401 to a
+ * request without the credentials the spec asks for).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,8 +30,6 @@ export interface Exchange {
   framing: 'content-length' | 'chunked' | 'none';
   /** The request did not start with the connector's base path; it was not forwarded. */
   outsideBasePath?: boolean;
-  /** Header names the proxy added (credentials). */
-  injected: string[];
   response?: { status: number; headers: http.IncomingHttpHeaders; body: Buffer };
   /** The proxy could not reach Prism. */
   error?: string;
@@ -43,8 +40,6 @@ export interface RecorderOptions {
   target: string;
   /** The spec's server path the hub must put in front of every operation path ('' for none). */
   basePath: string;
-  /** Headers standing in for the credentials stage; added only when the hub sent none of that name. */
-  credentials?: Record<string, string>;
 }
 
 export interface Recorder {
@@ -68,7 +63,7 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const framing = req.headers['transfer-encoding'] !== undefined ? 'chunked' : req.headers['content-length'] !== undefined ? 'content-length' : 'none';
-      const exchange: Exchange = { method: req.method!, url: req.url!, headers: req.headers, body, framing, injected: [] };
+      const exchange: Exchange = { method: req.method!, url: req.url!, headers: req.headers, body, framing };
       exchanges.push(exchange);
       const pathname = req.url!.split('?')[0];
       if (basePath !== '' && pathname !== basePath && !pathname.startsWith(`${basePath}/`)) {
@@ -79,13 +74,6 @@ export async function startRecorder(options: RecorderOptions): Promise<Recorder>
       }
       const headers: http.OutgoingHttpHeaders = {};
       for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
-      for (const [name, value] of Object.entries(options.credentials ?? {})) {
-        const lower = name.toLowerCase();
-        if (headers[lower] === undefined) {
-          headers[lower] = value;
-          exchange.injected.push(lower);
-        }
-      }
       // Prism reads a body only when content-length or transfer-encoding says there is one.
       if (framing !== 'none') headers['content-length'] = String(body.length);
       const upstream = http.request(

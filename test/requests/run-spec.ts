@@ -13,8 +13,8 @@ import { request } from 'undici';
 import { generateTools } from '../../generators/generate-tools';
 import type { OperationModel } from '../../generators/operation';
 import { readSpecFile } from '../../generators/spec-reader';
-import { scratchDir } from '../helpers/cli';
-import { startServe, type ServedHub } from '../helpers/hub-process';
+import { runCli, scratchDir } from '../helpers/cli';
+import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
 import { listAll } from '../helpers/mcp';
 import { generateArguments } from './arguments';
 import { declaredParameters, parseSpecText, undeclaredNames, type Declared } from './declared';
@@ -49,8 +49,8 @@ export interface SpecCase {
   file: string;
   /** The path of the spec's first server (`/api/1.0`); Prism serves the paths without it. */
   basePath: string;
-  /** What the credentials stage will add (recorder.ts), e.g. `{ authorization: 'Bearer x' }`. */
-  credentials?: Record<string, string>;
+  /** The tenant's connection the hub's credentials stage uses (Prism checks that credentials are there). */
+  connection?: { kind: 'bearer' | 'basic'; secret: string; username?: string };
   /** Extra connector file lines (static headers, say). */
   connectorYaml?: string;
   /** The least share of called tools whose request Prism must find valid. */
@@ -91,7 +91,7 @@ export interface CallRecord {
   args: Record<string, unknown>;
   argumentAttempts: number;
   argumentProblems?: string;
-  request?: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body?: string; framing: string; injected: string[] };
+  request?: { method: string; url: string; headers: Record<string, string | string[] | undefined>; body?: string; framing: string };
   hubResult?: string;
   /** The status Prism answered with (through the proxy). */
   upstreamStatus?: number;
@@ -172,13 +172,15 @@ export async function runSpec(spec: SpecCase, log: (line: string) => void = () =
     prism = await startPrism(specFile);
     const prismSeconds = (performance.now() - started) / 1000;
     log(`${spec.name}: Prism listening after ${prismSeconds.toFixed(1)} s`);
-    recorder = await startRecorder({ target: prism.url, basePath: spec.basePath, credentials: spec.credentials });
+    recorder = await startRecorder({ target: prism.url, basePath: spec.basePath });
     writeFileSync(
       path.join(dir, `${spec.name}.connector.yaml`),
       `id: ${spec.name}\nbaseUrl: ${recorder.baseUrl}\ntimeouts:\n  connectMs: 5000\n  headersMs: 60000\n  bodyMs: 60000\nmaxResponseBytes: 4194304\n${spec.connectorYaml ?? ''}`,
     );
     const hubStarted = performance.now();
-    hub = await startServe(['--specs', dir], { LOG_LEVEL: 'warn' });
+    const data = freshDataDir();
+    if (spec.connection) await addConnection(data, spec.name, spec.connection);
+    hub = await startServe(['--specs', dir, '--data', data], { LOG_LEVEL: 'warn' });
     client = new Client({ name: 'prism-requests', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
     const tools = await listAll(client);
@@ -290,6 +292,18 @@ async function call(
   return record;
 }
 
+/** The default tenant's connection to the connector, through the CLI as an admin would make it. */
+async function addConnection(data: string, connector: string, connection: NonNullable<SpecCase['connection']>): Promise<void> {
+  const steps = [
+    ['tenants', 'add', 'default'],
+    ['connections', 'add', '--tenant', 'default', '--connector', connector, '--kind', connection.kind, '--secret-env', 'PRISM_SECRET', ...(connection.username ? ['--username', connection.username] : [])],
+  ];
+  for (const args of steps) {
+    const result = await runCli([...args, '--data', data], { env: { PRISM_SECRET: connection.secret } });
+    if (result.code !== 0) throw new Error(`lunar-hub ${args.join(' ')}: ${result.stderr}`);
+  }
+}
+
 function explains(known: Known, record: CallRecord): boolean {
   if (record.request === undefined) return known.match.test(record.hubResult ?? record.clientError ?? '');
   const violations = record.violations ?? [];
@@ -365,7 +379,6 @@ function describeRequest(exchange: Exchange): NonNullable<CallRecord['request']>
     headers: exchange.headers,
     ...(body !== undefined ? { body } : {}),
     framing: exchange.framing,
-    injected: exchange.injected,
   };
 }
 

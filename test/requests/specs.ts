@@ -12,10 +12,10 @@
 import { REAL_SPECS } from '../helpers/real-specs';
 import type { Known, SpecCase } from './run-spec';
 
-/** Stands in for the credentials stage (not built yet): Prism only checks that a Bearer token is there. */
-const BEARER = { authorization: 'Bearer prism-requests-token' };
+/** The tenant's connection for bearer APIs: Prism only checks that a Bearer token is there. */
+const BEARER = { kind: 'bearer', secret: 'prism-requests-token' } as const;
 /** Basic credentials (Prism checks for `user:password` in base64). */
-const BASIC = { authorization: `Basic ${Buffer.from('prism@example.com:api-token').toString('base64')}` };
+const BASIC = { kind: 'basic', username: 'prism@example.com', secret: 'api-token' } as const;
 
 /**
  * Prism 5.14 coerces a path segment to each `oneOf` branch, so a numeric segment matches
@@ -86,7 +86,7 @@ export const SPEC_CASES: SpecCase[] = [
     name: 'notion',
     file: REAL_SPECS.notion,
     basePath: '',
-    credentials: BEARER,
+    connection: BEARER,
     minValidShare: 0.95,
   },
   {
@@ -94,7 +94,7 @@ export const SPEC_CASES: SpecCase[] = [
     name: 'slack',
     file: REAL_SPECS.slack,
     basePath: '/api',
-    credentials: BEARER,
+    connection: BEARER,
     minValidShare: 0.99,
   },
   {
@@ -103,7 +103,7 @@ export const SPEC_CASES: SpecCase[] = [
     name: 'asana',
     file: REAL_SPECS.asana,
     basePath: '/api/1.0',
-    credentials: BEARER,
+    connection: BEARER,
     minValidShare: 0.99,
   },
   {
@@ -112,7 +112,9 @@ export const SPEC_CASES: SpecCase[] = [
     name: 'jira',
     file: REAL_SPECS.jira,
     basePath: '',
-    credentials: BASIC,
+    connection: BASIC,
+    // Jira declares OAuth2 first; every secured operation also accepts basicAuth, which a connection can hold.
+    connectorYaml: 'auth:\n  scheme: basicAuth\n',
     minValidShare: 0.99,
     specProblems: {
       // A multipart/form-data body whose schema is `{type: string, format: binary}`: a
