@@ -134,6 +134,14 @@ export class AdminOperations {
     return (await this.store.listConnections(tenant.id, connector ? { connectorId: connector } : undefined)).map(view);
   }
 
+  /** A connection of the actor's tenant, for checks the gateway runs (connections test). */
+  async connection(actor: Actor, id: string, tenantName?: string): Promise<Connection> {
+    const tenant = await this.tenant(actor, tenantName);
+    const connection = await this.store.getConnection(tenant.id, id);
+    if (!connection) throw errors.API_NOT_FOUND([`No connection ${id} in tenant "${tenant.name}"`]);
+    return connection;
+  }
+
   async revokeConnection(actor: Actor, id: string, tenantName?: string): Promise<ConnectionView> {
     return this.changeConnection(actor, id, tenantName, 'connection.revoke', (tenantId) => this.store.setConnectionStatus(tenantId, id, 'revoked'));
   }

@@ -79,9 +79,15 @@ export class CredentialService {
     const { own, tenant } = await this.store.findConnectionFor(principal.tenantId, connectorId, principal.userId);
     const usable = own ?? (principal.userId === null || tenant?.shared ? tenant : undefined);
     if (!usable) throw this.missing(principal, connectorId, scheme, tenant);
+    return this.forConnection(usable, scheme);
+  }
+
+  /** One connection's credential, renewed when it expires soon (calls, and `connections test`). */
+  async forConnection(usable: Connection, scheme: UpstreamScheme): Promise<CallCredential> {
     if (usable.status === 'needs_reauth') throw this.needsReauth(usable);
+    if (usable.status === 'revoked') throw this.needsReauth(usable, 'it was revoked');
     if (!kindsFor(scheme).includes(usable.kind)) {
-      throw errors.CRED_SCHEME([connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind`]);
+      throw errors.CRED_SCHEME([usable.connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind`]);
     }
     const credential = this.open(usable);
     if (credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && renewable(credential.payload) && scheme.type === 'oauth2') {

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { oauthEndpoints } from '../../auth/upstream/schemes';
+import type { Registry } from '../registry/registry';
 import { parseArgs } from 'node:util';
 import { AdminOperations, CLI_ACTOR } from '../../auth/admin/admin-operations';
 import type { ConnectionKind } from '../../auth/store/types';
@@ -24,6 +25,7 @@ export const adminUsage = [
   'lunar-hub connections list --tenant NAME [--connector ID] | connections revoke ID --tenant NAME | connections share ID --tenant NAME [--off]',
   'lunar-hub connections connect --tenant NAME --connector ID [--user ID] [--device | --client-credentials] [--specs DIR]   (OAuth: prints the URL to open, or runs the device flow here)',
   'lunar-hub connections reconnect ID --tenant NAME [--specs DIR]   (a new authorization URL for a connection that needs one)',
+  'lunar-hub connections test ID --tenant NAME [--specs DIR]   (opens the secret, renews an OAuth token, calls one read-only operation)',
   'lunar-hub oauth-apps add --tenant NAME --connector ID --client-id ID --redirect-uri URL [--scopes a,b] [--client-secret-env VAR]',
   'lunar-hub audit [--tenant NAME] [--agent ID] [--tool NAME] [--since ISO] [--limit N] [--json]',
   'lunar-hub rotate-key [--data DIR]   (re-seal every secret under a new master key)',
@@ -31,15 +33,16 @@ export const adminUsage = [
 
 const COMMON = { data: { type: 'string' }, json: { type: 'boolean', default: false }, tenant: { type: 'string' } } as const;
 
-async function withOperations<T>(values: { data?: string; specs?: string }, io: CommandIO, work: (ops: AdminOperations, services: HubServices) => Promise<T>): Promise<T> {
+async function withOperations<T>(values: { data?: string; specs?: string }, io: CommandIO, work: (ops: AdminOperations, services: HubServices, registry?: Registry) => Promise<T>): Promise<T> {
   // OAuth verbs need the connectors' endpoints: the specs folder is read only for those.
   const registry = values.specs !== undefined ? await loadRegistry(values.specs) : undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registry?.current.connectors.get(id)?.runtime.auth?.scheme);
   const services = await openServices({ dataDir: dataDirOf(values.data, io.env), env: io.env, endpointsOf });
   try {
-    return await work(new AdminOperations(services.store, services.box, services.oauth), services);
+    return await work(new AdminOperations(services.store, services.box, services.oauth), services, registry);
   } finally {
     await services.close();
+    if (registry) await (require('../pipeline/send') as typeof import('../pipeline/send')).closeAgents();
   }
 }
 
@@ -147,8 +150,8 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
     allowPositionals: true,
   });
   const [action, id] = positionals;
-  if (action === 'connect' || action === 'reconnect') values.specs ??= 'specs';
-  return withOperations(values, io, async (ops, services) => {
+  if (action === 'connect' || action === 'reconnect' || action === 'test') values.specs ??= 'specs';
+  return withOperations(values, io, async (ops, services, registry) => {
     if (action === 'add') {
       const kind = values.kind as ConnectionKind;
       const secret = readSecret(io, values, 'connections add');
@@ -181,6 +184,14 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
     } else if (action === 'reconnect' && id) {
       const started = await ops.reconnect(CLI_ACTOR, id, values.tenant);
       print(io, values.json, started, () => `Open this URL to reconnect ${id} (it works once, until ${started.expiresAt}):\n${started.authorizationUrl}`);
+    } else if (action === 'test' && id) {
+      const { testConnection } = require('../connection-test') as typeof import('../connection-test');
+      const { createLogger } = require('../logger') as typeof import('../logger');
+      const connection = await ops.connection(CLI_ACTOR, id, values.tenant);
+      const report = await testConnection(services, registry!, createLogger('error'), connection);
+      await ops.audit(CLI_ACTOR, connection.tenantId, 'connection.test', { connectorId: connection.connectorId, connectionId: id, outcome: report.ok ? 'ok' : 'error', detail: report.status !== undefined ? `upstream ${report.status}` : undefined });
+      print(io, values.json, report, () => `${report.ok ? 'ok' : 'FAILED'}: ${report.detail}`);
+      return report.ok ? 0 : 1;
     } else if (action === 'share' && id) {
       const connection = await ops.shareConnection(CLI_ACTOR, id, !values.off, values.tenant);
       print(io, values.json, connection, () => `connection ${connection.id} ${connection.shared ? 'shared with' : 'no longer shared with'} the tenant's users`);

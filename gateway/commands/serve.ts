@@ -74,7 +74,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
     authenticate,
     extraRoutes: (app) => {
-      app.use('/api', adminApi({ services: hub.services, log: hub.log }));
+      app.use('/api', adminApi({ services: hub.services, log: hub.log, registry: hub.registry }));
       app.get('/oauth/callback', oauthCallback({ services: hub.services, log: hub.log }));
       if (jwt) {
         const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');

@@ -17,10 +17,12 @@ import { hashSecret } from '../../auth/agents/agent-keys';
 import type { AuditQuery, ConnectionKind } from '../../auth/store/types';
 import { errors, toHubError } from '../../errors';
 import type { HubServices } from '../services';
+import type { Registry } from '../registry/registry';
+import { testConnection } from '../connection-test';
 
 const SESSION_MS = 12 * 3_600_000; // 12 hours
 
-export function adminApi(options: { services: HubServices; log: Logger }): express.Router {
+export function adminApi(options: { services: HubServices; log: Logger; registry: Registry }): express.Router {
   const { store, box, oauth } = options.services;
   const operations = new AdminOperations(store, box, oauth);
   const passport = new Passport();
@@ -125,6 +127,12 @@ export function adminApi(options: { services: HubServices; log: Logger }): expre
     return operations.connectOAuth(actor, { tenant: text(b.tenant), connector: b.connector as string, user: text(b.user) ?? null, flow: b.flow as 'authorization_code' | 'client_credentials' | undefined });
   }, 201));
   router.post('/connections/:id/reconnect', route((actor, req) => operations.reconnect(actor, String(req.params.id), text(req.query.tenant))));
+  router.post('/connections/:id/test', route(async (actor, req) => {
+    const connection = await operations.connection(actor, String(req.params.id), text(req.query.tenant));
+    const report = await testConnection(options.services, options.registry, options.log, connection);
+    await operations.audit(actor, connection.tenantId, 'connection.test', { connectorId: connection.connectorId, connectionId: connection.id, outcome: report.ok ? 'ok' : 'error', detail: report.status !== undefined ? `upstream ${report.status}` : report.ok ? 'opened' : 'failed' });
+    return report;
+  }));
   router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), body(req).shared !== false, text(req.query.tenant))));
 

@@ -13,7 +13,10 @@ import { operationAllowsAnonymous, operationNeedsCredentials } from '../../auth/
 import { errors, isHubError } from '../../errors';
 import type { CallContext, Stage } from './compose';
 
-export function credentialsStage(service: CredentialService | undefined): Stage {
+/** What the stage needs of the credential service (a connection test passes one fixed connection). */
+export type CredentialSource = Pick<CredentialService, 'forCall' | 'refresh'>;
+
+export function credentialsStage(service: CredentialSource | undefined): Stage {
   return (next) => async (ctx) => {
     const auth = ctx.connector!.auth;
     if (!auth || !operationNeedsCredentials(auth, ctx.registered!.operation.security)) return next(ctx);

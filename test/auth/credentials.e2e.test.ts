@@ -73,6 +73,16 @@ async function login(username: string, password: string): Promise<string> {
   return body.token;
 }
 
+async function eventually<T>(probe: () => Promise<T | undefined>, ms = 5_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('never happened');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function waitForTool(name: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -85,7 +95,7 @@ async function waitForTool(name: string): Promise<void> {
 
 beforeAll(async () => {
   upstream = await startUpstream({
-    'GET /notes/notes': (req, res) => json(res, 200, [{ text: 'hello' }]),
+    'GET /notes/notes': (req, res) => (req.headers.authorization === 'Bearer bad-token' ? json(res, 401, { message: 'Bad credentials' }) : json(res, 200, [{ text: 'hello' }])),
     'POST /notes/notes': (req, res) => json(res, 201, { ok: true }),
     'GET /notes/status': (_req, res) => json(res, 200, { ok: true }),
     'GET /crm/contacts': (_req, res) => json(res, 200, []),
@@ -219,8 +229,9 @@ describe('whose credentials go upstream', () => {
     expect(shared.isError).toBeFalsy();
     expect(lastSeen('/notes/notes').headers.authorization).toBe(`Bearer ${SECRETS.acmeNotes}`);
 
+    const aliceEntry = await eventually(async () => ((await api('GET', '/audit?tenant=acme&tool=notes_list_notes', admin)).body as Array<Record<string, unknown>>).find((e) => e.credentialOwner === 'user:alice'));
     const audit = (await api('GET', '/audit?tenant=acme&tool=notes_list_notes', admin)).body as Array<Record<string, unknown>>;
-    expect(audit.find((e) => e.credentialOwner === 'user:alice')).toMatchObject({ action: 'tool.call', outcome: 'ok', upstreamStatus: 200, actorKind: 'agent' });
+    expect(aliceEntry).toMatchObject({ action: 'tool.call', outcome: 'ok', upstreamStatus: 200, actorKind: 'agent' });
     expect(audit.find((e) => e.credentialOwner === 'tenant' && e.connectionId === tenantConnection.id)).toBeDefined();
   });
 
@@ -242,6 +253,24 @@ describe('whose credentials go upstream', () => {
     });
     expect(response.statusCode).toBe(404);
     await response.body.dump();
+  });
+});
+
+describe('testing a connection', () => {
+  it('calls one read-only operation with it, through the API and the CLI', async () => {
+    const admin = await login('root', ADMIN_PASSWORD);
+    const notes = (await api('GET', '/connections?tenant=acme&connector=notes', admin)).body.find((c: { userId: string | null }) => c.userId === null);
+    const before = upstream.seen.length;
+    const report = await api('POST', `/connections/${notes.id}/test?tenant=acme`, admin);
+    expect(report).toMatchObject({ status: 200, body: { ok: true, tool: 'notes_list_notes', status: 200 } });
+    expect(upstream.seen.slice(before).map((r) => `${r.method} ${r.url} ${r.headers.authorization}`)).toEqual([`GET /notes/notes Bearer ${SECRETS.acmeNotes}`]);
+
+    const bad = await api('POST', '/connections', admin, { tenant: 'globex', user: 'xavier', connector: 'notes', kind: 'bearer', credential: { token: 'bad-token' } });
+    const failed = await runCli(['connections', 'test', bad.body.id, '--tenant', 'globex', '--specs', specs, '--data', data, '--json']);
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, status: 401, detail: expect.stringContaining('Bad credentials') });
+    const actions = (await api('GET', '/audit?tenant=globex&action=connection.test', admin)).body;
+    expect(actions[0]).toMatchObject({ connectionId: bad.body.id, outcome: 'error', detail: 'upstream 401' });
   });
 });
 
@@ -384,8 +413,9 @@ describe('OAuth connections against a real authorisation server', () => {
     const gina = (await cli(['keys', 'create', '--tenant', 'acme', '--user', 'gina', '--name', 'gina-bot', '--json'])).match(/"key": "([^"]+)"/)![1];
     const client = await connect(gina);
     expect(((await client.callTool({ name: 'cloud_list_files', arguments: {} })) as CallToolResult).isError).toBeFalsy();
-    const audit = (await api('GET', '/audit?tenant=acme&tool=cloud_list_files&limit=1', admin)).body[0];
-    expect(audit).toMatchObject({ connectionId: made.id, credentialOwner: 'user:gina' });
+    // Audit entries are written just after the result goes out: poll briefly.
+    const audited = await eventually(async () => (await api('GET', '/audit?tenant=acme&tool=cloud_list_files&limit=50', admin)).body.find((e: { connectionId: string }) => e.connectionId === made.id));
+    expect(audited).toMatchObject({ credentialOwner: 'user:gina', outcome: 'ok', upstreamStatus: 200 });
   }, 30_000);
 
   it('`connections reconnect` prints a fresh authorization URL that the hub\'s callback completes', async () => {

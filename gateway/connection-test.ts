@@ -1,0 +1,84 @@
+/**
+ * `lunar-hub connections test` and POST /api/connections/:id/test: does this connection
+ * work? Its secret must open, an OAuth token is renewed if it expires soon, and then one
+ * real request goes upstream with it: the connector's first read-only GET that needs no
+ * arguments (the shortest path, such as GET /user), through the same build, credentials
+ * and send stages as a tool call. No such operation: the first two checks are the test.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { Connection } from '../auth/store/types';
+import { operationNeedsCredentials, type UpstreamAuth } from '../auth/upstream/schemes';
+import { toHubError } from '../errors';
+import { compose, type CallContext } from './pipeline/compose';
+import { credentialsStage } from './pipeline/credentials';
+import type { RegisteredTool } from './pipeline/types';
+import type { Registry } from './registry/registry';
+import type { HubServices } from './services';
+
+export interface ConnectionTestReport {
+  ok: boolean;
+  connection: string;
+  connector: string;
+  /** The tool whose operation was called, when there was one to call. */
+  tool?: string;
+  status?: number;
+  detail: string;
+}
+
+export async function testConnection(services: HubServices, registry: Registry, log: Logger, connection: Connection): Promise<ConnectionTestReport> {
+  const base = { connection: connection.id, connector: connection.connectorId };
+  const snapshot = registry.current;
+  const connector = snapshot.connectors.get(connection.connectorId);
+  if (!connector) return { ...base, ok: false, detail: `connector ${connection.connectorId} is not served by this hub (no spec for it in the specs folder)` };
+  const auth = connector.runtime.auth;
+  if (!auth) return { ...base, ok: false, detail: `connector ${connection.connectorId} declares no authentication; its calls do not use connections` };
+  let credential;
+  try {
+    credential = await services.credentials.forConnection(connection, auth.scheme);
+  } catch (error) {
+    const hubError = toHubError(error);
+    return { ...base, ok: false, detail: `${hubError.code}: ${hubError.message}` };
+  }
+  const probe = probeTool(connector.tools, auth);
+  if (!probe) return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
+  const send = (require('./pipeline/send') as typeof import('./pipeline/send')).send;
+  const { buildUpstreamRequest } = require('./pipeline/stages') as typeof import('./pipeline/stages');
+  // The stage asks for "the connection this call uses": here, always the one under test.
+  const fixed = { forCall: async () => credential, refresh: services.credentials.refresh.bind(services.credentials) };
+  const run = compose([buildUpstreamRequest, credentialsStage(fixed)], send);
+  const ctx: CallContext = {
+    callId: randomUUID(),
+    toolName: probe.tool.name,
+    args: {},
+    signal: AbortSignal.timeout(connector.runtime.timeouts.headersMs),
+    snapshot,
+    progress: () => undefined,
+    log: log.child({ test: connection.id }),
+    principal: { tenantId: connection.tenantId, tenantName: '', userId: connection.userId, agentId: 'connection-test', via: 'stdio', toolsets: [], readOnly: true },
+    registered: probe,
+    connector: connector.runtime,
+  };
+  let result: CallToolResult;
+  try {
+    result = await run(ctx);
+  } catch (error) {
+    const hubError = toHubError(error);
+    return { ...base, ok: false, tool: probe.tool.name, detail: `${hubError.code}: ${hubError.message}` };
+  }
+  const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').slice(0, 300);
+  const status = ctx.upstreamStatus;
+  return { ...base, ok: !result.isError, tool: probe.tool.name, ...(status !== undefined ? { status } : {}), detail: result.isError ? text : `${probe.operation.key} answered ${status}` };
+}
+
+/** The connector's read-only GET with no required argument that carries credentials, shortest path first. */
+function probeTool(tools: readonly RegisteredTool[], auth: UpstreamAuth): RegisteredTool | undefined {
+  const candidates = tools.filter(
+    (t) =>
+      t.operation.method.toUpperCase() === 'GET' &&
+      operationNeedsCredentials(auth, t.operation.security) &&
+      ((t.tool.inputSchema as { required?: unknown[] }).required ?? []).length === 0,
+  );
+  return candidates.sort((a, b) => a.operation.path.split('/').length - b.operation.path.split('/').length || a.operation.path.localeCompare(b.operation.path))[0];
+}
