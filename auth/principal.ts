@@ -22,3 +22,6 @@ export interface Principal {
 export function ownerLabel(userId: string | null): string {
   return userId === null ? 'tenant' : `user:${userId}`;
 }
+
+/** The tenant stdio, open mode and the CLI use when none is named; created on first use. */
+export const DEFAULT_TENANT = 'default';

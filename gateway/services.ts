@@ -14,7 +14,7 @@ import type { SecretBox } from '../auth/crypto/secret-box';
 import type { HubStore, Tenant } from '../auth/store/types';
 import { errors } from '../errors';
 
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT } from '../auth/principal';
 
 export interface HubServices {
   dataDir: string;

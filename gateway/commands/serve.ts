@@ -60,6 +60,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
   } else {
+    if ((await hub.services.store.listTenants()).length === 0 && !jwt) {
+      writeLine(io.stderr, 'lunar-hub: agents need a hub API key: `npx lunar-hub keys create --tenant default --name my-agent` (or serve --no-auth on a machine only you use)');
+    }
     authenticate = agentKeyAuthentication(hub.services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
   const metrics = createMetrics();
