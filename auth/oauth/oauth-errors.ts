@@ -15,7 +15,7 @@
  *
  * Errors are recognised by their `code`, never by `instanceof` (module copies under jest).
  */
-import { errors, type HubError } from '../../errors';
+import { errors, isHubError, type HubError } from '../../errors';
 import { OAUTH_REQUEST_TIMEOUT_MS } from './transport';
 
 /** The exchanges named in HUB_ERR_OAUTH_EXCHANGE messages. */
@@ -41,11 +41,6 @@ interface CodedError {
 }
 
 const asCoded = (error: unknown): CodedError => (typeof error === 'object' && error !== null ? (error as CodedError) : {});
-
-export function isHubError(error: unknown): error is HubError {
-  const code = asCoded(error).code;
-  return typeof code === 'string' && code.startsWith('HUB_ERR_');
-}
 
 /** `text` with every given secret replaced; short values (< 4 chars) are not secrets worth a scan. */
 export function redact(text: string, secrets: ReadonlyArray<string | undefined>): string {

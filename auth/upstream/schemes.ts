@@ -8,8 +8,19 @@
 import { errors } from '../../errors';
 import type { ConnectionKind } from '../store/types';
 
+/** An authorisation server's URLs, as a spec's flows or a connector file give them. */
+export interface OAuthUrls {
+  authorizationUrl?: string;
+  tokenUrl?: string;
+  refreshUrl?: string;
+  deviceAuthorizationUrl?: string;
+  revocationUrl?: string;
+  /** Discovery (OpenID Connect, then RFC 8414) instead of endpoints. */
+  issuer?: string;
+}
+
 /** The connector file's `auth` section as written (validated by the connector file's schema). */
-export interface AuthSection {
+export interface AuthSection extends OAuthUrls {
   /** One of the spec's securitySchemes by name. */
   scheme?: string;
   type?: 'apiKey' | 'basic' | 'bearer' | 'oauth2' | 'openIdConnect' | 'none';
@@ -17,24 +28,10 @@ export interface AuthSection {
   name?: string;
   /** The word before the token in `Authorization` (GitHub accepts `token` or `Bearer`). */
   prefix?: string;
-  authorizationUrl?: string;
-  tokenUrl?: string;
-  refreshUrl?: string;
-  deviceAuthorizationUrl?: string;
-  revocationUrl?: string;
-  /** openIdConnect: the issuer (discovery at /.well-known/openid-configuration). */
-  issuer?: string;
   scopes?: string[];
 }
 
-export interface OAuthEndpoints {
-  authorizationUrl?: string;
-  tokenUrl?: string;
-  refreshUrl?: string;
-  deviceAuthorizationUrl?: string;
-  revocationUrl?: string;
-  /** Discovery instead of endpoints. */
-  issuer?: string;
+export interface OAuthEndpoints extends OAuthUrls {
   scopes: string[];
   flows: Array<'authorizationCode' | 'clientCredentials' | 'deviceCode'>;
 }
