@@ -1,6 +1,7 @@
 /**
  * What `serve` and `stdio` share: a logger, the registry over the specs folder (loaded
- * and watched) and the call pipeline. Each command only adds its transport.
+ * and watched), the durable services (store, credentials, audit trail) and the call
+ * pipeline. Each command only adds its transport.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,16 +10,16 @@ import { errors } from '../errors';
 import { createLogger } from './logger';
 import type { CallFn } from './pipeline/compose';
 import { Registry } from './registry/registry';
-import { recordToolCalls, type AuditTrail } from './audit';
-import { openServices, type HubServices } from './services';
+import type { AuditTrail } from './audit';
+import type { HubServices } from './services';
 import { oauthEndpoints } from '../auth/upstream/schemes';
 
 export interface Hub {
   log: Logger;
   registry: Registry;
   call: CallFn;
-  services: HubServices;
-  audit: AuditTrail;
+  /** Opened on first use (`eagerServices`: at start): stdio answers tools/list without the store. */
+  services(): Promise<HubServices>;
   close(): Promise<void>;
 }
 
@@ -32,6 +33,8 @@ export interface HubOptions {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
   adminUrl?: string;
+  /** Open the store while the specs load (serve's front door needs it for the first request). */
+  eagerServices?: boolean;
 }
 
 export async function startHub(options: HubOptions): Promise<Hub> {
@@ -43,24 +46,40 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   // The registry comes next; OAuth endpoints are looked up in its snapshot of the moment.
   let registryRef: Registry | undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registryRef?.current.connectors.get(id)?.runtime.auth?.scheme);
-  const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, ...(options.env ? { env: options.env } : {}), ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
-  const audit = recordToolCalls(services.store, log);
+  // kysely, the SQLite driver and the key file cost ~50 ms: not paid before the first tools/list over stdio.
+  let opening: Promise<{ services: HubServices; audit: AuditTrail }> | undefined;
+  const open = () =>
+    (opening ??= (async () => {
+      const { openServices } = require('./services') as typeof import('./services');
+      const { recordToolCalls } = require('./audit') as typeof import('./audit');
+      const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, ...(options.env ? { env: options.env } : {}), ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+      return { services, audit: recordToolCalls(services.store, log) };
+    })());
+  if (options.eagerServices) await open();
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
   registryRef = registry;
-  await registry.start();
+  try {
+    await registry.start();
+  } catch (error) {
+    if (opening) await (await opening).services.close();
+    throw error;
+  }
   if (options.watch !== false) registry.watch();
+  const services = async () => (await open()).services;
   const pipeline = lazyCallPipeline(services);
   return {
     log,
     registry,
     call: pipeline.call,
     services,
-    audit,
     async close() {
       registry.close();
       if (pipeline.loaded()) await (require('./pipeline/send') as typeof import('./pipeline/send')).closeAgents();
-      await audit.close();
-      await services.close();
+      if (opening) {
+        const { services: opened, audit } = await opening;
+        await audit.close();
+        await opened.close();
+      }
       log.flush();
     },
   };
@@ -71,12 +90,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
  * above all, ~0.1 s) are not needed to answer initialize and tools/list, which a client
  * waits for when it starts the hub. Composed once, as before.
  */
-function lazyCallPipeline(services: HubServices): { call: CallFn; loaded: () => boolean } {
-  let pipeline: CallFn | undefined;
+function lazyCallPipeline(services: () => Promise<HubServices>): { call: CallFn; loaded: () => boolean } {
+  let pipeline: Promise<CallFn> | undefined;
+  let loaded = false;
   return {
-    call: (ctx) => {
-      pipeline ??= (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials });
-      return pipeline(ctx);
+    call: async (ctx) => {
+      pipeline ??= services().then((opened) => {
+        loaded = true;
+        return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: opened.credentials });
+      });
+      return (await pipeline)(ctx);
     },
     loaded: () => pipeline !== undefined,
   };

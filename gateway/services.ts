@@ -11,10 +11,8 @@ import { OAuthConnections } from '../auth/credentials/oauth-connections';
 import type { OAuthEndpoints } from '../auth/upstream/schemes';
 import { secretBoxFor } from '../auth/crypto/master-key';
 import type { SecretBox } from '../auth/crypto/secret-box';
-import type { HubStore, Tenant } from '../auth/store/types';
-import { errors } from '../errors';
+import type { HubStore } from '../auth/store/types';
 
-export { DEFAULT_TENANT } from '../auth/principal';
 
 export interface HubServices {
   dataDir: string;
@@ -48,21 +46,6 @@ export async function openServices(options: ServicesOptions): Promise<HubService
     return { dataDir, store, box, credentials, oauth, close: () => store.close() };
   } catch (error) {
     await store.close();
-    throw error;
-  }
-}
-
-/** A tenant by name; created when asked (stdio's and open mode's tenant need no setup step). */
-export async function tenantNamed(store: HubStore, name: string, create = false): Promise<Tenant> {
-  const found = await store.getTenantByName(name);
-  if (found) return found;
-  if (!create) throw errors.API_NOT_FOUND([`No tenant "${name}"; create it with \`lunar-hub tenants add ${name}\``]);
-  try {
-    return await store.createTenant(name);
-  } catch (error) {
-    // Two processes creating it at once: the other one won.
-    const again = await store.getTenantByName(name);
-    if (again) return again;
     throw error;
   }
 }

@@ -9,6 +9,7 @@ import { issueAgentKey, type IssuedKey } from '../agents/agent-keys';
 import { checkPayload } from '../credentials/payload';
 import type { SecretBox } from '../crypto/secret-box';
 import { DEFAULT_TENANT } from '../principal';
+import { tenantNamed } from './tenant-named';
 import type { OAuthConnections, StartedConnection } from '../credentials/oauth-connections';
 import { hashPassword, passwordProblem } from './passwords';
 import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../store/types';
@@ -43,9 +44,11 @@ export class AdminOperations {
       if (actor.tenantId !== null) return (await this.store.getTenant(actor.tenantId))!;
       throw errors.API_BAD_REQUEST(['tenant is required (a tenant name)']);
     }
-    let tenant = (await this.store.getTenantByName(nameOrId)) ?? (await this.store.getTenant(nameOrId));
     // The default tenant exists for everyone who may act hub-wide, without a setup step.
-    if (!tenant && nameOrId === DEFAULT_TENANT && actor.tenantId === null) tenant = await this.store.createTenant(DEFAULT_TENANT).catch(async () => this.store.getTenantByName(DEFAULT_TENANT));
+    const tenant =
+      nameOrId === DEFAULT_TENANT && actor.tenantId === null
+        ? await tenantNamed(this.store, DEFAULT_TENANT, true)
+        : ((await this.store.getTenantByName(nameOrId)) ?? (await this.store.getTenant(nameOrId)));
     // Another tenant's name reads as unknown to a tenant admin: not even its existence leaks.
     if (!tenant || (actor.tenantId !== null && actor.tenantId !== tenant.id)) throw errors.API_NOT_FOUND([`No tenant "${nameOrId}"`]);
     return tenant;

@@ -9,9 +9,9 @@
  */
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
 import type { Database } from './database';
@@ -158,7 +158,9 @@ function openSqlite(file: string): Opened {
   // Created here, before SQLite does, so that it is private from the first byte: it holds
   // sealed secrets and key hashes. SQLite gives its -wal and -shm files the same mode.
   if (file !== ':memory:') closeSync(openSync(file, 'a', 0o600));
-  const database = new BetterSqlite3(file);
+  // Each driver is loaded only by the store that uses it (start-up time of `stdio`).
+  const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
+  const database = new Sqlite(file);
   try {
     database.pragma('journal_mode = WAL');
     database.pragma('foreign_keys = ON');
@@ -174,7 +176,8 @@ function openSqlite(file: string): Opened {
 
 function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>, log: Logger | undefined): Opened {
   const schema = config.schema ?? 'public';
-  const pool = new Pool({
+  const { Pool: PgPool } = require('pg') as { Pool: typeof Pool };
+  const pool = new PgPool({
     connectionString: config.url,
     max: POSTGRES_POOL_SIZE,
     connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT,

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { AdminOperations, CLI_ACTOR } from '../../auth/admin/admin-operations';
 import type { ConnectionKind } from '../../auth/store/types';
 import { errors } from '../../errors';
-import { openServices, type HubServices } from '../services';
+import type { HubServices } from '../services';
 import { dataDirOf } from './data-dir';
 import { writeLine, type CommandIO } from './io';
 
@@ -37,6 +37,8 @@ async function withOperations<T>(values: { data?: string; specs?: string }, io: 
   // OAuth verbs need the connectors' endpoints: the specs folder is read only for those.
   const registry = values.specs !== undefined ? await loadRegistry(values.specs) : undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registry?.current.connectors.get(id)?.runtime.auth?.scheme);
+  // Loaded here: every `lunar-hub` command imports this file, and the store and OAuth modules are heavy.
+  const { openServices } = require('../services') as typeof import('../services');
   const services = await openServices({ dataDir: dataDirOf(values.data, io.env), env: io.env, endpointsOf });
   try {
     return await work(new AdminOperations(services.store, services.box, services.oauth), services, registry);

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
-import { DEFAULT_TENANT, tenantNamed } from '../services';
+import { tenantNamed } from '../../auth/admin/tenant-named';
+import { DEFAULT_TENANT } from '../../auth/principal';
 import { dataDirOf } from './data-dir';
 
 export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
@@ -38,7 +39,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
   const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
   const { adminApi, oauthCallback } = require('../http/admin-api') as typeof import('../http/admin-api');
-  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL });
+  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL, eagerServices: true });
+  const services = await hub.services();
   // The URL clients use; known only after listening when the port is 0 and no --public-url is given.
   let publicUrl = values['public-url'] ?? io.env.LUNAR_PUBLIC_URL;
   const resource = () => `${publicUrl}/mcp`;
@@ -46,7 +48,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   let jwt: import('../../auth/agents/jwt-access-tokens').JwtAccessTokens | undefined;
   if (jwtIssuer) {
     const { JwtAccessTokens } = require('../../auth/agents/jwt-access-tokens') as typeof import('../../auth/agents/jwt-access-tokens');
-    jwt = new JwtAccessTokens(hub.services.store, {
+    jwt = new JwtAccessTokens(services.store, {
       issuer: jwtIssuer,
       audience: values['jwt-audience'] ?? io.env.LUNAR_JWT_AUDIENCE ?? '',
       ...(io.env.LUNAR_JWT_TENANT_CLAIM ? { tenantClaim: io.env.LUNAR_JWT_TENANT_CLAIM } : {}),
@@ -56,14 +58,14 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   }
   let authenticate;
   if (values['no-auth']) {
-    const tenant = await tenantNamed(hub.services.store, DEFAULT_TENANT, true);
+    const tenant = await tenantNamed(services.store, DEFAULT_TENANT, true);
     authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
   } else {
-    if ((await hub.services.store.listTenants()).length === 0 && !jwt) {
+    if ((await services.store.listTenants()).length === 0 && !jwt) {
       writeLine(io.stderr, 'lunar-hub: agents need a hub API key: `npx lunar-hub keys create --tenant default --name my-agent` (or serve --no-auth on a machine only you use)');
     }
-    authenticate = agentKeyAuthentication(hub.services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
+    authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
   const metrics = createMetrics();
   const http = createHttpApp({
@@ -77,8 +79,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
     authenticate,
     extraRoutes: (app) => {
-      app.use('/api', adminApi({ services: hub.services, log: hub.log, registry: hub.registry }));
-      app.get('/oauth/callback', oauthCallback({ services: hub.services, log: hub.log }));
+      app.use('/api', adminApi({ services, log: hub.log, registry: hub.registry }));
+      app.get('/oauth/callback', oauthCallback({ services, log: hub.log }));
       if (jwt) {
         const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');
         for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) app.get(path, protectedResourceMetadata(jwt, resource));

@@ -5,7 +5,11 @@ import { errors } from '../../errors';
 import { createMcpServer } from '../mcp/server';
 import { parseToolsets } from '../mcp/tool-view';
 import { startHub } from '../hub';
-import { DEFAULT_TENANT, tenantNamed } from '../services';
+import type { Principal } from '../../auth/principal';
+import type { Tenant } from '../../auth/store/types';
+import type { CallFn } from '../pipeline/compose';
+import { tenantNamed } from '../../auth/admin/tenant-named';
+import { DEFAULT_TENANT } from '../../auth/principal';
 import { dataDirOf } from './data-dir';
 import type { CommandIO } from './io';
 
@@ -32,12 +36,18 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL ?? 'warn' });
   // stdio runs as one configured tenant (and optionally one of its users): whoever can start the process is that principal.
   const tenantName = values.tenant ?? io.env.LUNAR_TENANT ?? DEFAULT_TENANT;
-  const tenant = await tenantNamed(hub.services.store, tenantName, tenantName === DEFAULT_TENANT).catch(async (error) => {
-    await hub.close();
-    throw error;
-  });
-  const principal = { tenantId: tenant.id, tenantName: tenant.name, userId: values.user ?? null, agentId: 'stdio', via: 'stdio' as const, toolsets: [], readOnly: values['read-only']! };
-  const { server, dispose } = createMcpServer({ registry: hub.registry, call: hub.call, log: hub.log, pageSize, view, principal });
+  // What the session may see is known now; the tenant's id comes from the store, which opens on the first call.
+  const principal: Principal = { tenantId: '', tenantName, userId: values.user ?? null, agentId: 'stdio', via: 'stdio', toolsets: [], readOnly: values['read-only']! };
+  let tenant: Promise<Tenant> | undefined;
+  const call: CallFn = async (ctx) => {
+    tenant ??= hub.services().then((services) => tenantNamed(services.store, tenantName, tenantName === DEFAULT_TENANT));
+    tenant.catch(() => (tenant = undefined)); // a tenant created meanwhile is found by the next call
+    const { id } = await tenant;
+    // The server reads what the pipeline records on this very context (credential, status) for the audit trail.
+    Object.assign(ctx, { principal: { ...principal, tenantId: id } });
+    return hub.call(ctx);
+  };
+  const { server, dispose } = createMcpServer({ registry: hub.registry, call, log: hub.log, pageSize, view, principal });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = () => resolve();
