@@ -43,7 +43,9 @@ export async function testConnection(services: HubServices, registry: Registry, 
   }
   const probe = probeTool(connector.tools, auth);
   if (!probe) return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
-  const send = (require('./pipeline/send') as typeof import('./pipeline/send')).send;
+  const { createSend } = require('./pipeline/send') as typeof import('./pipeline/send');
+  const { createExchange } = require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline');
+  const send = createSend(createExchange({}));
   const { buildUpstreamRequest } = require('./pipeline/stages') as typeof import('./pipeline/stages');
   // The stage asks for "the connection this call uses": here, always the one under test.
   const fixed = { forCall: async () => credential, refresh: services.credentials.refresh.bind(services.credentials) };

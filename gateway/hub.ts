@@ -74,7 +74,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     services,
     async close() {
       registry.close();
-      if (pipeline.loaded()) await (require('./pipeline/send') as typeof import('./pipeline/send')).closeAgents();
+      if (pipeline.loaded()) await (require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange')).closeAgents();
       if (opening) {
         const { services: opened, audit } = await opening;
         await audit.close();

@@ -3,6 +3,7 @@
  * are `(next: CallFn) => CallFn`, composed once at start-up (compose.ts).
  */
 import type { UpstreamAuth } from '../../auth/upstream/schemes';
+import type { UpstreamPolicy } from '../upstream/policy';
 import type { OperationModel } from '../../generators/operation';
 import type { McpTool, ToolBinding } from '../../generators/tool';
 
@@ -20,6 +21,8 @@ export interface ConnectorRuntime {
   headers?: Readonly<Record<string, string>>;
   /** How the upstream authenticates; absent: calls carry no credentials. */
   auth?: UpstreamAuth;
+  /** Rate limits, retries, caching, circuit breaker (gateway/upstream/policy.ts); defaults when absent. */
+  policy?: Readonly<UpstreamPolicy>;
 }
 
 /** One tool as the registry serves it: its MCP face, how its arguments map to HTTP, and its operation. */

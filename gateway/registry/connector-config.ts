@@ -19,6 +19,7 @@ import { isValidConnectorId } from '../../generators/names';
 import { redactText } from '../pipeline/redact';
 import type { OutputSchemaMode } from '../../generators/output-schema';
 import type { AuthSection } from '../../auth/upstream/schemes';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../upstream/policy';
 
 export interface ConnectorTimeouts {
   /** Opening the connection (TCP + TLS). */
@@ -64,6 +65,8 @@ export interface ConnectorConfig {
   tools: Readonly<Record<string, Readonly<ToolOverride>>>;
   /** How the upstream authenticates; absent: from the spec's securitySchemes. */
   auth?: Readonly<AuthSection>;
+  /** Rate limits, retries, caching and the circuit breaker (gateway/upstream/policy.ts). */
+  policy: Readonly<UpstreamPolicy>;
 }
 
 export const DEFAULT_CONNECTOR_CONFIG: Readonly<ConnectorConfig> = deepFreeze({
@@ -81,12 +84,11 @@ export const DEFAULT_CONNECTOR_CONFIG: Readonly<ConnectorConfig> = deepFreeze({
   deprecated: 'exclude',
   outputSchema: DEFAULT_GENERATE_OPTIONS.outputSchema,
   tools: {},
+  policy: DEFAULT_UPSTREAM_POLICY,
 });
 
 /** Sections a later version reads; accepting them now would silently do nothing. */
 export const RESERVED_SECTIONS: Readonly<Record<string, string>> = Object.freeze({
-  rateLimit: 'rate limits',
-  cache: 'caching',
   toolsets: 'toolsets',
 });
 
@@ -183,6 +185,55 @@ SECTIONS.auth = {
   },
 };
 
+const positive = (what: string, max = 1_000_000) => ({ type: 'number', exclusiveMinimum: 0, maximum: max, expected: `a positive number of ${what}` });
+const whole = (what: string, min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max, expected: `a whole number of ${what} from ${min} to ${max}` });
+const rates = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping with perSecond, perMinute, perHour and/or concurrency',
+  properties: { perSecond: positive('requests'), perMinute: positive('requests'), perHour: positive('requests'), concurrency: whole('requests in flight', 1, 10_000) },
+};
+SECTIONS.rateLimit = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping with perConnection, perConnector, headers and/or maxWaitMs',
+  properties: {
+    perConnection: rates,
+    perConnector: rates,
+    headers: { enum: ['standard', 'github', 'slack', 'none'], expected: 'one of standard, github, slack, none' },
+    maxWaitMs: whole('milliseconds', 0, MAX_TIMEOUT_MS),
+  },
+};
+SECTIONS.retry = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping with attempts, budgetMs, baseDelayMs, maxDelayMs and/or idempotencyHeader',
+  properties: {
+    attempts: whole('attempts', 1, 10),
+    budgetMs: whole('milliseconds', 0, MAX_TIMEOUT_MS),
+    baseDelayMs: whole('milliseconds', 1, 60_000),
+    maxDelayMs: whole('milliseconds', 1, MAX_TIMEOUT_MS),
+    idempotencyHeader: { type: 'string', pattern: HEADER_NAME.source, expected: 'a header name such as Idempotency-Key' },
+  },
+};
+SECTIONS.cache = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping with enabled, defaultTtlSeconds, maxTtlSeconds and/or maxEntryBytes',
+  properties: {
+    enabled: { type: 'boolean', expected: 'true or false' },
+    defaultTtlSeconds: whole('seconds', 0, 31_536_000),
+    maxTtlSeconds: whole('seconds', 0, 31_536_000),
+    maxEntryBytes: whole('bytes', 1, MAX_RESPONSE_BYTES),
+  },
+};
+SECTIONS.circuitBreaker = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping with failures and/or coolDownMs',
+  properties: { failures: whole('failures', 1, 1000), coolDownMs: whole('milliseconds', 1, MAX_TIMEOUT_MS) },
+};
+
 const CONNECTOR_SCHEMA = {
   type: 'object',
   additionalProperties: false,
@@ -273,7 +324,7 @@ export function connectorError(file: string, reasons: string[], cause?: unknown)
   return errors.CONFIG_CONNECTOR([file, reasons.join('; ')], { cause, details: { file, problems: reasons } });
 }
 
-type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags'>> & {
+type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags' | 'policy'>> & RawPolicy & {
   timeouts?: Partial<ConnectorTimeouts>;
   operations?: Partial<Selection>;
   tags?: Partial<Selection>;
@@ -295,8 +346,23 @@ function resolveConfig(raw: RawConfig): ConnectorConfig {
     outputSchema: raw.outputSchema ?? d.outputSchema,
     tools: { ...raw.tools },
     ...(raw.auth !== undefined ? { auth: { ...raw.auth } } : {}),
+    policy: resolvePolicy(raw),
   };
   return deepFreeze(config);
+}
+
+type RawPolicy = { [K in keyof UpstreamPolicy]?: Partial<UpstreamPolicy[K]> };
+
+function resolvePolicy(raw: RawPolicy): UpstreamPolicy {
+  const d = DEFAULT_UPSTREAM_POLICY;
+  const retry = { ...d.retry, ...raw.retry };
+  if (retry.idempotencyHeader !== undefined) retry.idempotencyHeader = retry.idempotencyHeader.toLowerCase();
+  return {
+    rateLimit: { ...d.rateLimit, ...raw.rateLimit, perConnection: { ...raw.rateLimit?.perConnection }, perConnector: { ...raw.rateLimit?.perConnector } },
+    retry,
+    cache: { ...d.cache, ...raw.cache },
+    circuitBreaker: { ...d.circuitBreaker, ...raw.circuitBreaker },
+  };
 }
 
 function normaliseBaseUrl(url: string): string {

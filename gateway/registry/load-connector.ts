@@ -98,6 +98,7 @@ export function connectorFromToolSet(input: {
     maxResponseBytes: config.maxResponseBytes,
     headers: config.headers,
     ...(auth ? { auth: Object.freeze(auth) } : {}),
+    policy: config.policy,
   });
   return {
     id,

@@ -85,6 +85,22 @@ describe('valid connector files', () => {
           deprecated: 'include',
           outputSchema: 'full',
           tools: { listThings: { name: 'things', title: 'List things' }, 'GET /things/{id}': { description: 'One thing, by id.' } },
+          policy: DEFAULT_CONNECTOR_CONFIG.policy,
+        },
+      },
+    ],
+    [
+      'upstream policies keep the defaults they do not set',
+      {
+        given: 'rateLimit:\n  perConnection: { perSecond: 3 }\n  perConnector: { perMinute: 1000, concurrency: 8 }\n  headers: github\nretry:\n  attempts: 5\n  idempotencyHeader: Idempotency-Key\ncache:\n  defaultTtlSeconds: 60\ncircuitBreaker:\n  failures: 3\n',
+        want: {
+          ...DEFAULT_CONNECTOR_CONFIG,
+          policy: {
+            rateLimit: { perConnection: { perSecond: 3 }, perConnector: { perMinute: 1000, concurrency: 8 }, headers: 'github', maxWaitMs: 30000 },
+            retry: { attempts: 5, budgetMs: 30000, baseDelayMs: 250, maxDelayMs: 10000, idempotencyHeader: 'idempotency-key' },
+            cache: { enabled: true, defaultTtlSeconds: 60, maxEntryBytes: 1048576 },
+            circuitBreaker: { failures: 3, coolDownMs: 30000 },
+          },
         },
       },
     ],
@@ -107,6 +123,12 @@ describe('valid connector files', () => {
       deprecated: 'exclude',
       outputSchema: 'shallow',
       tools: {},
+      policy: {
+        rateLimit: { perConnection: {}, perConnector: {}, headers: 'standard', maxWaitMs: 30000 },
+        retry: { attempts: 3, budgetMs: 30000, baseDelayMs: 250, maxDelayMs: 10000 },
+        cache: { enabled: true, defaultTtlSeconds: 0, maxEntryBytes: 1048576 },
+        circuitBreaker: { failures: 5, coolDownMs: 30000 },
+      },
     });
     expect(Object.isFrozen(DEFAULT_CONNECTOR_CONFIG.timeouts)).toBe(true);
   });
@@ -158,7 +180,10 @@ describe('invalid connector files', () => {
     ['auth prefix with a space', { given: 'auth:\n  type: bearer\n  prefix: "my token"\n', want: ['auth.prefix: must be one word such as Bearer or token'] }],
     ['auth token URL not a URL', { given: 'auth:\n  type: oauth2\n  tokenUrl: /token\n', want: ['auth.tokenUrl: must be an absolute http(s) URL'] }],
     ['auth typo', { given: 'auth:\n  type: apiKey\n  in: header\n  name: X-Key\n  prefx: token\n', want: ['auth.prefx: unknown key (did you mean "prefix"?)'] }],
-    ['reserved sections', { given: 'rateLimit: {}\ncache: {}\ntoolsets: []\n', want: ['rateLimit: not yet supported', 'cache: not yet supported', 'toolsets: not yet supported'] }],
+    ['reserved sections', { given: 'toolsets: []\n', want: ['toolsets: not yet supported'] }],
+    ['rate of the wrong kind', { given: 'rateLimit:\n  perConnection: { perSecond: 0, burst: 3 }\n', want: ['rateLimit.perConnection.perSecond: must be a positive number of requests (got 0)', 'rateLimit.perConnection.burst: unknown key'] }],
+    ['retry attempts out of range', { given: 'retry:\n  attempts: 20\n', want: ['retry.attempts: must be a whole number of attempts from 1 to 10 (got 20)'] }],
+    ['unknown header convention', { given: 'rateLimit:\n  headers: twitter\n', want: ['rateLimit.headers: must be one of standard, github, slack, none (got "twitter")'] }],
     ['bad id', { given: 'id: GitHub\n', want: ['id: must be 1-24 characters of a-z, 0-9 and "-", starting and ending with a letter or digit (got "GitHub")'] }],
     ['id too long', { given: 'id: a-very-long-connector-name-indeed\n', want: ['id: must be 1-24 characters'] }],
     ['enum', { given: 'deprecated: yes\noutputSchema: deep\n', want: ['deprecated: must be one of include, exclude (got "yes")', 'outputSchema: must be one of shallow, full, none (got "deep")'] }],

@@ -50,6 +50,7 @@ describe('locations-3.0.yaml (server https://{region}.api.example.com/{basePath}
       headers: {},
       // The spec's only security scheme (http bearer).
       auth: { scheme: { type: 'bearer', prefix: 'Bearer' }, source: 'spec securitySchemes.bearer', appliesTo: 'secured' },
+      policy: DEFAULT_CONNECTOR_CONFIG.policy,
     });
     expect(Object.isFrozen(connector.runtime)).toBe(true);
   });
@@ -91,6 +92,7 @@ describe('locations-3.0.yaml (server https://{region}.api.example.com/{basePath}
       maxResponseBytes: 2097152,
       headers: {},
       auth: { scheme: { type: 'bearer', prefix: 'Bearer' }, source: 'spec securitySchemes.bearer', appliesTo: 'secured' },
+      policy: DEFAULT_CONNECTOR_CONFIG.policy,
     });
     // 10 operations, the deprecated one back in, two excluded.
     expect(names(connector)).toEqual([
@@ -301,6 +303,7 @@ describe('real specs', () => {
       timeouts: { connectMs: 10000, headersMs: 20000, bodyMs: 60000 },
       maxResponseBytes: 1048576,
       headers: { 'x-github-api-version': '2022-11-28' },
+      policy: DEFAULT_CONNECTOR_CONFIG.policy,
     });
     expect(connector.problems.filter((p) => p.rule.startsWith('connector-'))).toEqual([]);
   });
