@@ -16,6 +16,8 @@ export interface Principal {
   toolsets: readonly string[];
   /** Only tools marked read-only (readOnlyHint) may be listed and called. */
   readOnly: boolean;
+  /** Front-door quotas in calls per minute: the tenant's (all its agents together) and this agent's. */
+  quota?: { tenantPerMinute?: number | null; agentPerMinute?: number | null };
 }
 
 /** Whose credentials a call used, as the audit trail records it. */

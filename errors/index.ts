@@ -75,6 +75,7 @@ export const errors = {
   OAUTH_APP: createError('HUB_ERR_OAUTH_APP', '%s', 400),
   OAUTH_CALLBACK: createError('HUB_ERR_OAUTH_CALLBACK', 'The OAuth callback was refused: %s', 400),
   OAUTH_EXCHANGE: createError('HUB_ERR_OAUTH_EXCHANGE', 'The authorisation server at %s refused the %s: %s', 502),
+  QUOTA_EXCEEDED: createError('HUB_ERR_QUOTA_EXCEEDED', '%s', 429),
   API_BAD_REQUEST: createError('HUB_ERR_API_BAD_REQUEST', '%s', 400),
   API_NOT_FOUND: createError('HUB_ERR_API_NOT_FOUND', '%s', 404),
   INTERNAL: createError('HUB_ERR_INTERNAL', 'Internal error: %s', 500),

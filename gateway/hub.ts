@@ -97,7 +97,7 @@ function lazyCallPipeline(services: () => Promise<HubServices>): { call: CallFn;
     call: async (ctx) => {
       pipeline ??= services().then((opened) => {
         loaded = true;
-        return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: opened.credentials });
+        return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: opened.credentials, quota: opened.quota });
       });
       return (await pipeline)(ctx);
     },

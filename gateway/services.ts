@@ -12,6 +12,7 @@ import type { OAuthEndpoints } from '../auth/upstream/schemes';
 import { secretBoxFor } from '../auth/crypto/master-key';
 import type { SecretBox } from '../auth/crypto/secret-box';
 import type { HubStore } from '../auth/store/types';
+import { memoryCounter, redisCounter, type QuotaCounter } from './quota';
 
 
 export interface HubServices {
@@ -20,6 +21,8 @@ export interface HubServices {
   box: SecretBox;
   credentials: CredentialService;
   oauth: OAuthConnections;
+  /** Front-door quota counts: in memory, or in Redis with LUNAR_REDIS_URL (several nodes). */
+  quota: QuotaCounter;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,20 @@ export async function openServices(options: ServicesOptions): Promise<HubService
     const box = secretBoxFor(dataDir, env);
     const oauth = new OAuthConnections(store, box, { endpointsOf: options.endpointsOf ?? (() => undefined) });
     const credentials = new CredentialService(store, box, { refresher: oauth.refresher, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
-    return { dataDir, store, box, credentials, oauth, close: () => store.close() };
+    const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
+    const quota = redisUrl ? redisCounter(redisUrl) : memoryCounter();
+    return {
+      dataDir,
+      store,
+      box,
+      credentials,
+      oauth,
+      quota,
+      close: async () => {
+        await quota.close();
+        await store.close();
+      },
+    };
   } catch (error) {
     await store.close();
     throw error;

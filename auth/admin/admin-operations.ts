@@ -63,6 +63,17 @@ export class AdminOperations {
     return tenant;
   }
 
+  /** The tenant's front-door quota (calls per minute for all its agents); null removes it. */
+  async setTenantQuota(actor: Actor, nameOrId: string, callsPerMinute: number | null): Promise<Tenant> {
+    this.hubWide(actor, 'set tenant quotas');
+    const problem = callsPerMinuteProblem(callsPerMinute);
+    if (problem) throw errors.API_BAD_REQUEST([problem]);
+    const tenant = await this.tenant(actor, nameOrId);
+    const updated = (await this.store.setTenantQuota(tenant.id, callsPerMinute))!;
+    await this.audit(actor, tenant.id, 'tenant.quota', { detail: callsPerMinute === null ? 'no quota' : `${callsPerMinute} calls per minute` });
+    return updated;
+  }
+
   async listTenants(actor: Actor): Promise<Tenant[]> {
     const all = await this.store.listTenants();
     return actor.tenantId === null ? all : all.filter((t) => t.id === actor.tenantId);
@@ -82,9 +93,11 @@ export class AdminOperations {
     return { id: admin.id, username: admin.username, tenantId: admin.tenantId };
   }
 
-  async issueKey(actor: Actor, input: { tenant?: string; user?: string | null; name: string; toolsets?: string[]; readOnly?: boolean; expiresAt?: string | null }): Promise<IssuedKey> {
+  async issueKey(actor: Actor, input: { tenant?: string; user?: string | null; name: string; toolsets?: string[]; readOnly?: boolean; expiresAt?: string | null; callsPerMinute?: number | null }): Promise<IssuedKey> {
     const tenant = await this.tenant(actor, input.tenant);
     const problems: string[] = [];
+    const quotaProblem = callsPerMinuteProblem(input.callsPerMinute);
+    if (quotaProblem) problems.push(quotaProblem);
     if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 100) problems.push('name must be 1-100 characters');
     if (input.toolsets !== undefined && (!Array.isArray(input.toolsets) || input.toolsets.some((t) => typeof t !== 'string' || !/^[a-z0-9-]+(:.+)?$/.test(t)))) problems.push('toolsets must be a list of "connector" or "connector:tag"');
     if (input.expiresAt !== undefined && input.expiresAt !== null && Number.isNaN(Date.parse(input.expiresAt))) problems.push('expiresAt must be an ISO date-time');
@@ -97,6 +110,7 @@ export class AdminOperations {
       toolsets: input.toolsets ?? [],
       readOnly: input.readOnly === true,
       expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+      callsPerMinute: input.callsPerMinute ?? null,
     });
     await this.audit(actor, tenant.id, 'key.create', { detail: `${issued.record.prefix}… ${issued.record.name}` });
     return issued;
@@ -254,6 +268,11 @@ export class AdminOperations {
   private hubWide(actor: Actor, what: string): void {
     if (actor.tenantId !== null) throw errors.AUTH_FORBIDDEN([`only a hub-wide admin may ${what}`]);
   }
+}
+
+function callsPerMinuteProblem(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1_000_000 ? undefined : 'callsPerMinute must be a whole number from 1 to 1000000 (or null for none)';
 }
 
 function view(connection: Connection): ConnectionView {

@@ -28,6 +28,7 @@ export interface IssueKeyInput {
   toolsets?: string[];
   readOnly?: boolean;
   expiresAt?: string | null;
+  callsPerMinute?: number | null;
 }
 
 export async function issueAgentKey(store: HubStore, input: IssueKeyInput): Promise<IssuedKey> {
@@ -41,6 +42,7 @@ export async function issueAgentKey(store: HubStore, input: IssueKeyInput): Prom
     toolsets: input.toolsets ?? [],
     readOnly: input.readOnly ?? false,
     expiresAt: input.expiresAt ?? null,
+    callsPerMinute: input.callsPerMinute ?? null,
   });
   return { key, record };
 }
@@ -54,5 +56,14 @@ export async function authenticateAgentKey(store: HubStore, presented: string, n
   if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) throw errors.AUTH_UNAUTHENTICATED([`Hub API key ${record.prefix}… expired at ${record.expiresAt}`]);
   const tenant = await store.getTenant(record.tenantId);
   if (!tenant) throw errors.AUTH_UNAUTHENTICATED(['Unknown hub API key']);
-  return { tenantId: tenant.id, tenantName: tenant.name, userId: record.userId, agentId: record.id, via: 'key', toolsets: record.toolsets, readOnly: record.readOnly };
+  return {
+    tenantId: tenant.id,
+    tenantName: tenant.name,
+    userId: record.userId,
+    agentId: record.id,
+    via: 'key',
+    toolsets: record.toolsets,
+    readOnly: record.readOnly,
+    quota: { tenantPerMinute: tenant.callsPerMinute, agentPerMinute: record.callsPerMinute },
+  };
 }

@@ -62,6 +62,7 @@ export class JwtAccessTokens {
       via: 'jwt',
       toolsets,
       readOnly: scopes.includes(this.config.readOnlyScope ?? 'hub:read-only'),
+      quota: { tenantPerMinute: tenant.callsPerMinute },
     };
   }
 

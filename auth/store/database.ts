@@ -31,6 +31,7 @@ export interface TenantsTable {
   id: string;
   name: string;
   created_at: string;
+  calls_per_minute: number | null;
 }
 
 export interface AdminUsersTable {
@@ -101,6 +102,7 @@ export interface AgentKeysTable {
   expires_at: string | null;
   revoked_at: string | null;
   created_at: string;
+  calls_per_minute: number | null;
 }
 
 export interface AuditTable {
@@ -149,11 +151,11 @@ function fromDbStrings(text: string): string[] {
 }
 
 export function toTenant(row: Selectable<TenantsTable>): Tenant {
-  return { id: row.id, name: row.name, createdAt: row.created_at };
+  return { id: row.id, name: row.name, createdAt: row.created_at, callsPerMinute: row.calls_per_minute ?? null };
 }
 
 export function tenantRow(tenant: Tenant): Insertable<TenantsTable> {
-  return { id: tenant.id, name: tenant.name, created_at: tenant.createdAt };
+  return { id: tenant.id, name: tenant.name, created_at: tenant.createdAt, calls_per_minute: tenant.callsPerMinute };
 }
 
 export function toAdminUser(row: Selectable<AdminUsersTable>): AdminUser {
@@ -291,6 +293,7 @@ export function toAgentKey(row: Selectable<AgentKeysTable>): AgentKey {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     createdAt: row.created_at,
+    callsPerMinute: row.calls_per_minute ?? null,
   };
 }
 
@@ -307,6 +310,7 @@ export function agentKeyRow(key: AgentKey): Insertable<AgentKeysTable> {
     expires_at: key.expiresAt,
     revoked_at: key.revokedAt,
     created_at: key.createdAt,
+    calls_per_minute: key.callsPerMinute,
   };
 }
 

@@ -139,9 +139,14 @@ export class KyselyStore implements HubStore {
   // Tenants
 
   async createTenant(name: string): Promise<Tenant> {
-    const row = tenantRow({ id: randomUUID(), name, createdAt: now() });
+    const row = tenantRow({ id: randomUUID(), name, createdAt: now(), callsPerMinute: null });
     const insert = this.#db.insertInto('tenants').values(row).returningAll().executeTakeFirstOrThrow();
     return toTenant(await rejectTaken(insert, { what: 'tenant name', field: 'name', value: name }));
+  }
+
+  async setTenantQuota(id: string, callsPerMinute: number | null): Promise<Tenant | undefined> {
+    const row = await this.#db.updateTable('tenants').set({ calls_per_minute: callsPerMinute }).where('id', '=', id).returningAll().executeTakeFirst();
+    return row && toTenant(row);
   }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
@@ -383,7 +388,7 @@ export class KyselyStore implements HubStore {
   // Agent keys
 
   async createAgentKey(input: NewAgentKey): Promise<AgentKey> {
-    const row = agentKeyRow({ id: randomUUID(), ...input, revokedAt: null, createdAt: now() });
+    const row = agentKeyRow({ id: randomUUID(), ...input, callsPerMinute: input.callsPerMinute ?? null, revokedAt: null, createdAt: now() });
     return toAgentKey(await this.#db.insertInto('agent_keys').values(row).returningAll().executeTakeFirstOrThrow());
   }
 

@@ -23,7 +23,10 @@ export type StoreKind = HubStore['kind'];
 type MigrationStep = (db: Kysely<unknown>, kind: StoreKind) => Promise<void>;
 
 /** In order; the names are what `kysely_migration` records, so never rename one. */
-const MIGRATIONS: ReadonlyArray<readonly [name: string, up: MigrationStep]> = [['001_initial', initialSchema]];
+const MIGRATIONS: ReadonlyArray<readonly [name: string, up: MigrationStep]> = [
+  ['001_initial', initialSchema],
+  ['002_quotas', quotas],
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1][0];
 
@@ -179,6 +182,12 @@ class InCodeMigrations implements MigrationProvider {
   async getMigrations(): Promise<Record<string, Migration>> {
     return Object.fromEntries(MIGRATIONS.map(([name, up]) => [name, { up: (db: Kysely<unknown>) => up(db, this.kind) }]));
   }
+}
+
+/** Front-door quotas (calls per minute) for a tenant and for one agent key; null: none. */
+async function quotas(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable('tenants').addColumn('calls_per_minute', 'integer').execute();
+  await db.schema.alterTable('agent_keys').addColumn('calls_per_minute', 'integer').execute();
 }
 
 export interface MigrationTarget {

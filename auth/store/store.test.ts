@@ -126,7 +126,7 @@ describe.each([
     test('are idempotent and record the schema version', async () => {
       await store.migrate();
       await store.migrate();
-      expect(LATEST_SCHEMA_VERSION).toBe('001_initial');
+      expect(LATEST_SCHEMA_VERSION).toBe('002_quotas');
       expect(await (store as KyselyStore).schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
     });
 
@@ -177,12 +177,20 @@ describe.each([
   describe('tenants', () => {
     test('create, get by id and by name, list', async () => {
       const tenant = await newTenant();
-      expect(tenant).toEqual({ id: expect.any(String), name: tenant.name, createdAt: expect.any(String) });
+      expect(tenant).toEqual({ id: expect.any(String), name: tenant.name, createdAt: expect.any(String), callsPerMinute: null });
       expect(await store.getTenant(tenant.id)).toEqual(tenant);
       expect(await store.getTenantByName(tenant.name)).toEqual(tenant);
       expect(await store.listTenants()).toContainEqual(tenant);
       expect(await store.getTenant(randomUUID())).toBeUndefined();
       expect(await store.getTenantByName('no such tenant')).toBeUndefined();
+    });
+
+    test('a quota is set, changed and cleared', async () => {
+      const tenant = await newTenant();
+      expect(await store.setTenantQuota(tenant.id, 600)).toMatchObject({ id: tenant.id, callsPerMinute: 600 });
+      expect((await store.getTenantByName(tenant.name))!.callsPerMinute).toBe(600);
+      expect((await store.setTenantQuota(tenant.id, null))!.callsPerMinute).toBeNull();
+      expect(await store.setTenantQuota(randomUUID(), 5)).toBeUndefined();
     });
 
     test('a taken name is refused with a clear error', async () => {
@@ -377,12 +385,13 @@ describe.each([
       const tenant = await newTenant();
       const input = { tenantId: tenant.id, userId: 'dave', name: 'laptop', keyHash: randomBytes(32).toString('hex'), prefix: 'lsh_ab12', toolsets: ['github', 'github:issues'], readOnly: true, expiresAt: FUTURE };
       const key = await store.createAgentKey(input);
-      expect(key).toEqual({ ...input, id: expect.any(String), revokedAt: null, createdAt: expect.any(String) });
+      expect(key).toEqual({ ...input, id: expect.any(String), revokedAt: null, createdAt: expect.any(String), callsPerMinute: null });
+      expect((await store.createAgentKey({ ...input, keyHash: randomBytes(32).toString('hex'), callsPerMinute: 60 })).callsPerMinute).toBe(60);
       const tenantKey = await store.createAgentKey({ ...input, userId: null, keyHash: randomBytes(32).toString('hex'), toolsets: [], readOnly: false, expiresAt: null });
       expect(tenantKey).toMatchObject({ userId: null, toolsets: [], readOnly: false, expiresAt: null });
       expect(await store.getAgentKeyByHash(input.keyHash)).toEqual(key);
       expect(await store.getAgentKeyByHash('unknown')).toBeUndefined();
-      expect((await store.listAgentKeys(tenant.id)).map((k) => k.id).sort()).toEqual([key.id, tenantKey.id].sort());
+      expect((await store.listAgentKeys(tenant.id)).filter((k) => k.callsPerMinute === null).map((k) => k.id).sort()).toEqual([key.id, tenantKey.id].sort());
     });
 
     test('revoke keeps the first revocation time; a revoked key is still found by hash', async () => {

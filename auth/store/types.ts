@@ -23,6 +23,8 @@ export interface Tenant {
   id: string;
   name: string;
   createdAt: Timestamp;
+  /** Front-door quota for all the tenant's agents together; null: none. */
+  callsPerMinute: number | null;
 }
 
 export interface AdminUser {
@@ -125,9 +127,11 @@ export interface AgentKey {
   expiresAt: Timestamp | null;
   revokedAt: Timestamp | null;
   createdAt: Timestamp;
+  /** Front-door quota for this key; null: none (the tenant's still applies). */
+  callsPerMinute: number | null;
 }
 
-export type NewAgentKey = Omit<AgentKey, 'id' | 'revokedAt' | 'createdAt'>;
+export type NewAgentKey = Omit<AgentKey, 'id' | 'revokedAt' | 'createdAt' | 'callsPerMinute'> & { callsPerMinute?: number | null };
 
 export type AuditActorKind = 'agent' | 'admin' | 'system';
 
@@ -186,6 +190,8 @@ export interface HubStore {
   close(): Promise<void>;
 
   createTenant(name: string): Promise<Tenant>;
+  /** Sets (or clears, with null) the tenant's front-door quota. */
+  setTenantQuota(id: string, callsPerMinute: number | null): Promise<Tenant | undefined>;
   getTenant(id: string): Promise<Tenant | undefined>;
   getTenantByName(name: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;

@@ -18,9 +18,9 @@ import { dataDirOf } from './data-dir';
 import { writeLine, type CommandIO } from './io';
 
 export const adminUsage = [
-  'lunar-hub tenants add NAME | tenants list                                   [--data DIR] [--json]',
+  'lunar-hub tenants add NAME | tenants list | tenants quota NAME --calls-per-minute N|none   [--data DIR] [--json]',
   'lunar-hub admins add USERNAME [--tenant NAME] (password from LUNAR_ADMIN_PASSWORD or --password-stdin)',
-  'lunar-hub keys create --tenant NAME --name TEXT [--user ID] [--toolsets a,b:tag] [--read-only] [--expires ISO] | keys list --tenant NAME | keys revoke ID --tenant NAME',
+  'lunar-hub keys create --tenant NAME --name TEXT [--user ID] [--toolsets a,b:tag] [--read-only] [--expires ISO] [--calls-per-minute N] | keys list --tenant NAME | keys revoke ID --tenant NAME',
   'lunar-hub connections add --tenant NAME --connector ID --kind api_key|bearer|basic [--user ID] [--username U] [--shared] (--secret-env VAR | --secret-stdin)',
   'lunar-hub connections list --tenant NAME [--connector ID] | connections revoke ID --tenant NAME | connections share ID --tenant NAME [--off]',
   'lunar-hub connections connect --tenant NAME --connector ID [--user ID] [--device | --client-credentials] [--specs DIR]   (OAuth: prints the URL to open, or runs the device flow here)',
@@ -75,12 +75,15 @@ function usage(verb: string): never {
 }
 
 export async function runTenants(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: COMMON, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON, 'calls-per-minute': { type: 'string' } }, allowPositionals: true });
   const [action, name] = positionals;
   return withOperations(values, io, async (ops) => {
     if (action === 'add' && name) {
       const tenant = await ops.createTenant(CLI_ACTOR, name);
       print(io, values.json, tenant, () => `tenant ${tenant.name} created (${tenant.id})`);
+    } else if (action === 'quota' && name && values['calls-per-minute'] !== undefined) {
+      const tenant = await ops.setTenantQuota(CLI_ACTOR, name, quotaOf(values['calls-per-minute']));
+      print(io, values.json, tenant, () => `tenant ${tenant.name}: ${tenant.callsPerMinute === null ? 'no quota' : `${tenant.callsPerMinute} calls per minute`}`);
     } else if (action === 'list') {
       const tenants = await ops.listTenants(CLI_ACTOR);
       print(io, values.json, tenants, () => tenants.map((t) => `${t.name}\t${t.id}\t${t.createdAt}`).join('\n') || '(no tenants)');
@@ -105,7 +108,7 @@ export async function runAdmins(argv: string[], io: CommandIO): Promise<number> 
 export async function runKeys(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...COMMON, name: { type: 'string' }, user: { type: 'string' }, toolsets: { type: 'string' }, 'read-only': { type: 'boolean', default: false }, expires: { type: 'string' } },
+    options: { ...COMMON, name: { type: 'string' }, user: { type: 'string' }, toolsets: { type: 'string' }, 'read-only': { type: 'boolean', default: false }, expires: { type: 'string' }, 'calls-per-minute': { type: 'string' } },
     allowPositionals: true,
   });
   const [action, id] = positionals;
@@ -118,6 +121,7 @@ export async function runKeys(argv: string[], io: CommandIO): Promise<number> {
         toolsets: values.toolsets?.split(',').map((t) => t.trim()).filter(Boolean),
         readOnly: values['read-only'],
         expiresAt: values.expires ?? null,
+        callsPerMinute: values['calls-per-minute'] !== undefined ? quotaOf(values['calls-per-minute']) : null,
       });
       print(io, values.json, { key, id: record.id, prefix: record.prefix }, () => `${key}\n(key ${record.id} for tenant ${values.tenant}; shown once, store it now)`);
     } else if (action === 'list') {
@@ -239,6 +243,13 @@ export async function runAudit(argv: string[], io: CommandIO): Promise<number> {
     print(io, values.json, entries, () => entries.map((e) => [e.at, e.action, e.actorKind + ':' + (e.actorId ?? '-'), e.tool ?? '', e.connectionId ? `${e.connectionId} (${e.credentialOwner ?? '-'})` : '', e.upstreamStatus ?? '', e.outcome, e.detail ?? ''].join('\t')).join('\n') || '(no entries)');
     return 0;
   });
+}
+
+/** `--calls-per-minute 600` or `none`; anything else is named (the operations check the range). */
+function quotaOf(value: string): number | null {
+  if (value === 'none') return null;
+  if (!/^\d+$/.test(value)) throw errors.CONFIG_USAGE([`--calls-per-minute must be a whole number or "none" (got "${value}")`]);
+  return Number(value);
 }
 
 function isoTime(value: string): string {

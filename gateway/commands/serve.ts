@@ -59,7 +59,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   let authenticate;
   if (values['no-auth']) {
     const tenant = await tenantNamed(services.store, DEFAULT_TENANT, true);
-    authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false });
+    authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false, quota: { tenantPerMinute: tenant.callsPerMinute } });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
   } else {
     if ((await services.store.listTenants()).length === 0 && !jwt) {

@@ -42,9 +42,9 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const call: CallFn = async (ctx) => {
     tenant ??= hub.services().then((services) => tenantNamed(services.store, tenantName, tenantName === DEFAULT_TENANT));
     tenant.catch(() => (tenant = undefined)); // a tenant created meanwhile is found by the next call
-    const { id } = await tenant;
+    const { id, callsPerMinute } = await tenant;
     // The server reads what the pipeline records on this very context (credential, status) for the audit trail.
-    Object.assign(ctx, { principal: { ...principal, tenantId: id } });
+    Object.assign(ctx, { principal: { ...principal, tenantId: id, quota: { tenantPerMinute: callsPerMinute } } });
     return hub.call(ctx);
   };
   const { server, dispose } = createMcpServer({ registry: hub.registry, call, log: hub.log, pageSize, view, principal });

@@ -90,6 +90,7 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
   }));
   router.get('/tenants', route((actor) => operations.listTenants(actor)));
   router.post('/tenants', route((actor, req) => operations.createTenant(actor, body(req).name as string), 201));
+  router.post('/tenants/:name/quota', route((actor, req) => operations.setTenantQuota(actor, String(req.params.name), (body(req).callsPerMinute as number | null | undefined) ?? null)));
   router.post('/admins', route((actor, req) => operations.createAdmin(actor, body(req) as { username: string; password: string; tenant?: string }), 201));
 
   router.get('/keys', route((actor, req) => operations.listKeys(actor, text(req.query.tenant))));
@@ -101,6 +102,7 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
       name: b.name as string,
       toolsets: b.toolsets as string[] | undefined,
       readOnly: b.readOnly === true,
+      callsPerMinute: (b.callsPerMinute as number | null | undefined) ?? null,
       expiresAt: (b.expiresAt as string | undefined) ?? null,
     });
     const { keyHash: _hash, ...shown } = record;

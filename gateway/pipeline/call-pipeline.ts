@@ -7,9 +7,12 @@ import { composeExchange, type Exchange, type ExchangeStage } from '../upstream/
 import { undiciExchange } from '../upstream/undici-exchange';
 import { buildUpstreamRequest, resolveTool } from './stages';
 import { validateArguments } from './validate-arguments';
+import { quotaStage, type QuotaCounter } from '../quota';
 
 export interface PipelineServices {
   credentials?: CredentialService;
+  /** Front-door quota counts; absent: no quotas checked. */
+  quota?: QuotaCounter;
   /** The HTTP half's stages, first sees the request first (gateway/upstream/exchange.ts). */
   exchangeStages?: readonly ExchangeStage[];
 }
@@ -22,5 +25,6 @@ export function createExchange(services: PipelineServices): Exchange {
 /** The tool half of DESIGN.md's pipeline, composed once; see stages.ts for the order. */
 export function createCallPipeline(services: PipelineServices = {}): CallFn {
   const send = createSend(createExchange(services));
-  return compose([resolveTool, authorise, validateArguments, buildUpstreamRequest, credentialsStage(services.credentials)], send);
+  const quota = services.quota ? [quotaStage(services.quota)] : [];
+  return compose([resolveTool, authorise, validateArguments, ...quota, buildUpstreamRequest, credentialsStage(services.credentials)], send);
 }

@@ -413,10 +413,12 @@ function isNetworkCode(code: string): boolean {
 export function errorResult(error: unknown, toolName: string): CallToolResult {
   const hubError = classifyFailure(error, toolName);
   const message = typeof hubError.message === 'string' ? hubError.message : String(hubError.message ?? '');
+  // A coded error that knows when to try again (quotas, rate limits) says so to programs too.
+  const retryAfter = (hubError as { details?: { retryAfterSeconds?: unknown } }).details?.retryAfterSeconds;
   return {
     isError: true,
     content: [text(redactText(`${hubError.code}: ${message}`))],
-    _meta: { [META_CODE]: hubError.code },
+    _meta: { [META_CODE]: hubError.code, ...(typeof retryAfter === 'number' ? { [META_RETRY_AFTER]: retryAfter } : {}) },
   };
 }
 

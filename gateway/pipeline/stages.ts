@@ -1,10 +1,12 @@
 /**
  * The stages that sit before the upstream call. Order (first sees the call first):
  *
- *   resolveTool -> authorise -> validateArguments -> buildUpstreamRequest -> credentials -> send
+ *   resolveTool -> authorise -> validateArguments -> quota -> buildUpstreamRequest -> credentials -> send
  *
- * Later issues slot quota (after validate), cache (before credentials: a cached answer
- * costs no token) and rate limiting (around send) into this list without reshaping it.
+ * send runs the HTTP half (gateway/upstream/exchange.ts): cache -> retry -> circuit
+ * breaker -> rate limit -> undici, so a cached answer costs no limiter token and every
+ * retry passes the limiter again. The cache keys on the connection the credentials
+ * stage chose, so it sits after that stage and before the socket.
  */
 import { errors } from '../../errors';
 import { buildRequest } from './build-request';

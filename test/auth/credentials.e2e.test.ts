@@ -182,6 +182,39 @@ describe('the front door', () => {
   });
 });
 
+describe('front-door quotas', () => {
+  it("a key over its calls per minute gets a result that says when to call again; nothing goes upstream", async () => {
+    const { key } = JSON.parse(await cli(['keys', 'create', '--tenant', 'acme', '--name', 'metered', '--calls-per-minute', '2', '--json'])) as { key: string };
+    const client = await connect(key);
+    // Windows are whole minutes: five calls meet the quota of two even if a minute turns meanwhile.
+    let over: CallToolResult | undefined;
+    let before = 0;
+    for (let i = 0; i < 5 && !over?.isError; i++) {
+      before = upstream.seen.length;
+      over = (await client.callTool({ name: 'notes_status', arguments: {} })) as CallToolResult;
+    }
+    expect(over!.isError).toBe(true);
+    over = over!;
+    expect(text(over)).toMatch(/HUB_ERR_QUOTA_EXCEEDED: Agent \S+ of tenant "acme" used its 2 calls per minute; the next call is allowed in \d+ s/);
+    expect(over._meta?.['lunar-hub/retry-after']).toEqual(expect.any(Number));
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it("a tenant's quota holds for all its agents and applies at once when an admin sets it", async () => {
+    const admin = await login('root', ADMIN_PASSWORD);
+    expect((await api('POST', '/tenants/globex/quota', admin, { callsPerMinute: 1 })).body).toMatchObject({ name: 'globex', callsPerMinute: 1 });
+    try {
+      const client = await connect(keys.globex);
+      const results = (await Promise.all([1, 2, 3].map(() => client.callTool({ name: 'notes_list_notes', arguments: {} })))) as CallToolResult[];
+      const refused = results.filter((r) => r.isError).map((r) => text(r));
+      expect(refused.length).toBeGreaterThanOrEqual(1);
+      expect(refused[0]).toContain('Tenant "globex" used its 1 calls per minute');
+    } finally {
+      await api('POST', '/tenants/globex/quota', admin, { callsPerMinute: null });
+    }
+  });
+});
+
 describe('whose credentials go upstream', () => {
   it('each tenant its own connection; the agent key never reaches the upstream', async () => {
     const acme = await connect(keys.acme);
