@@ -12,6 +12,7 @@ import type { CallFn } from './pipeline/compose';
 import { Registry } from './registry/registry';
 import type { AuditTrail } from './audit';
 import type { HubServices } from './services';
+import type { UpstreamStages } from './upstream/upstream-stages';
 import { oauthEndpoints } from '../auth/upstream/schemes';
 
 export interface Hub {
@@ -20,6 +21,8 @@ export interface Hub {
   call: CallFn;
   /** Opened on first use (`eagerServices`: at start): stdio answers tools/list without the store. */
   services(): Promise<HubServices>;
+  /** The HTTP half's cache, limiters and breakers (opened with the services). */
+  upstream(): Promise<UpstreamStages>;
   close(): Promise<void>;
 }
 
@@ -47,13 +50,16 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let registryRef: Registry | undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registryRef?.current.connectors.get(id)?.runtime.auth?.scheme);
   // kysely, the SQLite driver and the key file cost ~50 ms: not paid before the first tools/list over stdio.
-  let opening: Promise<{ services: HubServices; audit: AuditTrail }> | undefined;
+  let opening: Promise<{ services: HubServices; audit: AuditTrail; upstream: UpstreamStages }> | undefined;
   const open = () =>
     (opening ??= (async () => {
       const { openServices } = require('./services') as typeof import('./services');
       const { recordToolCalls } = require('./audit') as typeof import('./audit');
-      const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, ...(options.env ? { env: options.env } : {}), ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
-      return { services, audit: recordToolCalls(services.store, log) };
+      const { createUpstreamStages } = require('./upstream/upstream-stages') as typeof import('./upstream/upstream-stages');
+      const env = options.env ?? process.env;
+      const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+      const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
+      return { services, audit: recordToolCalls(services.store, log), upstream: createUpstreamStages({ log, ...(redisUrl ? { redisUrl } : {}) }) };
     })());
   if (options.eagerServices) await open();
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
@@ -66,18 +72,21 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   }
   if (options.watch !== false) registry.watch();
   const services = async () => (await open()).services;
-  const pipeline = lazyCallPipeline(services);
+  const upstream = async () => (await open()).upstream;
+  const pipeline = lazyCallPipeline(open);
   return {
     log,
     registry,
     call: pipeline.call,
     services,
+    upstream,
     async close() {
       registry.close();
       if (pipeline.loaded()) await (require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange')).closeAgents();
       if (opening) {
-        const { services: opened, audit } = await opening;
+        const { services: opened, audit, upstream: stages } = await opening;
         await audit.close();
+        await stages.close();
         await opened.close();
       }
       log.flush();
@@ -90,14 +99,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
  * above all, ~0.1 s) are not needed to answer initialize and tools/list, which a client
  * waits for when it starts the hub. Composed once, as before.
  */
-function lazyCallPipeline(services: () => Promise<HubServices>): { call: CallFn; loaded: () => boolean } {
+function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream: UpstreamStages }>): { call: CallFn; loaded: () => boolean } {
   let pipeline: Promise<CallFn> | undefined;
   let loaded = false;
   return {
     call: async (ctx) => {
-      pipeline ??= services().then((opened) => {
+      pipeline ??= open().then(({ services, upstream }) => {
         loaded = true;
-        return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: opened.credentials, quota: opened.quota });
+        return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages });
       });
       return (await pipeline)(ctx);
     },

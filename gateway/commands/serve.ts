@@ -41,6 +41,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { adminApi, oauthCallback } = require('../http/admin-api') as typeof import('../http/admin-api');
   const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL, eagerServices: true });
   const services = await hub.services();
+  const upstream = await hub.upstream();
   // The URL clients use; known only after listening when the port is 0 and no --public-url is given.
   let publicUrl = values['public-url'] ?? io.env.LUNAR_PUBLIC_URL;
   const resource = () => `${publicUrl}/mcp`;
@@ -79,7 +80,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
     authenticate,
     extraRoutes: (app) => {
-      app.use('/api', adminApi({ services, log: hub.log, registry: hub.registry }));
+      app.use('/api', adminApi({ services, log: hub.log, registry: hub.registry, purgeCache: (scope) => upstream.purgeCache(scope) }));
       app.get('/oauth/callback', oauthCallback({ services, log: hub.log }));
       if (jwt) {
         const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');

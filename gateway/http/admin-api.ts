@@ -22,7 +22,7 @@ import { testConnection } from '../connection-test';
 
 const SESSION_MS = 12 * 3_600_000; // 12 hours
 
-export function adminApi(options: { services: HubServices; log: Logger; registry: Registry }): express.Router {
+export function adminApi(options: { services: HubServices; log: Logger; registry: Registry; purgeCache?: (scope: { tenantId?: string; connectionId?: string; connectorId?: string }) => Promise<void> }): express.Router {
   const { store, box, oauth } = options.services;
   const operations = new AdminOperations(store, box, oauth);
   const passport = new Passport();
@@ -138,6 +138,19 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
   router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), body(req).shared !== false, text(req.query.tenant))));
 
+  // Drops cached upstream answers: a tenant's (a tenant admin: only its own), one connection's, one connector's, or (hub-wide admins) all.
+  router.post('/cache/purge', route(async (actor, req) => {
+    if (!options.purgeCache) throw errors.API_NOT_FOUND(['This hub has no upstream cache']);
+    const b = body(req);
+    const tenantName = text(b.tenant);
+    const tenant = tenantName !== undefined || actor.tenantId !== null ? await operations.tenant(actor, tenantName) : undefined;
+    const connectionId = text(b.connection);
+    if (connectionId !== undefined) await operations.connection(actor, connectionId, tenant?.name);
+    const scope = { ...(tenant ? { tenantId: tenant.id } : {}), ...(connectionId ? { connectionId } : {}), ...(text(b.connector) ? { connectorId: text(b.connector) } : {}) };
+    await options.purgeCache(scope);
+    await operations.audit(actor, tenant?.id ?? null, 'cache.purge', { ...(scope.connectorId ? { connectorId: scope.connectorId } : {}), ...(connectionId ? { connectionId } : {}), detail: Object.keys(scope).length === 0 ? 'everything' : Object.keys(scope).join(', ') });
+    return { purged: scope };
+  }));
   router.post('/oauth-apps', route((actor, req) => operations.registerOAuthApp(actor, body(req) as Parameters<AdminOperations['registerOAuthApp']>[1]), 201));
 
   router.get('/audit', route((actor, req) => {

@@ -12,6 +12,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errors, isHubError, type HubError } from '../../errors';
 import { redact, redactText, redactValues } from './redact';
 import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from './types';
+import { DEFAULT_UPSTREAM_POLICY } from '../upstream/policy';
+import { readResponseLimits, waitFromLimits } from '../upstream/rate-limit-headers';
 
 type ContentBlock = CallToolResult['content'][number];
 
@@ -238,8 +240,31 @@ function upstreamErrorResult(response: UpstreamResponse, connector: ConnectorRun
   if ((response.status === 429 || response.status === 503) && retryAfter !== undefined) {
     output += `\nRetry-After: ${retryAfter}${/^\d+$/.test(retryAfter) ? ' seconds' : ''}`;
     meta[META_RETRY_AFTER] = retryAfter;
+  } else {
+    const notice = rateLimitNotice(response, connector);
+    if (notice !== undefined) {
+      output += `\n${notice.text}`;
+      if (notice.seconds !== undefined) meta[META_RETRY_AFTER] = String(notice.seconds);
+    }
   }
   return { isError: true, content: [text(output)], _meta: meta };
+}
+
+/**
+ * A rate limit the Retry-After line above does not cover, read by the connector's
+ * convention (gateway/upstream/rate-limit-headers.ts): GitHub's 403 for its primary
+ * limit (`x-ratelimit-remaining: 0` until `x-ratelimit-reset`) or a secondary one, or a
+ * 429 that says only when its window resets. The agent is told when to try again.
+ */
+function rateLimitNotice(response: UpstreamResponse, connector: ConnectorRuntime): { text: string; seconds?: number } | undefined {
+  const now = Date.now();
+  const limits = readResponseLimits(response, (connector.policy ?? DEFAULT_UPSTREAM_POLICY).rateLimit.headers, now);
+  if (!limits.limited) return undefined;
+  const waitMs = waitFromLimits(limits, now);
+  if (waitMs === undefined) return { text: 'Rate limited by the upstream, which did not say for how long: wait before calling again.' };
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  const at = new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { text: `Rate limited by the upstream: try again in ${seconds} seconds (after ${at}).`, seconds };
 }
 
 /** The upstream's own words about what went wrong, redacted and at most ERROR_MESSAGE_LIMIT chars. */

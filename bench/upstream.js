@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:upstream`: what the HTTP half (gateway/upstream) costs and saves, each
+ * figure beside a baseline from the same run (bench/README.md explains the rows).
+ *
+ *   1. latency per exchange against a loopback upstream (its own process): undici alone
+ *      (the baseline); through the cache on a miss (an answer it may not store) and on a
+ *      hit; through the rate limiter with a limit far above the load (its bookkeeping
+ *      alone).
+ *   2. a 429 storm: N calls fired at once at an upstream that allows R per second and
+ *      answers 429 with Retry-After: 1 beyond that; through retries alone, and through
+ *      retries with the connector's limit set to R/s. Calls completed and failed,
+ *      requests the upstream saw (and how many it refused), time against the ideal N/R.
+ *
+ *   node bench/upstream.js [--calls 2000] [--storm 1000] [--rate 50]
+ */
+'use strict';
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const { parseArgs } = require('node:util');
+
+const REPO = path.join(__dirname, '..');
+const dist = (p) => require(path.join(REPO, 'dist', p));
+const { composeExchange } = dist('gateway/upstream/exchange.js');
+const { undiciExchange, closeAgents } = dist('gateway/upstream/undici-exchange.js');
+const { createCacheStage } = dist('gateway/upstream/cache.js');
+const { createRetryStage } = dist('gateway/upstream/retry.js');
+const { createRateLimitStage } = dist('gateway/upstream/rate-limit.js');
+const { DEFAULT_UPSTREAM_POLICY } = dist('gateway/upstream/policy.js');
+
+const { values: opts } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, storm: { type: 'string', default: '1000' }, rate: { type: 'string', default: '50' } } });
+const CALLS = Number(opts.calls);
+const STORM = Number(opts.storm);
+const RATE = Number(opts.rate);
+
+/** The upstream, in its own process so the stages do not share its event loop. */
+function startUpstream() {
+  const script = `
+    const http = require('node:http');
+    const rate = ${RATE};
+    let tokens = rate, last = Date.now(), seen = 0, refused = 0;
+    const server = http.createServer((req, res) => {
+      if (req.url === '/stats') return res.end(JSON.stringify({ seen, refused }));
+      seen++;
+      if (req.url.startsWith('/limited')) {
+        const now = Date.now();
+        tokens = Math.min(rate, tokens + ((now - last) / 1000) * rate);
+        last = now;
+        if (tokens < 1) { refused++; res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }); return res.end('{"message":"rate limited"}'); }
+        tokens -= 1;
+      }
+      const cacheable = req.url.startsWith('/cached');
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheable ? 'private, max-age=600' : 'no-store' });
+      res.end('{"id":"1","name":"widget","price":3,"tags":["a","b"]}');
+    });
+    server.keepAliveTimeout = 120000;
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ url: `http://127.0.0.1:${String(d).trim()}`, child })));
+}
+
+function connector(url, policy = DEFAULT_UPSTREAM_POLICY) {
+  return { id: 'bench', baseUrl: url, allowedHosts: [new URL(url).host], timeouts: { connectMs: 5000, headersMs: 30000, bodyMs: 30000 }, maxResponseBytes: 1 << 20, policy };
+}
+
+function exchangeRequest(conn, pathName, i) {
+  return {
+    method: 'GET',
+    url: `${conn.baseUrl}${pathName}`,
+    headers: { accept: 'application/json', authorization: 'Bearer bench' },
+    signal: new AbortController().signal,
+    connector: conn,
+    scope: { connectorId: 'bench', tenantId: 't1', connectionId: `c${i % 1}`, tool: 'bench_get', operation: 'GET /items/{id}' },
+  };
+}
+
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+const ms = (x) => `${x.toFixed(3)} ms`;
+const row = (cells) => console.log(`| ${cells.join(' | ')} |`);
+
+async function latency(exchange, conn, pathName) {
+  const times = [];
+  for (let i = 0; i < CALLS + 200; i++) {
+    const started = performance.now();
+    const response = await exchange(exchangeRequest(conn, pathName, i));
+    if (response.status !== 200) throw new Error(`status ${response.status}`);
+    if (i >= 200) times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
+}
+
+async function stats(url) {
+  const response = await undiciExchange({ method: 'GET', url: `${url}/stats`, headers: {}, signal: new AbortController().signal, connector: connector(url), scope: { connectorId: 'bench', tool: 's', operation: 'GET /stats' } });
+  return JSON.parse(response.body.toString('utf8'));
+}
+
+async function storm(url, stages, policy) {
+  const conn = connector(url, policy);
+  const exchange = composeExchange(stages, undiciExchange);
+  const before = await stats(url);
+  const started = performance.now();
+  const outcomes = await Promise.all(
+    Array.from({ length: STORM }, (_, i) =>
+      exchange(exchangeRequest(conn, `/limited/${i}`, 0)).then(
+        (r) => (r.status === 200 ? 'ok' : `status ${r.status}`),
+        (e) => e.code ?? e.message,
+      ),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const after = await stats(url);
+  const failed = outcomes.filter((o) => o !== 'ok');
+  const reasons = [...new Set(failed)].map((r) => `${r} ×${failed.filter((f) => f === r).length}`).join(', ');
+  return { completed: STORM - failed.length, failed: failed.length, reasons, requests: after.seen - before.seen, refused: after.refused - before.refused, seconds };
+}
+
+async function main() {
+  const upstream = await startUpstream();
+  const { url } = upstream;
+  console.log(`lunar-hub upstream bench: Node ${process.version}, ${require('node:os').cpus().length} CPUs, load average ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+
+  const conn = connector(url);
+  const cache = createCacheStage({ namespace: `bench-${process.pid}` });
+  const limitedPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { perSecond: 1_000_000 } } };
+  const limiter = createRateLimitStage({ idPrefix: `bench-${process.pid}` });
+  const paths = [
+    ['direct: undici exchange alone (baseline)', undiciExchange, conn, '/plain'],
+    ['cache miss (no-store answer: looked up, not stored)', composeExchange([cache.stage], undiciExchange), conn, '/plain'],
+    ['cache hit (private, max-age=600)', composeExchange([cache.stage], undiciExchange), conn, '/cached'],
+    ['rate limiter, limit far above the load', composeExchange([limiter.stage], undiciExchange), connector(url, limitedPolicy), '/plain'],
+  ];
+  const results = [];
+  for (const [name, exchange, c, p] of paths) results.push([name, await latency(exchange, c, p)]);
+  console.log(`## 1. Latency per exchange, ${CALLS} sequential calls after a warm-up of 200\n`);
+  row(['path', 'p50', 'p99', 'mean', 'vs direct, p50']);
+  row(Array(5).fill('---'));
+  for (const [name, r] of results) row([name, ms(r.p50), ms(r.p99), ms(r.mean), name.startsWith('direct') ? '' : `${r.p50 - results[0][1].p50 >= 0 ? '+' : ''}${ms(r.p50 - results[0][1].p50)}`]);
+
+  const ideal = STORM / RATE;
+  console.log(`\n## 2. A 429 storm: ${STORM} calls at once, the upstream allows ${RATE}/s (429 + Retry-After: 1 beyond); ideal ${ideal.toFixed(1)} s\n`);
+  row(['stages', 'completed', 'failed', 'upstream requests', 'refused by upstream (429)', 'total time', 'vs ideal']);
+  row(Array(7).fill('---'));
+  const generous = { ...DEFAULT_UPSTREAM_POLICY, retry: { ...DEFAULT_UPSTREAM_POLICY.retry, attempts: 10, budgetMs: 60_000 }, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, maxWaitMs: 60_000 } };
+  const storms = [
+    ['retries only (default policy: 3 attempts, 30 s)', [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
+    ['retries only, 10 attempts within 60 s', [createRetryStage()], generous],
+    [`retries + limiter at ${RATE}/s per connection`, [createRetryStage(), limiter.stage], { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } }],
+  ];
+  for (const [name, stages, policy] of storms) {
+    await new Promise((r) => setTimeout(r, 1500)); // let the upstream's bucket refill between runs
+    const s = await storm(url, stages, policy);
+    row([name, s.completed, `${s.failed}${s.reasons ? ` (${s.reasons})` : ''}`, s.requests, s.refused, `${s.seconds.toFixed(1)} s`, `${(s.seconds / ideal).toFixed(2)}×`]);
+  }
+  await cache.close();
+  await limiter.close();
+  await closeAgents();
+  upstream.child.kill();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

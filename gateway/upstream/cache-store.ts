@@ -1,0 +1,216 @@
+/**
+ * Where cached responses live: keyv over a bounded in-process Map by default, or over
+ * Redis (@keyv/redis) when several hub nodes should share entries (docs/caching.md
+ * "Redis"). A store failure never fails a call: reads answer "nothing here", writes
+ * are dropped, and the error goes to `onError`.
+ */
+import { Keyv } from 'keyv';
+import type { RedisClientType } from '@keyv/redis';
+import { errors } from '../../errors';
+
+export const DEFAULT_CACHE_NAMESPACE = 'lunar-hub:cache';
+
+export const DEFAULT_MEMORY_BOUNDS = Object.freeze({
+  maxEntries: 10_000, // entries (responses and generation markers)
+  maxBytes: 64 * 1_048_576, // characters of key + serialized value (bodies are base64), about bytes
+});
+
+/** How long the first calls wait for Redis to connect before going on without it. */
+export const DEFAULT_REDIS_CONNECT_WAIT_MS = 2_000; // milliseconds
+const REDIS_RECONNECT_MAX_MS = 2_000; // milliseconds between attempts, at most
+
+export interface CacheStoreOptions {
+  /** `redis://` or `rediss://` URL (LUNAR_REDIS_URL); absent: in-process memory. */
+  redisUrl?: string;
+  /** Key prefix in Redis (`<namespace>::<key>`) and in memory. */
+  namespace?: string;
+  /** Bounds of the in-process store; the least recently used entries go first. */
+  memory?: { maxEntries?: number; maxBytes?: number };
+  /** How long the first calls wait for Redis to connect before going on without it. */
+  redisConnectWaitMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+export interface CacheStore {
+  readonly kind: 'memory' | 'redis';
+  getMany(keys: readonly string[]): Promise<Array<unknown>>;
+  get(key: string): Promise<unknown>;
+  /** `ttlMs` is required: nothing is stored for ever. */
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  setMany(entries: ReadonlyArray<{ key: string; value: unknown; ttlMs: number }>): Promise<void>;
+  /** Every key of this namespace. */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A Map that keeps at most `maxEntries` entries and `maxBytes` characters, evicting
+ * the least recently read or written first (a Map iterates in insertion order, and a
+ * read re-inserts). keyv hands it serialized strings; expired entries it drops on read.
+ */
+export class BoundedMap extends Map<string, unknown> {
+  #chars = 0;
+
+  constructor(
+    readonly maxEntries: number,
+    readonly maxBytes: number,
+  ) {
+    super();
+  }
+
+  /** Characters held (keys + values), the unit of `maxBytes`. */
+  get chars(): number {
+    return this.#chars;
+  }
+
+  override get(key: string): unknown {
+    if (!super.has(key)) return undefined;
+    const value = super.get(key);
+    super.delete(key);
+    super.set(key, value);
+    return value;
+  }
+
+  override set(key: string, value: unknown): this {
+    this.delete(key);
+    const size = sizeOf(key, value);
+    if (size > this.maxBytes) return this;
+    super.set(key, value);
+    this.#chars += size;
+    for (const oldest of super.keys()) {
+      if (this.size <= this.maxEntries && this.#chars <= this.maxBytes) break;
+      this.delete(oldest);
+    }
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    if (!super.has(key)) return false;
+    this.#chars -= sizeOf(key, super.get(key));
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.#chars = 0;
+    super.clear();
+  }
+}
+
+function sizeOf(key: string, value: unknown): number {
+  return key.length + (typeof value === 'string' ? value.length : JSON.stringify(value ?? null).length);
+}
+
+export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
+  const namespace = options.namespace ?? DEFAULT_CACHE_NAMESPACE;
+  if (typeof namespace !== 'string' || !/^[\w:.-]{1,100}$/.test(namespace)) {
+    throw errors.CACHE_CONFIG([`namespace must be 1-100 characters of letters, digits, "_", ":", "." and "-" (got ${JSON.stringify(namespace)})`]);
+  }
+  const onError = options.onError ?? (() => {});
+  if (options.redisUrl === undefined) return openMemory(namespace, options.memory ?? {}, onError);
+  const waitMs = options.redisConnectWaitMs ?? DEFAULT_REDIS_CONNECT_WAIT_MS;
+  if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw errors.CACHE_CONFIG([`redisConnectWaitMs must be a whole number of milliseconds, 0 or more (got ${String(waitMs)})`]);
+  return openRedis(options.redisUrl, namespace, waitMs, onError);
+}
+
+function openMemory(namespace: string, bounds: { maxEntries?: number; maxBytes?: number }, onError: (error: unknown) => void): CacheStore {
+  const maxEntries = bounds.maxEntries ?? DEFAULT_MEMORY_BOUNDS.maxEntries;
+  const maxBytes = bounds.maxBytes ?? DEFAULT_MEMORY_BOUNDS.maxBytes;
+  for (const [name, value] of [['memory.maxEntries', maxEntries], ['memory.maxBytes', maxBytes]] as const) {
+    if (!Number.isSafeInteger(value) || value < 1) throw errors.CACHE_CONFIG([`${name} must be a whole number above 0 (got ${String(value)})`]);
+  }
+  const map = new BoundedMap(maxEntries, maxBytes);
+  return wrap('memory', new Keyv({ store: map, namespace }), onError, async () => map.clear());
+}
+
+function openRedis(url: string, namespace: string, waitMs: number, onError: (error: unknown) => void): CacheStore {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+    throw errors.CACHE_CONFIG([`the Redis URL ${redactUrl(url)} is not a redis:// or rediss:// URL`]);
+  }
+  // Loaded only when Redis is configured: a single-node hub never pays for the client.
+  const { default: KeyvRedis, createClient } = require('@keyv/redis') as typeof import('@keyv/redis');
+  const client = createClient({
+    url,
+    // While Redis is away, commands fail at once (a miss, the call goes upstream) instead of queueing.
+    disableOfflineQueue: true,
+    socket: { connectTimeout: Math.max(waitMs, 1_000), reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, REDIS_RECONNECT_MAX_MS) },
+  }) as RedisClientType;
+  // node-redis emits 'error' on every failed (re)connection: without a listener that would crash the process.
+  client.on('error', (error: unknown) => onError(errors.CACHE_UNAVAILABLE([redactUrl(url), (error as Error)?.message ?? String(error)], { cause: error })));
+  const connected = client.connect().then(
+    () => undefined,
+    () => undefined,
+  );
+  let waiting: Promise<void> | undefined = Promise.race([connected, delay(waitMs)]).then(() => {
+    waiting = undefined;
+  });
+  const adapter = new KeyvRedis(client, { namespace, throwOnConnectError: false, throwErrors: false });
+  const keyv = new Keyv({ store: adapter, namespace, useKeyPrefix: false });
+  const store = wrap('redis', keyv, onError, async () => {
+    try {
+      if (client.isReady) await client.quit();
+      else if (client.isOpen) await client.disconnect();
+    } catch (error) {
+      onError(error);
+    }
+  });
+  // The first calls wait (briefly) for the connection, so a fresh node does not start with misses.
+  const ready = async () => {
+    if (waiting) await waiting;
+  };
+  return {
+    ...store,
+    getMany: async (keys) => (await ready(), store.getMany(keys)),
+    get: async (key) => (await ready(), store.get(key)),
+    set: async (key, value, ttlMs) => (await ready(), store.set(key, value, ttlMs)),
+    setMany: async (entries) => (await ready(), store.setMany(entries)),
+    clear: async () => (await ready(), store.clear()),
+  };
+}
+
+function wrap(kind: CacheStore['kind'], keyv: Keyv, onError: (error: unknown) => void, close: () => Promise<void>): CacheStore {
+  keyv.on('error', onError);
+  const guard = async <T>(fallback: T, op: () => Promise<T>): Promise<T> => {
+    try {
+      return await op();
+    } catch (error) {
+      onError(error);
+      return fallback;
+    }
+  };
+  return {
+    kind,
+    getMany: (keys) => guard<unknown[]>(keys.map(() => undefined), async () => (keys.length === 0 ? [] : ((await keyv.getMany([...keys])) as unknown[]))),
+    get: (key) => guard<unknown>(undefined, () => keyv.get(key)),
+    set: (key, value, ttlMs) => guard(undefined, async () => void (await keyv.set(key, value, Math.max(1, Math.ceil(ttlMs))))),
+    setMany: (entries) =>
+      guard(undefined, async () => {
+        if (entries.length > 0) await keyv.setMany(entries.map((e) => ({ key: e.key, value: e.value, ttl: Math.max(1, Math.ceil(e.ttlMs)) })));
+      }),
+    clear: () => guard(undefined, () => keyv.clear()),
+    close: async () => {
+      await close();
+      keyv.removeAllListeners();
+    },
+  };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The URL with its password replaced by `***`. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@').slice(0, 200);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The cache on Redis (the machine's, 127.0.0.1:6379): two stage instances stand for
+ * two hub nodes sharing one namespace, unique to this run and removed afterwards.
+ * Redis down is a failure here, not a skip.
+ */
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import Redis from 'ioredis';
+import { composeExchange, type Exchange, type ExchangeRequest } from '../../gateway/upstream/exchange';
+import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
+import { createCacheStage, type CacheStage } from '../../gateway/upstream/cache';
+import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/upstream/policy';
+import type { ConnectorRuntime } from '../../gateway/pipeline/types';
+import { startUpstream, type Upstream } from '../helpers/upstream';
+
+const REDIS_URL = process.env.LUNAR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const namespace = `lunar-hub:cache:test-${randomBytes(6).toString('hex')}`;
+
+let upstream: Upstream;
+let redis: Redis;
+let stages: CacheStage[] = [];
+
+async function namespaceKeys(): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
+beforeAll(async () => {
+  redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  await redis.connect(); // throws when Redis is down: this suite fails then
+  expect(await redis.ping()).toBe('PONG');
+  let n = 0;
+  upstream = await startUpstream({
+    'GET /repos/o/r/issues/*': (_req, res) => void res.writeHead(200, { 'cache-control': 'private, max-age=60', vary: 'Authorization', etag: `"${++n}"` }).end(`issue answer ${n}`),
+    'PATCH /repos/o/r/issues/*': (_req, res) => void res.writeHead(200).end('{}'),
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(stages.map((s) => s.close()));
+  stages = [];
+});
+
+afterAll(async () => {
+  await upstream?.close();
+  await closeAgents();
+  if (redis?.status === 'ready') {
+    const left = await namespaceKeys();
+    if (left.length > 0) await redis.del(...left);
+    expect(await namespaceKeys()).toEqual([]);
+    await redis.quit();
+  }
+});
+
+function connector(): ConnectorRuntime {
+  return {
+    id: 'gh',
+    baseUrl: upstream.url,
+    allowedHosts: [new URL(upstream.url).host],
+    timeouts: { connectMs: 2_000, headersMs: 5_000, bodyMs: 5_000 },
+    maxResponseBytes: 1_048_576,
+    policy: DEFAULT_UPSTREAM_POLICY,
+  };
+}
+
+function request(path: string, method = 'GET', connectionId = 'conn-1'): ExchangeRequest {
+  return {
+    method,
+    url: upstream.url + path,
+    headers: { authorization: 'Bearer secret-token-123' },
+    signal: new AbortController().signal,
+    connector: connector(),
+    scope: { connectorId: 'gh', tenantId: 't1', connectionId, tool: 'tool', operation: `${method} ${path}` },
+  };
+}
+
+function node(errors: unknown[] = []): { send: Exchange; cache: CacheStage } {
+  const cache = createCacheStage({ redisUrl: REDIS_URL, namespace, onError: (e) => errors.push(e) });
+  stages.push(cache);
+  return { send: composeExchange([cache.stage], undiciExchange), cache };
+}
+
+describe('cache on Redis', () => {
+  it('shares entries, invalidations and purges between two nodes', async () => {
+    const errors: unknown[] = [];
+    const a = node(errors);
+    const b = node(errors);
+    const first = await a.send(request('/repos/o/r/issues/1'));
+    const fromB = await b.send(request('/repos/o/r/issues/1'));
+    expect([first.cache, fromB.cache]).toEqual(['miss', 'hit']);
+    expect(fromB.body.toString()).toBe(first.body.toString());
+    expect(upstream.seen).toHaveLength(1);
+
+    // A mutation through node B is seen by node A.
+    await b.send(request('/repos/o/r/issues/1', 'PATCH'));
+    const afterPatch = await a.send(request('/repos/o/r/issues/1'));
+    expect(afterPatch.cache).toBe('miss');
+    expect((await b.send(request('/repos/o/r/issues/1'))).cache).toBe('hit');
+
+    // A purge through A is seen by B.
+    await a.cache.purge({ tenantId: 't1' });
+    expect((await b.send(request('/repos/o/r/issues/1'))).cache).toBe('miss');
+    expect(errors).toEqual([]);
+  });
+
+  it('stores every key with a TTL, under its namespace, and never the Authorization value', async () => {
+    const { send } = node();
+    await send(request('/repos/o/r/issues/2'));
+    const keys = await namespaceKeys();
+    expect(keys.length).toBeGreaterThan(1);
+    for (const key of keys) {
+      expect(key.startsWith(`${namespace}::`)).toBe(true);
+      expect(await redis.pttl(key)).toBeGreaterThan(0);
+      expect(await redis.get(key)).not.toContain('secret-token-123');
+    }
+  });
+
+  it('purge() with nothing named clears the namespace', async () => {
+    const { send, cache } = node();
+    await send(request('/repos/o/r/issues/3'));
+    expect((await namespaceKeys()).length).toBeGreaterThan(0);
+    await cache.purge();
+    expect(await namespaceKeys()).toEqual([]);
+  });
+
+  it('goes on uncached when Redis cannot be reached, telling onError', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const errors: Array<{ code?: string; message?: string }> = [];
+    const cache = createCacheStage({ redisUrl: `redis://:pw-not-shown@127.0.0.1:${closedPort}`, namespace, redisConnectWaitMs: 200, onError: (e) => errors.push(e as { code?: string }) });
+    stages.push(cache);
+    const send = composeExchange([cache.stage], undiciExchange);
+    const seen = upstream.seen.length;
+    const results = [await send(request('/repos/o/r/issues/4')), await send(request('/repos/o/r/issues/4'))];
+    expect(results.map((r) => [r.status, r.cache])).toEqual([
+      [200, 'miss'],
+      [200, 'miss'],
+    ]);
+    expect(upstream.seen.length - seen).toBe(2);
+    expect(errors.some((e) => e.code === 'HUB_ERR_CACHE_UNAVAILABLE')).toBe(true);
+    expect(errors.map((e) => String(e.message)).join('\n')).not.toContain('pw-not-shown');
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * The HTTP half wired into the running hub: `lunar-hub serve` as a real process, agents
+ * of two tenants, a loopback upstream that caches, fails and limits. The stages have
+ * their own suites beside them; this one checks they are in the call path, in order.
+ */
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { request } from 'undici';
+import { removeScratchDirs, runCli, scratchDir, REPO } from '../helpers/cli';
+import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
+import { json, startUpstream, type Upstream } from '../helpers/upstream';
+
+let upstream: Upstream;
+let hub: ServedHub;
+let data: string;
+const keys: Record<string, string> = {};
+const clients: Client[] = [];
+/** Answers to give GET /notes/notes before a 200, one per request (503, 429...). */
+const failures: number[] = [];
+let posts = 0;
+
+const cli = async (args: string[], env: Record<string, string> = {}) => {
+  const result = await runCli([...args, '--data', data], { env });
+  if (result.code !== 0) throw new Error(`lunar-hub ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+};
+
+async function connect(key: string): Promise<Client> {
+  const client = new Client({ name: 'e2e-upstream', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl), { requestInit: { headers: { authorization: `Bearer ${key}` } } }));
+  clients.push(client);
+  return client;
+}
+
+const notesRequests = () => upstream.seen.filter((r) => r.method === 'GET' && r.url.startsWith('/notes/notes')).length;
+
+beforeAll(async () => {
+  upstream = await startUpstream({
+    'GET /notes/notes': (req, res) => {
+      const failure = failures.shift();
+      if (failure === 429) return void res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"message":"slow down"}');
+      if (failure !== undefined) return json(res, failure, { message: 'try later' });
+      // Each tenant's own answer, cacheable for a minute (private: it is the caller's data).
+      res.setHeader('cache-control', 'private, max-age=60');
+      json(res, 200, [{ owner: req.headers.authorization }]);
+    },
+    'POST /notes/notes': (_req, res) => {
+      posts++;
+      json(res, 503, { message: 'down' });
+    },
+  });
+  data = freshDataDir();
+  const specs = scratchDir('upstream-specs');
+  copyFileSync(path.join(REPO, 'test', 'fixtures', 'specs', 'auth', 'notes.yaml'), path.join(specs, 'notes.yaml'));
+  writeFileSync(path.join(specs, 'notes.connector.yaml'), `baseUrl: ${upstream.url}/notes\nretry:\n  attempts: 3\n  baseDelayMs: 10\n  maxDelayMs: 50\n`);
+  for (const tenant of ['acme', 'globex']) {
+    await cli(['tenants', 'add', tenant]);
+    await cli(['connections', 'add', '--tenant', tenant, '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET'], { SECRET: `${tenant}-token` });
+    keys[tenant] = (JSON.parse(await cli(['keys', 'create', '--tenant', tenant, '--name', 'bot', '--json'])) as { key: string }).key;
+  }
+  await cli(['admins', 'add', 'root'], { LUNAR_ADMIN_PASSWORD: 'upstream e2e password' });
+  hub = await startServe(['--specs', specs, '--data', data], {}, { auth: true });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  await hub?.stop();
+  await upstream?.close();
+  removeScratchDirs();
+});
+
+const owner = (result: CallToolResult) => (JSON.parse((result.content[0] as { text: string }).text) as Array<{ owner: string }>)[0].owner;
+
+async function purge(scope: Record<string, string>): Promise<void> {
+  const login = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'upstream e2e password' }) });
+  const { token } = (await login.body.json()) as { token: string };
+  const response = await request(`${hub.url}/api/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(scope) });
+  expect(response.statusCode).toBe(200);
+  await response.body.dump();
+}
+
+it("caches a tenant's GET for that tenant only, and an admin purge drops it", async () => {
+  const acme = await connect(keys.acme);
+  const globex = await connect(keys.globex);
+  const before = notesRequests();
+  expect(owner((await acme.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult)).toBe('Bearer acme-token');
+  expect(owner((await acme.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult)).toBe('Bearer acme-token');
+  expect(notesRequests()).toBe(before + 1); // the second came from the cache
+  expect(owner((await globex.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult)).toBe('Bearer globex-token');
+  expect(notesRequests()).toBe(before + 2); // never acme's cached answer
+
+  await purge({ tenant: 'acme' });
+  await acme.callTool({ name: 'notes_list_notes', arguments: {} });
+  expect(notesRequests()).toBe(before + 3);
+  await globex.callTool({ name: 'notes_list_notes', arguments: {} });
+  expect(notesRequests()).toBe(before + 3); // globex's entry was not purged
+});
+
+it('retries an idempotent call through 503 and 429 (honouring Retry-After), never a POST without an idempotency key', async () => {
+  const acme = await connect(keys.acme);
+  await purge({});
+  failures.push(503, 429);
+  const before = notesRequests();
+  const started = Date.now();
+  const result = (await acme.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult;
+  expect(result.isError).toBeFalsy();
+  expect(notesRequests()).toBe(before + 3);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(900); // waited the Retry-After of 1 s
+  const post = (await acme.callTool({ name: 'notes_add_note', arguments: { text: 'x' } })) as CallToolResult;
+  expect(post.isError).toBe(true);
+  expect(posts).toBe(1);
+});

@@ -1,0 +1,503 @@
+/**
+ * Retries and rate limits end to end: the retry stage over the rate-limit stage over
+ * undici, against real upstreams on 127.0.0.1 that speak GitHub's, Slack's, Notion's
+ * and Jira's rate-limit conventions; the answers mapped to MCP results as the agent
+ * sees them. Real timers, short waits (Retry-After of one second).
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { OperationModel } from '../../generators/operation';
+import { errorResult, mapResponse } from '../../gateway/pipeline/map-result';
+import type { ConnectorRuntime, RegisteredTool } from '../../gateway/pipeline/types';
+import { composeExchange, type Exchange, type ExchangeRequest, type ExchangeResponse } from '../../gateway/upstream/exchange';
+import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from '../../gateway/upstream/policy';
+import { createRateLimitStage, type RateLimitStage } from '../../gateway/upstream/rate-limit';
+import { createRetryStage, retryStage } from '../../gateway/upstream/retry';
+import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
+import { json, startUpstream, type Route, type Upstream } from '../helpers/upstream';
+
+// ---------------------------------------------------------------- helpers
+
+interface Arrival {
+  at: number;
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+}
+
+interface Recorded extends Upstream {
+  arrivals: Arrival[];
+  times(path?: string): number[];
+}
+
+const upstreams: Upstream[] = [];
+
+/** An upstream whose routes record when each request arrived (performance.now()). */
+async function upstreamWith(routes: Record<string, Route>): Promise<Recorded> {
+  const arrivals: Arrival[] = [];
+  const recorded = Object.fromEntries(
+    Object.entries(routes).map(([key, route]): [string, Route] => [
+      key,
+      (req, res) => {
+        arrivals.push({ at: performance.now(), method: req.method, path: new URL(req.url, 'http://x').pathname, headers: req.headers });
+        return route(req, res);
+      },
+    ]),
+  );
+  const upstream = await startUpstream(recorded);
+  upstreams.push(upstream);
+  return Object.assign(upstream, { arrivals, times: (path?: string) => arrivals.filter((a) => path === undefined || a.path === path).map((a) => a.at) });
+}
+
+/** Answers from a list in turn; the last one repeats. */
+function inTurn(...answers: Route[]): Route {
+  let i = 0;
+  return (req, res) => answers[Math.min(i++, answers.length - 1)](req, res);
+}
+
+interface PolicyPatch {
+  rateLimit?: Partial<RateLimitPolicy>;
+  retry?: Partial<RetryPolicy>;
+}
+
+function connectorFor(upstream: Upstream, id: string, patch: PolicyPatch = {}): ConnectorRuntime {
+  const d = DEFAULT_UPSTREAM_POLICY;
+  return {
+    id,
+    baseUrl: upstream.url,
+    allowedHosts: [new URL(upstream.url).host],
+    timeouts: { connectMs: 2000, headersMs: 5000, bodyMs: 5000 },
+    maxResponseBytes: 1 << 20,
+    policy: {
+      ...d,
+      rateLimit: { ...d.rateLimit, ...patch.rateLimit },
+      // Short waits: a test run must stay well under 30 seconds.
+      retry: { ...d.retry, baseDelayMs: 20, maxDelayMs: 200, budgetMs: 5000, ...patch.retry },
+    },
+  };
+}
+
+interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  connectionId?: string;
+}
+
+function request(connector: ConnectorRuntime, path: string, options: CallOptions = {}): ExchangeRequest {
+  const method = options.method ?? 'GET';
+  return {
+    method,
+    url: `${connector.baseUrl}${path}`,
+    headers: { accept: 'application/json', ...options.headers },
+    ...(method === 'GET' ? {} : { body: '{}' }),
+    signal: options.signal ?? new AbortController().signal,
+    connector,
+    scope: { connectorId: connector.id, connectionId: options.connectionId ?? 'conn-1', tenantId: 't1', tool: `${connector.id}_call`, operation: `${method} ${path}` },
+  };
+}
+
+const limiters: RateLimitStage[] = [];
+
+/** retry -> rate limit -> undici, as the hub composes them (exchange.ts). */
+function hub(retry = retryStage): Exchange {
+  const limits = createRateLimitStage();
+  limiters.push(limits);
+  return composeExchange([retry, limits.stage], undiciExchange);
+}
+
+function registered(connector: ConnectorRuntime, path: string): RegisteredTool {
+  const operation: OperationModel = { key: `GET ${path}`, method: 'get', path, specPath: path, pointer: '/paths', tags: [], deprecated: false, parameters: [], responses: [], servers: [] };
+  const name = `${connector.id}_call`;
+  return { connectorId: connector.id, tool: { name, inputSchema: { type: 'object', properties: {} } }, binding: { tool: name, operation: operation.key, arguments: [] }, operation };
+}
+
+function textOf(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: string };
+  }
+  throw new Error('expected the call to fail');
+}
+
+async function until(condition: () => boolean, ms = 3000): Promise<void> {
+  const end = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The most requests in any window of `windowMs` (a sliding window, as strict upstreams count). */
+function maxInWindow(times: number[], windowMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let max = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[j] >= windowMs) j++;
+    max = Math.max(max, i - j + 1);
+  }
+  return max;
+}
+
+const ok: Route = (_req, res) => json(res, 200, { ok: true });
+/** Timers may fire a millisecond "early" against performance.now(). */
+const CLOCK_SLACK_MS = 5;
+
+afterEach(async () => {
+  await Promise.all(limiters.splice(0).map((l) => l.close()));
+  await Promise.all(upstreams.splice(0).map((u) => u.close()));
+});
+
+afterAll(async () => {
+  await closeAgents();
+});
+
+// ---------------------------------------------------------------- retries
+
+describe('retries', () => {
+  it('waits for Retry-After on a 429, then retries and returns the answer', async () => {
+    const upstream = await upstreamWith({ 'GET /items': inTurn((_q, res) => json(res, 429, { message: 'slow down' }, { 'retry-after': '1' }), ok) });
+    const connector = connectorFor(upstream, 'demo');
+    const response = await hub()(request(connector, '/items'));
+    expect(response).toMatchObject({ status: 200, attempts: 2 });
+    const [first, second] = upstream.times();
+    expect(second - first).toBeGreaterThanOrEqual(1000 - CLOCK_SLACK_MS);
+  });
+
+  it('sends a POST without an idempotency key exactly once on 503', async () => {
+    const upstream = await upstreamWith({ 'POST /charges': (_q, res) => json(res, 503, { message: 'try later' }) });
+    const connector = connectorFor(upstream, 'demo', { retry: { idempotencyHeader: 'idempotency-key' } });
+    const response = await hub()(request(connector, '/charges', { method: 'POST' }));
+    expect(response).toMatchObject({ status: 503, attempts: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(upstream.arrivals).toHaveLength(1);
+  });
+
+  it('retries a POST that carries the idempotency header, with the same key', async () => {
+    const upstream = await upstreamWith({ 'POST /charges': inTurn((_q, res) => json(res, 503, { message: 'try later' }), (_q, res) => json(res, 201, { id: 'ch_1' })) });
+    const connector = connectorFor(upstream, 'demo', { retry: { idempotencyHeader: 'idempotency-key' } });
+    const response = await hub()(request(connector, '/charges', { method: 'POST', headers: { 'idempotency-key': 'key-42' } }));
+    expect(response).toMatchObject({ status: 201, attempts: 2 });
+    expect(upstream.arrivals.map((a) => a.headers['idempotency-key'])).toEqual(['key-42', 'key-42']);
+  });
+
+  it('retries a GET whose connection was reset, not a POST', async () => {
+    const reset: Route = (_q, res) => {
+      res.socket!.destroy();
+    };
+    const upstream = await upstreamWith({ 'GET /items': inTurn(reset, ok), 'POST /items': inTurn(reset, ok) });
+    const connector = connectorFor(upstream, 'demo');
+    const exchange = hub();
+    expect(await exchange(request(connector, '/items'))).toMatchObject({ status: 200, attempts: 2 });
+
+    const error = await rejection(exchange(request(connector, '/items', { method: 'POST' })));
+    expect(textOf(errorResult(error, 'demo_call'))).toMatch(/^HUB_ERR_UPSTREAM_NETWORK: /);
+    expect(upstream.arrivals.filter((a) => a.method === 'POST')).toHaveLength(1);
+  });
+
+  it('retries 5xx with growing backoff, then returns the last 503 with the attempts counted', async () => {
+    const upstream = await upstreamWith({ 'GET /items': (_q, res) => json(res, 503, { message: 'overloaded' }) });
+    const connector = connectorFor(upstream, 'demo', { retry: { attempts: 3, baseDelayMs: 100 } });
+    // random() = 1: the top of each jitter range, so the waits are 100 ms then 200 ms.
+    const response = await hub(createRetryStage({ random: () => 1 }))(request(connector, '/items'));
+    expect(response).toMatchObject({ status: 503, attempts: 3 });
+    const [a, b, c] = upstream.times();
+    expect(upstream.arrivals).toHaveLength(3);
+    expect(b - a).toBeGreaterThanOrEqual(100 - CLOCK_SLACK_MS);
+    expect(c - b).toBeGreaterThanOrEqual(200 - CLOCK_SLACK_MS);
+    expect(textOf(mapResponse(registered(connector, '/items'), response, connector))).toBe('HTTP 503 Service Unavailable: overloaded');
+  });
+
+  it('past the budget returns the 429, whose result says when to retry; the next call fails fast saying the same', async () => {
+    const upstream = await upstreamWith({ 'GET /items': (_q, res) => json(res, 429, { message: 'rate limit exceeded' }, { 'retry-after': '5' }) });
+    const connector = connectorFor(upstream, 'demo', { retry: { budgetMs: 2000 }, rateLimit: { maxWaitMs: 2000 } });
+    const exchange = hub();
+    const started = performance.now();
+    const response = await exchange(request(connector, '/items'));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(response).toMatchObject({ status: 429, attempts: 1 });
+    const result = mapResponse(registered(connector, '/items'), response, connector);
+    expect(textOf(result)).toBe('HTTP 429 Too Many Requests: rate limit exceeded\nRetry-After: 5 seconds');
+    expect(result._meta).toMatchObject({ 'lunar-hub/retry-after': '5' });
+
+    // The upstream asked for 5 s: the connection is held, and the next call is not sent.
+    const error = await rejection(exchange(request(connector, '/items')));
+    expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
+    const refused = errorResult(error, 'demo_call');
+    expect(textOf(refused)).toMatch(/^HUB_ERR_RATE_LIMITED: demo_call was not sent: the upstream refused a call of this connection with HTTP 429 and asked to wait 5 s, longer than this connector waits \(rateLimit.maxWaitMs 2 s\)\. Try again in [45] seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\.$/);
+    expect(refused._meta?.['lunar-hub/retry-after']).toBeGreaterThanOrEqual(4);
+    expect(upstream.arrivals).toHaveLength(1);
+
+    // Another connection of the same connector is not held.
+    expect(await exchange(request(connector, '/items', { connectionId: 'conn-2' }))).toMatchObject({ status: 429 });
+  });
+});
+
+// ---------------------------------------------------------------- cancellation
+
+describe('a cancelled call', () => {
+  it('stops waiting for a Retry-After at once', async () => {
+    const upstream = await upstreamWith({ 'GET /items': inTurn((_q, res) => json(res, 429, { message: 'slow down' }, { 'retry-after': '3' }), ok) });
+    const connector = connectorFor(upstream, 'demo', { retry: { budgetMs: 10_000 }, rateLimit: { maxWaitMs: 10_000 } });
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = hub()(request(connector, '/items', { signal: controller.signal }));
+    await until(() => upstream.arrivals.length === 1);
+    setTimeout(() => controller.abort(), 100);
+    const error = await rejection(pending);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.name).toBe('AbortError');
+    expect(errorResult(error, 'demo_call')._meta).toMatchObject({ 'lunar-hub/code': 'HUB_ERR_CALL_CANCELLED' });
+    expect(upstream.arrivals).toHaveLength(1);
+  });
+
+  it('stops waiting for the limiter at once, and is never sent', async () => {
+    const upstream = await upstreamWith({ 'GET /items': ok });
+    const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnection: { perSecond: 1 } } });
+    const exchange = hub();
+    await exchange(request(connector, '/items'));
+    const controller = new AbortController();
+    const started = performance.now();
+    const pending = exchange(request(connector, '/items', { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 100);
+    const error = await rejection(pending);
+    expect(error.name).toBe('AbortError');
+    expect(performance.now() - started).toBeLessThan(500);
+    // Past the time its turn would have come: still only the first call reached the upstream.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(upstream.arrivals).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------- limits
+
+describe('rate limits', () => {
+  it('Notion (~3 requests per second): a burst of 10 calls stays within 3 per second at the upstream, per connection', async () => {
+    const NOTION_RATE = 3;
+    const seen: number[] = [];
+    const upstream = await upstreamWith({
+      // Notion answers 429 rate_limited with Retry-After when a connection goes faster.
+      'POST /v1/databases/*/query': (req, res) => {
+        if (req.headers['notion-connection'] === 'a') seen.push(performance.now());
+        if (maxInWindow(seen) > NOTION_RATE) json(res, 429, { object: 'error', status: 429, code: 'rate_limited', message: 'You have been rate limited. Please try again in a few minutes.' }, { 'retry-after': '1' });
+        else json(res, 200, { object: 'list', results: [] });
+      },
+    });
+    const connector = connectorFor(upstream, 'notion', { rateLimit: { perConnection: { perSecond: NOTION_RATE } } });
+    const exchange = hub();
+    const started = performance.now();
+    const burst = Array.from({ length: 10 }, () => exchange(request(connector, '/v1/databases/db1/query', { method: 'POST', connectionId: 'a', headers: { 'notion-connection': 'a' } })));
+    // Another workspace's calls do not queue behind the first's.
+    const other = Array.from({ length: 3 }, () => exchange(request(connector, '/v1/databases/db2/query', { method: 'POST', connectionId: 'b', headers: { 'notion-connection': 'b' } })));
+    const otherDone = await Promise.all(other).then(() => performance.now() - started);
+    const responses = await Promise.all(burst);
+    expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(responses.every((r) => r.attempts === 1)).toBe(true);
+    const times = upstream.arrivals.filter((a) => a.headers['notion-connection'] === 'a').map((a) => a.at);
+    expect(maxInWindow(times)).toBeLessThanOrEqual(NOTION_RATE);
+    // Evenly spaced: 10 calls at 3/s take at least 3 seconds.
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(3000);
+    expect(otherDone).toBeLessThan(1500);
+  });
+
+  it('a call that would wait longer than maxWaitMs for the limiter fails fast with a coded error saying when to retry', async () => {
+    const upstream = await upstreamWith({ 'GET /items': ok });
+    const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnection: { perSecond: 1 }, maxWaitMs: 1500 } });
+    const exchange = hub();
+    const started = performance.now();
+    const refusedAfter: number[] = [];
+    const calls = [1, 2, 3, 4].map(() => exchange(request(connector, '/items')));
+    for (const call of calls) call.catch(() => refusedAfter.push(performance.now() - started));
+    const settled = await Promise.allSettled(calls);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    // Refused at once, not after waiting maxWaitMs.
+    expect(Math.max(...refusedAfter)).toBeLessThan(200);
+    const error = (settled[2] as PromiseRejectedResult).reason as { code: string; details: { retryAfterSeconds: number } };
+    expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
+    expect(error.details.retryAfterSeconds).toBeGreaterThanOrEqual(2);
+    expect(textOf(errorResult(error, 'demo_call'))).toMatch(/the calls queued ahead of it need about 2\.\d s under this connector's limit of 1 requests per second, longer than rateLimit.maxWaitMs \(1\.5 s\) allows\. Try again in \d seconds/);
+    expect(upstream.arrivals).toHaveLength(2);
+  });
+
+  it('a call still waiting for a per-minute budget when maxWaitMs passes fails then, saying to try again when the window refills', async () => {
+    const upstream = await upstreamWith({ 'GET /items': ok });
+    const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnector: { perMinute: 2 }, maxWaitMs: 300 } });
+    const exchange = hub();
+    const started = performance.now();
+    const settled = await Promise.allSettled([1, 2, 3].map((n) => exchange(request(connector, '/items', { connectionId: `c${n}` }))));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(300 - CLOCK_SLACK_MS);
+    expect(waited).toBeLessThan(1000);
+    const error = (settled[2] as PromiseRejectedResult).reason as Error & { code: string };
+    expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
+    expect(error.message).toMatch(/it waited rateLimit.maxWaitMs \(0\.3 s\) for this connector's limit of 2 requests per minute\. Try again in 60 seconds/);
+    expect(upstream.arrivals).toHaveLength(2);
+  });
+
+  it('no limits and no headers to read: the stage is not in the way', async () => {
+    const upstream = await upstreamWith({ 'GET /items': ok });
+    const connector = connectorFor(upstream, 'demo', { rateLimit: { headers: 'none' } });
+    const limits = createRateLimitStage();
+    limiters.push(limits);
+    const answer = Promise.resolve({ status: 200, headers: {}, body: Buffer.alloc(0), truncated: false } as ExchangeResponse);
+    expect(limits.stage(() => answer)(request(connector, '/items'))).toBe(answer);
+  });
+});
+
+// ---------------------------------------------------------------- conventions
+
+describe('GitHub', () => {
+  it('primary limit: when x-ratelimit-remaining reaches 0 the next call waits for x-ratelimit-reset instead of hitting the wall', async () => {
+    const LIMIT = 2;
+    let remaining = LIMIT;
+    let resetAt: number | undefined; // epoch ms, on a whole second as GitHub's epoch seconds are
+    const upstream = await upstreamWith({
+      'GET /repos/o/hub': (_q, res) => {
+        const now = Date.now();
+        if (resetAt !== undefined && now >= resetAt) {
+          remaining = LIMIT;
+          resetAt = undefined;
+        }
+        resetAt ??= Math.ceil((now + 1200) / 1000) * 1000;
+        const headers = { 'x-ratelimit-limit': String(LIMIT), 'x-ratelimit-reset': String(resetAt / 1000), 'x-ratelimit-resource': 'core' };
+        if (remaining === 0) {
+          json(res, 403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { ...headers, 'x-ratelimit-remaining': '0' });
+          return;
+        }
+        remaining -= 1;
+        json(res, 200, { id: 1, name: 'hub' }, { ...headers, 'x-ratelimit-remaining': String(remaining) });
+      },
+    });
+    const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
+    const exchange = hub();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await exchange(request(connector, '/repos/o/hub', { connectionId: 'octocat' }))).status);
+    expect(statuses).toEqual([200, 200, 200]);
+    expect(upstream.arrivals).toHaveLength(3);
+  });
+
+  it('primary limit far away: the next call fails fast, saying when the window resets', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    const upstream = await upstreamWith({
+      'GET /user': (_q, res) => json(res, 200, { login: 'octocat' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) }),
+    });
+    const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
+    const exchange = hub();
+    expect(await exchange(request(connector, '/user', { connectionId: 'octocat' }))).toMatchObject({ status: 200 });
+    const error = await rejection(exchange(request(connector, '/user', { connectionId: 'octocat' })));
+    expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
+    expect(error.message).toMatch(/no requests left until its window resets.*Try again in (59\d|600) seconds/);
+    expect(upstream.arrivals).toHaveLength(1);
+  });
+
+  it('primary limit 403 with the reset beyond maxWaitMs: returned at once, saying when the window resets', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 600;
+    const upstream = await upstreamWith({
+      'GET /repos/o/hub': (_q, res) =>
+        json(res, 403, { message: 'API rate limit exceeded for user ID 1.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' }),
+    });
+    const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
+    const started = performance.now();
+    const response = await hub()(request(connector, '/repos/o/hub', { connectionId: 'octocat' }));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(response).toMatchObject({ status: 403, attempts: 1 });
+    const result = mapResponse(registered(connector, '/repos/o/hub'), response, connector);
+    expect(textOf(result)).toMatch(/^HTTP 403 Forbidden: API rate limit exceeded for user ID 1\.\nRate limited by the upstream: try again in (59\d|600) seconds \(after .+Z\)\.$/);
+    expect(Number(result._meta?.['lunar-hub/retry-after'])).toBeGreaterThanOrEqual(590);
+  });
+
+  it('windows are per resource: a used-up search window holds searches, not the core API', async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 60);
+    const upstream = await upstreamWith({
+      'GET /search/code': (_q, res) => json(res, 200, { total_count: 0, items: [] }, { 'x-ratelimit-resource': 'search', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+      'GET /repos/o/hub': (_q, res) => json(res, 200, { id: 1 }, { 'x-ratelimit-resource': 'core', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset }),
+    });
+    const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
+    const exchange = hub();
+    const octocat = { connectionId: 'octocat' };
+    expect(await exchange(request(connector, '/search/code', octocat))).toMatchObject({ status: 200 });
+    const error = await rejection(exchange(request(connector, '/search/code', octocat)));
+    expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
+    expect(error.message).toContain('no requests left until its "search" window resets');
+    expect(await exchange(request(connector, '/repos/o/hub', octocat))).toMatchObject({ status: 200 });
+    expect(upstream.arrivals.map((a) => a.path)).toEqual(['/search/code', '/repos/o/hub']);
+  });
+
+  it('secondary limit: a 403 with retry-after is waited out and retried', async () => {
+    const upstream = await upstreamWith({
+      'POST /repos/o/hub/issues': inTurn(
+        (_q, res) => json(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1', 'x-ratelimit-remaining': '4990' }),
+        (_q, res) => json(res, 201, { number: 7 }),
+      ),
+    });
+    const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
+    const response = await hub()(request(connector, '/repos/o/hub/issues', { method: 'POST', connectionId: 'octocat' }));
+    expect(response).toMatchObject({ status: 201, attempts: 2 });
+    const [first, second] = upstream.times();
+    expect(second - first).toBeGreaterThanOrEqual(1000 - CLOCK_SLACK_MS);
+  });
+
+  it('secondary limit named only in the body: GitHub means a minute, so the 403 comes back saying when to retry', async () => {
+    const upstream = await upstreamWith({
+      'GET /search/code': (_q, res) => json(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }),
+    });
+    const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github', maxWaitMs: 5000 } });
+    const response = await hub()(request(connector, '/search/code', { connectionId: 'octocat' }));
+    expect(response).toMatchObject({ status: 403, attempts: 1 });
+    const result = mapResponse(registered(connector, '/search/code'), response, connector);
+    expect(textOf(result)).toMatch(/^HTTP 403 Forbidden: You have exceeded a secondary rate limit\. .*\nRate limited by the upstream: try again in 60 seconds \(after .+Z\)\.$/);
+    expect(result._meta).toMatchObject({ 'lunar-hub/retry-after': '60' });
+  });
+});
+
+describe('Slack', () => {
+  it('429 + Retry-After holds that method only (tiers are per method), and the post is retried', async () => {
+    const upstream = await upstreamWith({
+      'POST /api/chat.postMessage': inTurn((_q, res) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }), (_q, res) => json(res, 200, { ok: true, ts: '1.2' })),
+      'POST /api/conversations.list': (_q, res) => json(res, 200, { ok: true, channels: [] }),
+    });
+    const connector = connectorFor(upstream, 'slack', { rateLimit: { headers: 'slack' } });
+    const exchange = hub();
+    const post = exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T123' }));
+    await until(() => upstream.arrivals.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const listed = performance.now();
+    expect(await exchange(request(connector, '/api/conversations.list', { method: 'POST', connectionId: 'T123' }))).toMatchObject({ status: 200, attempts: 1 });
+    expect(performance.now() - listed).toBeLessThan(500);
+    const second = exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T123' }));
+    expect(await post).toMatchObject({ status: 200, attempts: 2 });
+    expect(await second).toMatchObject({ status: 200, attempts: 1 });
+    const [limited, ...later] = upstream.times('/api/chat.postMessage');
+    expect(later).toHaveLength(2);
+    for (const at of later) expect(at - limited).toBeGreaterThanOrEqual(1000 - CLOCK_SLACK_MS);
+  });
+});
+
+describe('Jira', () => {
+  it('429 + Retry-After: the call is retried after it, and the connection\'s other calls wait for it too', async () => {
+    const upstream = await upstreamWith({
+      'GET /rest/api/3/search': inTurn(
+        (_q, res) =>
+          json(res, 429, { errorMessages: ['Rate limit exceeded.'] }, { 'retry-after': '1', 'x-ratelimit-reset': new Date(Date.now() + 1000).toISOString(), 'x-ratelimit-nearlimit': 'true' }),
+        (_q, res) => json(res, 200, { issues: [] }),
+      ),
+    });
+    const connector = connectorFor(upstream, 'jira');
+    const exchange = hub();
+    const first = exchange(request(connector, '/rest/api/3/search', { connectionId: 'site-1' }));
+    await until(() => upstream.arrivals.length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = exchange(request(connector, '/rest/api/3/search', { connectionId: 'site-1' }));
+    expect(await first).toMatchObject({ status: 200, attempts: 2 });
+    expect(await second).toMatchObject({ status: 200, attempts: 1 });
+    const [limited, ...later] = upstream.times();
+    expect(later).toHaveLength(2);
+    for (const at of later) expect(at - limited).toBeGreaterThanOrEqual(1000 - CLOCK_SLACK_MS);
+  });
+});
