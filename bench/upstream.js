@@ -9,7 +9,8 @@
  *      alone).
  *   2. a 429 storm: N calls fired at once at an upstream that allows R per second and
  *      answers 429 with Retry-After: 1 beyond that; through retries alone, and through
- *      retries with the connector's limit set to R/s. Calls completed and failed,
+ *      retries and the limiter stage with no rates (the hub's default: it learns holds
+ *      from Retry-After), and with the connector's limit set to R/s. Calls completed and failed,
  *      requests the upstream saw (and how many it refused), time against the ideal N/R.
  *
  *   node bench/upstream.js [--calls 2000] [--storm 1000] [--rate 50]
@@ -145,6 +146,7 @@ async function main() {
   const storms = [
     ['retries only (default policy: 3 attempts, 30 s)', [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
     ['retries only, 10 attempts within 60 s', [createRetryStage()], generous],
+    ['the hub\'s default: retries + limiter stage, no rates set (holds from Retry-After)', [createRetryStage(), limiter.stage], DEFAULT_UPSTREAM_POLICY],
     [`retries + limiter at ${RATE}/s per connection`, [createRetryStage(), limiter.stage], { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } }],
   ];
   for (const [name, stages, policy] of storms) {
