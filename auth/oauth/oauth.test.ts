@@ -93,8 +93,8 @@ async function authorize(client: OAuthClient, scopes = ['openid', 'api:read']) {
   return { started, callback };
 }
 
-async function authorizeAndFinish(client: OAuthClient, scopes = ['openid', 'api:read']): Promise<TokenSet> {
-  const { started, callback } = await authorize(client, scopes);
+/** The callback exchanged for tokens, which are remembered as secrets no message may show. */
+async function finish(client: OAuthClient, { started, callback }: Awaited<ReturnType<typeof authorize>>): Promise<TokenSet> {
   const tokens = await finishAuthorization({
     as,
     client,
@@ -107,6 +107,10 @@ async function authorizeAndFinish(client: OAuthClient, scopes = ['openid', 'api:
   });
   remember(tokens.accessToken, tokens.refreshToken);
   return tokens;
+}
+
+async function authorizeAndFinish(client: OAuthClient, scopes = ['openid', 'api:read']): Promise<TokenSet> {
+  return finish(client, await authorize(client, scopes));
 }
 
 async function userinfo(accessToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -195,17 +199,7 @@ describe('authorization code with PKCE', () => {
     expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
     expect(callback.searchParams.get('state')).toBe(started.state);
 
-    const tokens = await finishAuthorization({
-      as,
-      client: app,
-      redirectUri: REDIRECT,
-      callbackParams: callback,
-      expectedState: started.state,
-      codeVerifier: started.codeVerifier,
-      nonce: started.nonce,
-      now,
-    });
-    remember(tokens.accessToken, tokens.refreshToken);
+    const tokens = await finish(app, { started, callback });
     expect(tokens).toMatchObject({
       tokenType: 'Bearer',
       refreshToken: expect.any(String),

@@ -171,7 +171,12 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
 
   router.use((_req: Request, res: Response) => sendError(res, errors.API_NOT_FOUND(['No such admin API route'])));
   router.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const hubError = toHubError(error);
+    // body-parser's refusals (broken JSON, a body over the limit) are the client's mistake, not ours.
+    const parser = error as { status?: unknown; type?: unknown; message?: unknown };
+    const hubError =
+      typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500 && typeof parser.type === 'string'
+        ? errors.API_BAD_REQUEST([`the request body cannot be read: ${String(parser.message)}`])
+        : toHubError(error);
     if (hubError.code === 'HUB_ERR_INTERNAL') options.log.error({ err: error }, 'admin API request failed');
     sendError(res, hubError);
   });

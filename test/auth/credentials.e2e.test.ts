@@ -335,6 +335,12 @@ describe('tenant isolation through the admin API', () => {
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'HUB_ERR_API_BAD_REQUEST', message: expect.stringContaining('token must be a non-empty string') } } });
     const badDate = await api('GET', '/audit?since=yesterday', admin);
     expect(badDate.status).toBe(400);
+    const broken = await request(`${hub.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: '{"name": ' });
+    expect(broken.statusCode).toBe(400);
+    expect(((await broken.body.json()) as { error: { code: string } }).error.code).toBe('HUB_ERR_API_BAD_REQUEST');
+    const brokenLogin = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(brokenLogin.statusCode).toBe(400);
+    await brokenLogin.body.dump();
     const actions = (await api('GET', '/audit?tenant=acme&limit=1000', admin)).body.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['connection.share', 'connection.create', 'key.create', 'key.revoke']));
   });
