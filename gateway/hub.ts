@@ -60,14 +60,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
       const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
       return { services, audit: recordToolCalls(services.store, log), upstream: createUpstreamStages({ log, ...(redisUrl ? { redisUrl } : {}) }) };
-    })());
+    })().catch((error: unknown) => {
+      // A store that failed to open (PostgreSQL restarting, say) is tried again by the next call.
+      opening = undefined;
+      throw error;
+    }));
+  /** Closes what was opened, if anything was (a failed open left nothing to close). */
+  const closeOpened = async () => {
+    const opened = await opening?.catch(() => undefined);
+    if (!opened) return;
+    await opened.audit.close();
+    await opened.upstream.close();
+    await opened.services.close();
+  };
   if (options.eagerServices) await open();
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
   registryRef = registry;
   try {
     await registry.start();
   } catch (error) {
-    if (opening) await (await opening).services.close();
+    await closeOpened();
     throw error;
   }
   if (options.watch !== false) registry.watch();
@@ -82,14 +94,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     upstream,
     async close() {
       registry.close();
-      if (pipeline.loaded()) await (require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange')).closeAgents();
-      if (opening) {
-        const { services: opened, audit, upstream: stages } = await opening;
-        await audit.close();
-        await stages.close();
-        await opened.close();
+      try {
+        if (pipeline.loaded()) await (require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange')).closeAgents();
+        await closeOpened();
+      } finally {
+        log.flush();
       }
-      log.flush();
     },
   };
 }
@@ -104,13 +114,19 @@ function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream:
   let loaded = false;
   return {
     call: async (ctx) => {
-      pipeline ??= open().then(({ services, upstream }) => {
-        loaded = true;
-        return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages });
-      });
+      pipeline ??= open().then(
+        ({ services, upstream }) => {
+          loaded = true;
+          return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages });
+        },
+        (error: unknown) => {
+          pipeline = undefined; // the next call tries to open the store again
+          throw error;
+        },
+      );
       return (await pipeline)(ctx);
     },
-    loaded: () => pipeline !== undefined,
+    loaded: () => loaded,
   };
 }
 

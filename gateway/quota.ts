@@ -41,11 +41,22 @@ export function memoryCounter(): QuotaCounter {
 export function redisCounter(url: string, prefix = 'lunar-hub:quota'): QuotaCounter {
   const RedisClient = require('ioredis') as typeof Redis;
   const redis = new RedisClient(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // Without a listener ioredis prints every reconnect failure itself; the calls get the coded error below.
+  redis.on('error', () => undefined);
   return {
     async hit(key, nowMs) {
       const window = Math.floor(nowMs / WINDOW_MS);
       const redisKey = `${prefix}:${key}:${window}`;
-      const [[, count]] = (await redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS * 2).exec()) as [[unknown, number], unknown];
+      let failure: unknown;
+      let count: unknown;
+      try {
+        const replies = await redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS * 2).exec();
+        [failure, count] = replies?.[0] ?? [new Error('the transaction was aborted')];
+      } catch (error) {
+        failure = error;
+      }
+      // A quota that cannot be counted is not waved through: the call is refused, saying why.
+      if (failure || typeof count !== 'number') throw errors.STORE_UNAVAILABLE(['quota counter (Redis)', failure instanceof Error ? failure.message : 'no count returned'], { cause: failure });
       return { count, resetInMs: (window + 1) * WINDOW_MS - nowMs };
     },
     async close() {

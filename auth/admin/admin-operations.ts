@@ -41,9 +41,11 @@ export class AdminOperations {
   /** The tenant an actor names (by name or id), refusing other tenants for a tenant admin. */
   async tenant(actor: Actor, nameOrId: string | undefined): Promise<Tenant> {
     if (nameOrId === undefined || nameOrId === '') {
-      if (actor.tenantId !== null) return (await this.store.getTenant(actor.tenantId))!;
-      throw errors.API_BAD_REQUEST(['tenant is required (a tenant name)']);
+      const own = actor.tenantId !== null ? await this.store.getTenant(actor.tenantId) : undefined;
+      if (own) return own;
+      throw actor.tenantId !== null ? errors.API_NOT_FOUND(['This admin\'s tenant no longer exists']) : errors.API_BAD_REQUEST(['tenant is required (a tenant name)']);
     }
+    if (typeof nameOrId !== 'string') throw errors.API_BAD_REQUEST(['tenant must be a tenant name']);
     // The default tenant exists for everyone who may act hub-wide, without a setup step.
     const tenant =
       nameOrId === DEFAULT_TENANT && actor.tenantId === null
@@ -134,6 +136,9 @@ export class AdminOperations {
     const tenant = await this.tenant(actor, input.tenant);
     if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
     if (!KINDS.includes(input.kind)) throw errors.API_BAD_REQUEST([`kind must be one of ${KINDS.join(', ')}`]);
+    checkUser(input.user);
+    if (input.label !== undefined && input.label !== null && (typeof input.label !== 'string' || input.label.length > 100)) throw errors.API_BAD_REQUEST(['label must be a string of at most 100 characters']);
+    if (input.credential !== undefined && (typeof input.credential !== 'object' || input.credential === null || Array.isArray(input.credential))) throw errors.API_BAD_REQUEST(['credential must be an object (apiKey, username and password, token or accessToken)']);
     const payload = checkPayload(input.kind, input.credential ?? {});
     const connection = await this.store.createConnection({
       tenantId: tenant.id,
@@ -167,6 +172,7 @@ export class AdminOperations {
   }
 
   async shareConnection(actor: Actor, id: string, shared: boolean, tenantName?: string): Promise<ConnectionView> {
+    if (typeof shared !== 'boolean') throw errors.API_BAD_REQUEST(['shared must be true or false']);
     const tenant = await this.tenant(actor, tenantName);
     const existing = await this.store.getConnection(tenant.id, id);
     if (existing && existing.userId !== null) throw errors.API_BAD_REQUEST([`connection ${id} belongs to user ${existing.userId}; only a tenant's own connection can be shared`]);
@@ -177,6 +183,7 @@ export class AdminOperations {
   async connectOAuth(actor: Actor, input: { tenant?: string; connector: string; user?: string | null; flow?: 'authorization_code' | 'client_credentials' }): Promise<StartedConnection | ConnectionView> {
     const tenant = await this.tenant(actor, input.tenant);
     if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
+    checkUser(input.user);
     const flow = input.flow ?? 'authorization_code';
     if (flow !== 'authorization_code' && flow !== 'client_credentials') throw errors.API_BAD_REQUEST(['flow must be authorization_code or client_credentials']);
     const who = { tenantId: tenant.id, connectorId: input.connector, userId: input.user ?? null };
@@ -268,6 +275,10 @@ export class AdminOperations {
   private hubWide(actor: Actor, what: string): void {
     if (actor.tenantId !== null) throw errors.AUTH_FORBIDDEN([`only a hub-wide admin may ${what}`]);
   }
+}
+
+function checkUser(user: unknown): void {
+  if (user !== undefined && user !== null && (typeof user !== 'string' || user === '' || user.length > 200)) throw errors.API_BAD_REQUEST(['user must be a non-empty string (a user id of the tenant)']);
 }
 
 function callsPerMinuteProblem(value: unknown): string | undefined {

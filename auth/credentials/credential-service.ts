@@ -90,7 +90,7 @@ export class CredentialService {
       throw errors.CRED_SCHEME([usable.connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind`]);
     }
     const credential = this.open(usable);
-    if (credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && renewable(credential.payload) && scheme.type === 'oauth2') {
+    if (this.options.refresher && credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && renewable(credential.payload) && scheme.type === 'oauth2') {
       return this.refresh(credential, scheme);
     }
     return credential;
@@ -128,7 +128,9 @@ export class CredentialService {
       const latest = this.open(current);
       // Another process (or an earlier refresh here) renewed it already.
       if (latest.payload.kind === 'oauth2' && latest.payload.accessToken !== usedToken && !this.expiresSoon(latest.payload)) return latest;
-      if (latest.payload.kind !== 'oauth2' || !renewable(latest.payload) || scheme.type !== 'oauth2' || !this.options.refresher) {
+      // Without a refresher this process cannot renew anything; that says nothing about the connection.
+      if (!this.options.refresher) throw this.needsReauth(current, 'its token was refused and this process cannot renew OAuth tokens');
+      if (latest.payload.kind !== 'oauth2' || !renewable(latest.payload) || scheme.type !== 'oauth2') {
         await this.store.setConnectionStatus(connection.tenantId, connection.id, 'needs_reauth');
         throw this.needsReauth(current, 'its credentials were refused and cannot be refreshed');
       }

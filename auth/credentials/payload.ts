@@ -51,8 +51,11 @@ export function checkPayload(kind: ConnectionKind, input: Record<string, unknown
     case 'bearer':
       payload = { kind, token: text('token') };
       break;
-    default:
+    case 'oauth2':
       payload = { kind: 'oauth2', accessToken: text('accessToken'), tokenType: 'Bearer' };
+      break;
+    default:
+      throw errors.API_BAD_REQUEST([`kind must be one of api_key, basic, bearer, oauth2 (got ${JSON.stringify(String(kind)).slice(0, 40)})`]);
   }
   if (problems.length > 0) throw errors.API_BAD_REQUEST([`invalid ${kind} credential: ${problems.join('; ')}`]);
   return payload;

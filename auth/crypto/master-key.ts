@@ -34,7 +34,7 @@ export function parseKey(text: string, where: string): Buffer {
   return key;
 }
 
-function readKeyFile(file: string): Buffer {
+export function readKeyFile(file: string): Buffer {
   const mode = statSync(file).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw errors.CRED_MASTER_KEY([`file ${file} is readable by others (mode ${mode.toString(8)})`, `run \`chmod 600 ${file}\``]);

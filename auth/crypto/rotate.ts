@@ -7,10 +7,10 @@
  * swaps the variables afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { errors } from '../../errors';
 import type { HubStore } from '../store/types';
-import { keyFile, loadMasterKeys, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV, nextKeyFile, parseKey, writeKeyFile } from './master-key';
+import { keyFile, loadMasterKeys, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV, nextKeyFile, parseKey, readKeyFile, writeKeyFile } from './master-key';
 import { KEY_BYTES, keyIdOf, SecretBox } from './secret-box';
 
 export interface RotationReport {
@@ -28,11 +28,16 @@ export async function rotateMasterKey(store: HubStore, dataDir: string, env: Nod
   } else {
     const pending = nextKeyFile(dataDir);
     // A rotation that died half way is finished with the key it had already saved.
-    next = existsSync(pending) ? parseKey(readFileSync(pending, 'utf8'), pending) : randomBytes(KEY_BYTES);
-    if (!existsSync(pending)) writeKeyFile(pending, next);
+    try {
+      next = existsSync(pending) ? readKeyFile(pending) : randomBytes(KEY_BYTES);
+      if (!existsSync(pending)) writeKeyFile(pending, next);
+    } catch (cause) {
+      if ((cause as { code?: string }).code?.startsWith('HUB_ERR_')) throw cause;
+      throw errors.CRED_MASTER_KEY([`file ${pending} cannot be written`, (cause as Error).message], { cause });
+    }
   }
   const old = keys.source === 'env' ? keys.primary : keys.others[0] ?? keys.primary;
-  const reader = new SecretBox(next, [old, ...keys.others, keys.primary]);
+  const reader = new SecretBox(next, [keys.primary, ...keys.others]);
   const writer = new SecretBox(next);
   const values = await store.listSealedValues();
   const changes = [];

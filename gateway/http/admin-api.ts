@@ -30,6 +30,8 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
   passport.use(
     'admin-password',
     new LocalStrategy((username, password, done) => {
+      // JSON bodies may carry numbers or objects here; only strings are credentials (and nothing reaches scrypt's error messages).
+      if (typeof username !== 'string' || typeof password !== 'string' || password.length > 1024) return done(null, false);
       (async () => {
         const admin = await store.getAdminByUsername(username);
         // Verify against something even for unknown users: the answer takes as long either way.
@@ -136,7 +138,7 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
     return report;
   }));
   router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
-  router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), body(req).shared !== false, text(req.query.tenant))));
+  router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), (body(req).shared ?? true) as boolean, text(req.query.tenant))));
 
   // Drops cached upstream answers: a tenant's (a tenant admin: only its own), one connection's, one connector's, or (hub-wide admins) all.
   router.post('/cache/purge', route(async (actor, req) => {
@@ -177,7 +179,8 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
       typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500 && typeof parser.type === 'string'
         ? errors.API_BAD_REQUEST([`the request body cannot be read: ${String(parser.message)}`])
         : toHubError(error);
-    if (hubError.code === 'HUB_ERR_INTERNAL') options.log.error({ err: error }, 'admin API request failed');
+    // The message only: an error's cause may hold request values (a password, a token).
+    if (hubError.code === 'HUB_ERR_INTERNAL') options.log.error({ err: hubError.message }, 'admin API request failed');
     sendError(res, hubError);
   });
   return router;
@@ -198,7 +201,10 @@ export function oauthCallback(options: { services: HubServices; log: Logger }): 
       : options.services.oauth.finish(url);
     finished.then(
       async (connection) => {
-        await operations.audit({ kind: 'system', id: 'oauth-callback', tenantId: connection.tenantId }, connection.tenantId, 'connection.activate', { connectorId: connection.connectorId, connectionId: connection.id });
+        // The connection works whatever happens to its audit entry: the page says so either way.
+        await operations
+          .audit({ kind: 'system', id: 'oauth-callback', tenantId: connection.tenantId }, connection.tenantId, 'connection.activate', { connectorId: connection.connectorId, connectionId: connection.id })
+          .catch((error: Error) => options.log.error({ err: error.message, connection: connection.id }, 'audit entry not written'));
         res.status(200).type('html').send(page('Connected', `The ${escapeHtml(connection.connectorId)} connection ${escapeHtml(connection.id)} is ready. You can close this window.`));
       },
       (error: unknown) => {

@@ -112,7 +112,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     } catch (error) {
       const hubError = toHubError(error);
       if (hubError.code === 'HUB_ERR_CONFIG_USAGE') return jsonRpcError(res, 400, -32602, hubError.message);
-      log.error({ err: error }, 'MCP request failed');
+      // The message only: an error's cause may hold request values (tokens in an OAuth failure).
+      log.error({ err: hubError.message, code: hubError.code }, 'MCP request failed');
       if (!res.headersSent) jsonRpcError(res, 500, -32603, 'Internal error');
     }
   };

@@ -20,6 +20,7 @@ import { DEFAULT_UPSTREAM_POLICY, type CachePolicy as CacheSettings } from './po
 import {
   entryKey,
   generationKeysFor,
+  digest,
   hashedHeaderValue,
   invalidatedPathKeys,
   newGeneration,
@@ -245,7 +246,9 @@ function policyRequest(request: ExchangeRequest, vary: readonly string[]): Cache
     const hashed = hashedHeaderValue(request.headers[name]);
     if (hashed !== undefined) headers[name] = hashed;
   }
-  return { url: url.href, method: request.method.toUpperCase(), headers };
+  // The policy is stored with its URL: a query may hold an API key (apiKey in query), so it is kept hashed.
+  const query = url.search === '' ? '' : `?q=${digest([url.search])}`;
+  return { url: `${url.origin}${url.pathname}${query}`, method: request.method.toUpperCase(), headers };
 }
 
 function varyNames(headers: Headers): string[] {

@@ -17,7 +17,7 @@ import type { ConnectorRuntime, UpstreamRequest, UpstreamResponse } from '../pip
 /** Whose call this is: caches and limiters key on it, so nothing crosses tenants or connections. */
 export interface ExchangeScope {
   connectorId: string;
-  /** Absent on calls without credentials (public operations): shared within the tenant only. */
+  /** The caller's tenant; every hub call has one. Absent only for callers without a principal (benches, stage tests), which share one space. */
   tenantId?: string;
   /** The connection whose credentials the request carries. */
   connectionId?: string;

@@ -52,6 +52,8 @@ describe('readLimitHeaders', () => {
     // ---- slack
     ['slack: 429 + Retry-After', { given: { status: 429, headers: { 'retry-after': '30' }, convention: 'slack' }, want: { retryAfterMs: 30_000, limited: true } }],
     ['slack: X-RateLimit headers are not Slack\'s', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '5' }, convention: 'slack' }, want: { limited: false } }],
+    ['standard: absurd Retry-After is capped at a year, never past the dates JavaScript can hold', { given: { status: 429, headers: { 'retry-after': '999999999999999999' }, convention: 'standard' }, want: { retryAfterMs: 366 * 86_400_000, limited: true } }],
+    ['standard: absurd reset is capped at a year from now', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '99999999999999999999' }, convention: 'standard' }, want: { remaining: 0, resetAtMs: NOW + 366 * 86_400_000, limited: false } }],
     ['slack: malformed Retry-After', { given: { status: 429, headers: { 'retry-after': 'NaN' }, convention: 'slack' }, want: { limited: true } }],
     // ---- none
     ['none: reads nothing', { given: { status: 429, headers: { 'retry-after': '5', 'x-ratelimit-remaining': '0' }, convention: 'none' }, want: { limited: true } }],
@@ -60,6 +62,9 @@ describe('readLimitHeaders', () => {
     const got = readLimitHeaders(given.status, given.headers, given.convention, NOW, given.body);
     expect(got).toEqual(want);
     for (const value of Object.values(got)) if (typeof value === 'number') expect(Number.isFinite(value)).toBe(true);
+    // Every time read must make a date (the result's notice prints it).
+    if (got.resetAtMs !== undefined) expect(() => new Date(got.resetAtMs!).toISOString()).not.toThrow();
+    if (got.retryAfterMs !== undefined) expect(() => new Date(NOW + got.retryAfterMs!).toISOString()).not.toThrow();
   });
 });
 

@@ -113,9 +113,20 @@ const INTEGER = /^\d+$/;
 /** Retry-After: delay-seconds (decimals tolerated) or an HTTP date; a date in the past is 0. */
 function retryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
-  if (DECIMAL.test(value)) return finite(Math.round(Number(value) * 1000));
+  if (DECIMAL.test(value)) return capWait(finite(Math.round(Number(value) * 1000)));
   const at = httpDate(value);
-  return at === undefined ? undefined : Math.max(0, at - nowMs);
+  return at === undefined ? undefined : capWait(Math.max(0, at - nowMs));
+}
+
+/** No upstream makes anyone wait a year; beyond that a value is noise, and dates past it are not representable. */
+const MAX_WAIT_MS = 366 * 86_400_000;
+
+function capWait(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.min(ms, MAX_WAIT_MS);
+}
+
+function capAt(at: number | undefined, nowMs: number): number | undefined {
+  return at === undefined ? undefined : Math.min(at, nowMs + MAX_WAIT_MS);
 }
 
 /** X-RateLimit-Reset: epoch seconds, epoch milliseconds, an ISO time, or seconds from now. */
@@ -123,15 +134,15 @@ function resetTime(value: string | undefined, nowMs: number): number | undefined
   if (value === undefined) return undefined;
   if (DECIMAL.test(value)) {
     const n = Number(value);
-    if (n >= EPOCH_MILLISECONDS_FROM) return finite(Math.round(n));
-    if (n >= EPOCH_SECONDS_FROM) return finite(Math.round(n * 1000));
-    return finite(nowMs + Math.round(n * 1000));
+    if (n >= EPOCH_MILLISECONDS_FROM) return capAt(finite(Math.round(n)), nowMs);
+    if (n >= EPOCH_SECONDS_FROM) return capAt(finite(Math.round(n * 1000)), nowMs);
+    return capAt(finite(nowMs + Math.round(n * 1000)), nowMs);
   }
-  return httpDate(value);
+  return capAt(httpDate(value), nowMs);
 }
 
 function deltaSeconds(value: string | undefined, nowMs: number): number | undefined {
-  return value !== undefined && DECIMAL.test(value) ? finite(nowMs + Math.round(Number(value) * 1000)) : undefined;
+  return value !== undefined && DECIMAL.test(value) ? capAt(finite(nowMs + Math.round(Number(value) * 1000)), nowMs) : undefined;
 }
 
 /** A date in words (`Wed, 21 Oct 2015 07:28:00 GMT`, `2021-05-13T22:16Z`); a bare number is not one (V8 would read "1" as 2001). */

@@ -140,7 +140,7 @@ beforeAll(async () => {
   oidc = await startOidcServer({
     clients: [{ client_id: 'hub', client_secret: SECRETS.clientSecret, redirect_uris: [`${hub.url}/oauth/callback`], grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] }],
     scopes: ['files'],
-    accessTokenTtl: 6,
+    accessTokenTtl: 12,
   });
   copyFileSync(path.join(FIXTURES, 'cloud.yaml'), path.join(specs, 'cloud.yaml'));
   writeFileSync(path.join(specs, 'cloud.connector.yaml'), `baseUrl: ${upstream.url}/cloud\nauth:\n  scheme: oauth\n  issuer: ${oidc.issuer}\n  scopes: [openid, files]\n`);
@@ -401,15 +401,16 @@ describe('OAuth connections against a real authorisation server', () => {
 
   it('100 concurrent calls on an expiring token cause exactly one refresh', async () => {
     const acme = await connect(keys.acme);
-    // Tokens live 6 s here; within half of that the hub renews ahead of expiry.
-    await new Promise((r) => setTimeout(r, 3500));
+    // Tokens live 12 s here; within half of that the hub renews ahead of expiry. The new
+    // token is fresh for 6 s more, ample for the 100 calls on a loaded machine.
+    await new Promise((r) => setTimeout(r, 7000));
     const before = grants('refresh_token');
     const results = (await Promise.all(Array.from({ length: 100 }, () => acme.callTool({ name: 'cloud_list_files', arguments: {} })))) as CallToolResult[];
     expect(results.filter((r) => r.isError)).toEqual([]);
     expect(grants('refresh_token')).toBe(before + 1);
     const tokens = new Set(upstream.seen.slice(-100).map((r) => r.headers.authorization));
     expect(tokens.size).toBe(1);
-  }, 30_000);
+  }, 40_000);
 
   it('a refresh the server refuses marks the connection needs_reauth, says so plainly, and a reconnect heals it', async () => {
     // A wrong client secret makes the next refresh fail with invalid_client.

@@ -109,9 +109,11 @@ describe('cache on Redis', () => {
     expect(errors).toEqual([]);
   });
 
-  it('stores every key with a TTL, under its namespace, and never the Authorization value', async () => {
+  it('stores every key with a TTL, under its namespace, and never the Authorization value or a key in the query', async () => {
     const { send } = node();
     await send(request('/repos/o/r/issues/2'));
+    // An apiKey-in-query connector puts the key into the URL the cache sees.
+    await send(request('/repos/o/r/issues/2?api_key=secret-token-123'));
     const keys = await namespaceKeys();
     expect(keys.length).toBeGreaterThan(1);
     for (const key of keys) {
