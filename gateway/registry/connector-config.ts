@@ -185,13 +185,14 @@ SECTIONS.auth = {
   },
 };
 
-const positive = (what: string, max = 1_000_000) => ({ type: 'number', exclusiveMinimum: 0, maximum: max, expected: `a positive number of ${what}` });
+// Slower rates would need timers longer than Node's (2^31-1 ms, ~24.8 days), which then fire at once.
+const rate = (min: number) => ({ type: 'number', minimum: min, maximum: 1_000_000, expected: `a number of requests from ${min} to 1000000` });
 const whole = (what: string, min: number, max: number) => ({ type: 'integer', minimum: min, maximum: max, expected: `a whole number of ${what} from ${min} to ${max}` });
 const rates = {
   type: 'object',
   additionalProperties: false,
   expected: 'a mapping with perSecond, perMinute, perHour and/or concurrency',
-  properties: { perSecond: positive('requests'), perMinute: positive('requests'), perHour: positive('requests'), concurrency: whole('requests in flight', 1, 10_000) },
+  properties: { perSecond: rate(0.001), perMinute: rate(0.001), perHour: rate(0.01), concurrency: whole('requests in flight', 1, 10_000) },
 };
 SECTIONS.rateLimit = {
   type: 'object',
