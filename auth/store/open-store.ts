@@ -17,6 +17,9 @@ import { errors } from '../../errors';
 import type { Database } from './database';
 import { KyselyStore } from './kysely-store';
 import type { HubStore, StoreConfig } from './types';
+import { redactUrl } from './redact-url';
+
+export { redactUrl };
 
 const SQLITE_FILE = 'hub.sqlite';
 const POSTGRES_SCHEMES = ['postgres:', 'postgresql:'];
@@ -76,16 +79,6 @@ function checkSchemaName(schema: string, source: string): void {
   }
 }
 
-/** The URL with its password, if any, replaced by `***`. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//***@');
-  }
-}
 
 function passwordOf(url: string): string | undefined {
   try {

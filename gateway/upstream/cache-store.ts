@@ -7,6 +7,7 @@
 import { Keyv } from 'keyv';
 import type { RedisClientType } from '@keyv/redis';
 import { errors } from '../../errors';
+import { redactUrl } from '../../auth/store/redact-url';
 
 export const DEFAULT_CACHE_NAMESPACE = 'lunar-hub:cache';
 
@@ -204,13 +205,3 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** The URL with its password replaced by `***`. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//***@').slice(0, 200);
-  }
-}

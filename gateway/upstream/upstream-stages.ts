@@ -4,8 +4,12 @@
  * entries and the rate-limit budgets are shared by every gateway node on that Redis.
  */
 import type { Logger } from 'pino';
+import { createCacheStage } from './cache';
 import type { CachePurgeScope } from './cache-key';
+import { createCircuitBreakerStage } from './circuit-breaker';
 import type { ExchangeStage } from './exchange';
+import { createRateLimitStage } from './rate-limit';
+import { createRetryStage } from './retry';
 
 export interface UpstreamStages {
   stages: readonly ExchangeStage[];
@@ -15,10 +19,6 @@ export interface UpstreamStages {
 }
 
 export function createUpstreamStages(options: { redisUrl?: string; log: Logger }): UpstreamStages {
-  const { createCacheStage } = require('./cache') as typeof import('./cache');
-  const { createRetryStage } = require('./retry') as typeof import('./retry');
-  const { createCircuitBreakerStage } = require('./circuit-breaker') as typeof import('./circuit-breaker');
-  const { createRateLimitStage } = require('./rate-limit') as typeof import('./rate-limit');
   const { redisUrl, log } = options;
   const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
   const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'rate limiter failed') });
