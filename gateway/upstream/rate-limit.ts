@@ -23,6 +23,11 @@
  * method and GitHub's windows per resource (`x-ratelimit-resource`): there only the
  * method, or the operations seen spending that resource, are held.
  *
+ * A connection refused with a 429 (or a secondary-limit 403) is paced from then on at the
+ * rate the upstream accepted just before it (learned-pace.ts): the calls the refusal held
+ * back leave evenly spaced after the hold instead of in one burst, so a connector with no
+ * rates in its file still absorbs a 429 storm.
+ *
  * A call never hangs: one that would wait longer than `rateLimit.maxWaitMs` (for a hold,
  * or behind the calls queued ahead of it) fails at once with HUB_ERR_RATE_LIMITED saying
  * when to try again; one that has waited that long fails then; a cancelled call stops
@@ -38,6 +43,7 @@ import type Redis from 'ioredis';
 import { errors, isHubError, type HubError } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeScope, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type Rates } from './policy';
+import { LearnedPaces } from './learned-pace';
 import { readResponseLimits } from './rate-limit-headers';
 import { abortReason, sleep } from './retry';
 
@@ -159,7 +165,7 @@ export function createRateLimitStage(options: RateLimitStageOptions = {}): RateL
     if (limits?.signature !== signature) {
       // A reload changed the connector's limits: new limiters, the holds the upstream asked for kept.
       const previous = limits;
-      limits = new ConnectorLimits(env, connectorId, policy, signature, previous?.holds);
+      limits = new ConnectorLimits(env, connectorId, policy, signature, previous?.holds, previous?.paces);
       byConnector.set(connectorId, limits);
       previous?.retire();
     }
@@ -292,6 +298,8 @@ class ConnectorLimits {
     private readonly policy: RateLimitPolicy,
     readonly signature: string,
     readonly holds: Map<string, Hold> = new Map(),
+    /** Paces learnt from the upstream's refusals (learned-pace.ts); kept, like the holds, across a reload. */
+    readonly paces: LearnedPaces = new LearnedPaces(),
   ) {
     this.perMethod = policy.headers === 'slack';
     if (env.clustered) env.storeListeners.add(this.onStoreError);
@@ -315,16 +323,40 @@ class ConnectorLimits {
     const started = Date.now();
     const deadline = started + this.policy.maxWaitMs;
 
-    const hold = this.heldUntil(holdKeys, started);
-    if (hold !== undefined) {
-      if (hold.until > deadline) throw this.refused(request, hold.until - started, `${hold.why}, longer than this connector waits (rateLimit.maxWaitMs ${seconds(this.policy.maxWaitMs)})`);
-      await sleep(this.holdWait(request, hold, started, deadline), request.signal);
-    }
+    await this.waitForUpstream(request, holdKeys, deadline);
 
     const limiters = [...this.perConnection.map(({ spec, group }) => ({ spec, limiter: group.key(key) })), ...this.perConnector];
     const response = limiters.length === 0 ? await next(request) : await this.schedule(request, next, limiters, holdKeys, deadline);
     this.learn(response, key, request.scope.operation);
     return response;
+  }
+
+  /**
+   * What the upstream asked for: a hold until its Retry-After or window reset, and, once it
+   * has refused this connection, the pace learnt from what it accepted (learned-pace.ts).
+   */
+  private async waitForUpstream(request: ExchangeRequest, holdKeys: string[], deadline: number): Promise<void> {
+    for (;;) {
+      const now = Date.now();
+      const hold = this.heldUntil(holdKeys, now);
+      if (hold !== undefined && hold.until > deadline) throw this.refused(request, hold.until - now, `${hold.why}, longer than this connector waits (rateLimit.maxWaitMs ${seconds(this.policy.maxWaitMs)})`);
+      const pace = this.paces.paceFor(holdKeys, now);
+      if (pace === undefined) {
+        // Released with jitter of their own: the calls a hold kept back do not all go in the same millisecond.
+        if (hold !== undefined) await sleep(this.holdWait(request, hold, now, deadline), request.signal);
+        return;
+      }
+      // Paced: slots after the hold, evenly spaced.
+      const wait = pace.reserve(now, deadline - now, hold?.until ?? now);
+      if (wait === undefined) {
+        const backlog = Math.max(pace.backlogMs(now), (hold?.until ?? now) - now);
+        throw this.refused(request, backlog, `the upstream refused this connection's calls when they came faster than about ${rateWords(pace.ratePerSecond)}; the calls ahead of it need about ${seconds(backlog)} at that pace, longer than rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) allows`);
+      }
+      if (wait === 0) return;
+      await sleep(wait, request.signal);
+      // A refusal while it waited may have put a hold beyond its slot: it takes a new one after it.
+      if (this.heldUntil(holdKeys, Date.now()) === undefined) return;
+    }
   }
 
   /** The call through every limiter in turn, bounded by the deadline and the call's signal. */
@@ -387,6 +419,9 @@ class ConnectorLimits {
     const info = readResponseLimits(response, convention, now);
     const resource = convention === 'github' ? headerValue(response.headers['x-ratelimit-resource']) : undefined;
     if (resource !== undefined) this.resourceOf.set(operation, resource);
+    const holdKeys = this.holdKeys(key, operation);
+    // What the upstream accepts, counted for the pace a refusal will learn (5xx answers say nothing of the rate).
+    if (!info.limited && response.status < 500) for (const holdKey of holdKeys) this.paces.accepted(holdKey, now);
     let hold: Hold | undefined;
     if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) {
       hold = { until: now + info.retryAfterMs, why: `the upstream refused a call of this connection with HTTP ${response.status} and asked to wait ${seconds(info.retryAfterMs)}` };
@@ -401,6 +436,7 @@ class ConnectorLimits {
     if (this.perMethod && info.limited) holdKey = methodKey(key, operation);
     else if (resource !== undefined && info.retryAfterMs === undefined) holdKey = resourceKey(key, resource);
     this.setHold(holdKey, hold);
+    if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) this.paces.refused(holdKey, now, info.retryAfterMs);
     // Other gateway processes hear of it on the limiter's channel (local limiters hear themselves).
     const channel = this.perConnection[0]?.group.key(key) ?? this.perConnector[0]?.limiter;
     channel?.publish(JSON.stringify({ hold: holdKey, ...hold, ...(resource !== undefined ? { operation, resource } : {}) })).catch(this.env.onError);
@@ -560,6 +596,10 @@ function resourceKey(key: string, resource: string): string {
 function headerValue(value: string | string[] | undefined): string | undefined {
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first.trim() === '' ? undefined : first.trim().toLowerCase();
+}
+
+function rateWords(perSecond: number): string {
+  return perSecond >= 1 ? `${Math.floor(perSecond)} requests per second` : `${Math.max(1, Math.floor(perSecond * 60))} requests per minute`;
 }
 
 function seconds(ms: number): string {

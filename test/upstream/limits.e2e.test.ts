@@ -501,3 +501,39 @@ describe('Jira', () => {
     for (const at of later) expect(at - limited).toBeGreaterThanOrEqual(1000 - CLOCK_SLACK_MS);
   });
 });
+
+describe('a connector with no rates set', () => {
+  it('learns the rate from a 429 storm: every call completes, each refused at most once, and the upstream never refuses after the first burst', async () => {
+    // A token bucket of 20 per second (burst 20), 429 + Retry-After: 1 beyond it.
+    const RATE = 20;
+    let tokens = RATE;
+    let last = performance.now();
+    const refusedAt: number[] = [];
+    const upstream = await upstreamWith({
+      'GET /items/*': (_req, res) => {
+        const now = performance.now();
+        tokens = Math.min(RATE, tokens + ((now - last) / 1000) * RATE);
+        last = now;
+        if (tokens < 1) {
+          refusedAt.push(now);
+          return json(res, 429, { message: 'rate limited' }, { 'retry-after': '1' });
+        }
+        tokens -= 1;
+        return json(res, 200, { ok: true });
+      },
+    });
+    const connector = connectorFor(upstream, 'storm', { retry: { budgetMs: 10_000 } });
+    const exchange = hub();
+    const CALLS = 60;
+    const started = performance.now();
+    const responses = await Promise.all(Array.from({ length: CALLS }, (_, i) => exchange(request(connector, `/items/${i}`))));
+    expect(responses.map((r) => r.status)).toEqual(Array(CALLS).fill(200));
+    // Refused only in the first burst, before any answer could teach the hub anything.
+    expect(responses.every((r) => (r.attempts ?? 1) <= 2)).toBe(true);
+    expect(upstream.arrivals.length).toBeLessThanOrEqual(CALLS + (CALLS - RATE));
+    const firstAnswerBy = Math.min(...upstream.times()) + 500;
+    expect(refusedAt.filter((at) => at > firstAnswerBy)).toEqual([]);
+    // The 40 held back leave paced at the learnt ~20/s after the one-second hold: about two seconds more.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2500);
+  });
+});

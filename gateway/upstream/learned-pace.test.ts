@@ -1,0 +1,88 @@
+import { FORGET_MS, LearnedPaces, Pace, PROBE_MS } from './learned-pace';
+
+describe('Pace', () => {
+  it('spaces reservations evenly from now, or from a hold', () => {
+    const pace = new Pace(10);
+    const gap = pace.intervalMs;
+    expect(gap).toBeCloseTo(103);
+    expect(pace.reserve(1000, 5000)).toBe(0);
+    expect(pace.reserve(1000, 5000)).toBeCloseTo(gap);
+    expect(pace.reserve(1000, 5000)).toBeCloseTo(2 * gap);
+    expect(pace.backlogMs(1000)).toBeCloseTo(3 * gap);
+    // After a hold, not before it.
+    const held = new Pace(10);
+    expect(held.reserve(0, 5000, 1000)).toBe(1000);
+    expect(held.reserve(0, 5000, 1000)).toBeCloseTo(1000 + gap);
+  });
+
+  it('reserves nothing for a call that would wait longer than it may', () => {
+    const pace = new Pace(1);
+    expect(pace.reserve(0, 100)).toBe(0);
+    expect(pace.reserve(0, 100)).toBeUndefined();
+    expect(pace.backlogMs(0)).toBeCloseTo(1030);
+    expect(pace.reserve(0, 2000)).toBeCloseTo(1030);
+  });
+});
+
+describe('LearnedPaces', () => {
+  const accept = (paces: LearnedPaces, key: string, from: number, count: number, spanMs: number) => {
+    for (let i = 0; i < count; i++) paces.accepted(key, from + Math.floor((i * spanMs) / count));
+  };
+
+  it('learns what was accepted in the window the refusal asked about', () => {
+    const paces = new LearnedPaces();
+    accept(paces, 'c1', 10_000, 50, 900);
+    expect(paces.refused('c1', 10_950, 1000)).toEqual({ ratePerSecond: 50 });
+    expect(paces.paceFor(['c1'], 11_000)?.ratePerSecond).toBe(50);
+    // Another connection is not paced.
+    expect(paces.paceFor(['c2'], 11_000)).toBeUndefined();
+  });
+
+  it('a long Retry-After spreads what was accepted over it: 100 a minute is under 2 a second', () => {
+    const paces = new LearnedPaces();
+    accept(paces, 'c1', 0, 100, 1000);
+    expect(paces.refused('c1', 1000, 59_000)?.ratePerSecond).toBeCloseTo(100 / 59);
+  });
+
+  it('learns nothing from a refusal with nothing accepted before it', () => {
+    const paces = new LearnedPaces();
+    expect(paces.refused('c1', 5000, 1000)).toBeUndefined();
+    expect(paces.paceFor(['c1'], 5000)).toBeUndefined();
+  });
+
+  it('answers still arriving from the same burst raise the estimate; a later episode may lower it', () => {
+    const paces = new LearnedPaces();
+    accept(paces, 'c1', 0, 20, 100);
+    expect(paces.refused('c1', 150, 1000)?.ratePerSecond).toBe(20);
+    accept(paces, 'c1', 200, 30, 100);
+    expect(paces.refused('c1', 400, 1000)).toEqual({ ratePerSecond: 50, previous: 20 });
+    // A quiet spell, then refused again with 30 accepted in the last second: slower.
+    accept(paces, 'c1', 10_000, 30, 900);
+    expect(paces.refused('c1', 10_950, 1000)).toEqual({ ratePerSecond: 30, previous: 50 });
+  });
+
+  it('probes 10% faster while calls queue and nothing is refused, and forgets the pace after a quiet spell', () => {
+    const paces = new LearnedPaces();
+    accept(paces, 'c1', 0, 10, 900);
+    paces.refused('c1', 950, 1000);
+    const pace = paces.paceFor(['c1'], 1000)!;
+    expect(pace.ratePerSecond).toBe(10);
+    // No queue: no probing.
+    expect(paces.paceFor(['c1'], 950 + PROBE_MS + 1)?.ratePerSecond).toBe(10);
+    // A queue: one step up per PROBE_MS.
+    for (let i = 0; i < 5; i++) pace.reserve(950 + PROBE_MS + 1, 60_000);
+    expect(paces.paceFor(['c1'], 950 + PROBE_MS + 2)?.ratePerSecond).toBeCloseTo(11);
+    expect(paces.paceFor(['c1'], 950 + PROBE_MS + 3)?.ratePerSecond).toBeCloseTo(11);
+    expect(paces.paceFor(['c1'], 950 + FORGET_MS + 1)).toBeUndefined();
+  });
+
+  it('a call on several keys keeps the slowest pace (a Slack method slower than its connection)', () => {
+    const paces = new LearnedPaces();
+    accept(paces, 'c1', 0, 40, 900);
+    accept(paces, 'c1\nchat.postMessage', 0, 1, 900);
+    paces.refused('c1', 950, 1000);
+    paces.refused('c1\nchat.postMessage', 950, 1000);
+    expect(paces.paceFor(['c1', 'c1\nchat.postMessage'], 1000)?.ratePerSecond).toBe(1);
+    expect(paces.paceFor(['c1', 'c1\nconversations.list'], 1000)?.ratePerSecond).toBe(40);
+  });
+});
