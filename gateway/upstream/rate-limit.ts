@@ -43,6 +43,7 @@ import type Redis from 'ioredis';
 import { errors, isHubError, type HubError } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeScope, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type Rates } from './policy';
+import { loadBottleneck } from './bottleneck-loader';
 import { LearnedPaces } from './learned-pace';
 import { readResponseLimits } from './rate-limit-headers';
 import { abortReason, sleep } from './retry';
@@ -222,7 +223,7 @@ class LimiterEnv {
 
   /** Loaded with the first limiter: a hub without limits never loads bottleneck. */
   get Bottleneck(): BottleneckClass {
-    this.bottleneck ??= require('bottleneck') as BottleneckClass;
+    this.bottleneck ??= loadBottleneck();
     return this.bottleneck;
   }
 
