@@ -1,5 +1,5 @@
 /**
- * Stage 9 and 10: the upstream exchange (gateway/upstream: cache, retries, breaker,
+ * Stage 9 and 10: the upstream exchange (gateway/upstream: shared reads, cache, retries, breaker,
  * rate limit, undici) and the answer mapped into an MCP result. When the client asked
  * for progress, long waits and large downloads report it.
  */
@@ -46,7 +46,7 @@ export function createSend(exchange: Exchange): CallFn {
     ctx.upstreamStatus = response.status;
     const event: UpstreamEvent = { connector: connector!.id, tool: registered!.tool.name, method: upstream!.method, status: response.status, durationMs: performance.now() - started };
     if (upstreamResponse.hasSubscribers) upstreamResponse.publish(event);
-    ctx.log.debug({ ...event, attempts: response.attempts, cache: response.cache }, 'upstream answered');
+    ctx.log.debug({ ...event, attempts: response.attempts, cache: response.cache, shared: response.shared }, 'upstream answered');
     const result = mapResponse(registered!, response, connector!);
     return conformOutput(registered!, result, ctx.log);
   };

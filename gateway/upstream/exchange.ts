@@ -2,10 +2,11 @@
  * The HTTP half of the call pipeline (DESIGN.md stages 6, 8, 9): one upstream exchange,
  * request in, buffered response out, wrapped by stages of one shape composed once:
  *
- *   cache -> retry -> circuit breaker -> rate limit -> undici
+ *   dedupe -> cache -> retry -> circuit breaker -> rate limit -> undici
  *
- * (the first sees the request first). A cache hit costs no rate-limit token and no
- * attempt; every retry attempt passes the breaker and the limiter again.
+ * (the first sees the request first). Identical concurrent reads share one pass through
+ * the rest; a cache hit costs no rate-limit token and no attempt; every retry attempt
+ * passes the breaker and the limiter again.
  *
  * These are functions over buffered exchanges rather than undici interceptors: the
  * body is read whole (up to the connector's cap) for the MCP result anyway, so each
@@ -39,6 +40,8 @@ export interface ExchangeResponse extends UpstreamResponse {
   attempts?: number;
   /** `hit`, `revalidated`, `miss`, `bypass`: set by the cache stage. */
   cache?: 'hit' | 'revalidated' | 'miss' | 'bypass';
+  /** Answered by an identical request another caller had in flight (dedupe.ts). */
+  shared?: boolean;
 }
 
 export type Exchange = (request: ExchangeRequest) => Promise<ExchangeResponse>;

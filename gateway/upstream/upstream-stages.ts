@@ -1,12 +1,13 @@
 /**
  * The HTTP half's stages for one hub process, in their order (exchange.ts):
- * cache -> retry -> circuit breaker -> rate limit. With LUNAR_REDIS_URL the cache
+ * dedupe -> cache -> retry -> circuit breaker -> rate limit. With LUNAR_REDIS_URL the cache
  * entries and the rate-limit budgets are shared by every gateway node on that Redis.
  */
 import type { Logger } from 'pino';
 import { createCacheStage } from './cache';
 import type { CachePurgeScope } from './cache-key';
 import { createCircuitBreakerStage } from './circuit-breaker';
+import { createDedupeStage } from './dedupe';
 import type { ExchangeStage } from './exchange';
 import { createRateLimitStage } from './rate-limit';
 import { createRetryStage } from './retry';
@@ -23,7 +24,7 @@ export function createUpstreamStages(options: { redisUrl?: string; log: Logger }
   const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
   const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'rate limiter failed') });
   return {
-    stages: [cache.stage, createRetryStage(), createCircuitBreakerStage(), limit.stage],
+    stages: [createDedupeStage(), cache.stage, createRetryStage(), createCircuitBreakerStage(), limit.stage],
     purgeCache: (scope) => cache.purge(scope),
     async close() {
       await Promise.all([cache.close(), limit.close()]);

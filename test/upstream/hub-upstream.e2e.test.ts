@@ -21,6 +21,8 @@ const clients: Client[] = [];
 /** Answers to give GET /notes/notes before a 200, one per request (503, 429...). */
 const failures: number[] = [];
 let posts = 0;
+/** How long GET /notes/notes takes to answer (calls overlap meanwhile). */
+let answerAfterMs = 0;
 
 const cli = async (args: string[], env: Record<string, string> = {}) => {
   const result = await runCli([...args, '--data', data], { env });
@@ -39,7 +41,8 @@ const notesRequests = () => upstream.seen.filter((r) => r.method === 'GET' && r.
 
 beforeAll(async () => {
   upstream = await startUpstream({
-    'GET /notes/notes': (req, res) => {
+    'GET /notes/notes': async (req, res) => {
+      if (answerAfterMs > 0) await new Promise((r) => setTimeout(r, answerAfterMs));
       const failure = failures.shift();
       if (failure === 429) return void res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"message":"slow down"}');
       if (failure !== undefined) return json(res, failure, { message: 'try later' });
@@ -112,4 +115,23 @@ it('retries an idempotent call through 503 and 429 (honouring Retry-After), neve
   const post = (await acme.callTool({ name: 'notes_add_note', arguments: { text: 'x' } })) as CallToolResult;
   expect(post.isError).toBe(true);
   expect(posts).toBe(1);
+});
+
+it('identical calls in flight at once share one upstream request; another tenant\'s never joins them', async () => {
+  const acme = await connect(keys.acme);
+  const globex = await connect(keys.globex);
+  await purge({});
+  answerAfterMs = 300;
+  try {
+    const before = notesRequests();
+    const results = (await Promise.all([
+      ...Array.from({ length: 5 }, () => acme.callTool({ name: 'notes_list_notes', arguments: {} })),
+      globex.callTool({ name: 'notes_list_notes', arguments: {} }),
+    ])) as CallToolResult[];
+    expect(results.slice(0, 5).map(owner)).toEqual(Array(5).fill('Bearer acme-token'));
+    expect(owner(results[5])).toBe('Bearer globex-token');
+    expect(notesRequests()).toBe(before + 2);
+  } finally {
+    answerAfterMs = 0;
+  }
 });
