@@ -61,6 +61,15 @@ describe('SecretBox', () => {
     expect(ring.isCurrent(old)).toBe(false);
     expect(ring.isCurrent(ring.seal('v'))).toBe(true);
   });
+
+  test('derived keys: one per purpose, equal for boxes of the same key, never the key itself', () => {
+    const derived = box.deriveKey('cache hmac');
+    expect(derived).toHaveLength(32);
+    expect(derived.equals(key)).toBe(false);
+    expect(new SecretBox(key).deriveKey('cache hmac').equals(derived)).toBe(true);
+    expect(box.deriveKey('other purpose').equals(derived)).toBe(false);
+    expect(new SecretBox(randomBytes(32)).deriveKey('cache hmac').equals(derived)).toBe(false);
+  });
 });
 
 describe('master key', () => {

@@ -6,7 +6,7 @@
  *
  *   v1.<keyId>.<iv>.<tag>.<ciphertext>   (base64url; iv 12 bytes, tag 16 bytes)
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { errors } from '../../errors';
 import type { Sealed } from '../store/types';
 
@@ -40,6 +40,14 @@ export class SecretBox {
   private add(key: Buffer): void {
     if (key.length !== KEY_BYTES) throw errors.CRED_MASTER_KEY(['is not usable', `a key must be ${KEY_BYTES} bytes, got ${key.length}`]);
     this.keys.set(keyIdOf(key), key);
+  }
+
+  /**
+   * A key for another purpose (`purpose` names it), derived from the primary key with
+   * HKDF-SHA-256: never the master key itself, and the same on every node that shares it.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.keys.get(this.primary)!, Buffer.alloc(0), `lunar-hub ${purpose}`, KEY_BYTES));
   }
 
   seal(plaintext: string): Sealed {

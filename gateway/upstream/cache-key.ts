@@ -16,7 +16,7 @@
  * expires or is evicted comes back as a new random value (a miss), never as an old one
  * (which could make stale entries reachable again).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { ExchangeScope } from './exchange';
 
 export type GenerationKind = 'connector' | 'tenant' | 'tenantConnector' | 'connection' | 'path';
@@ -118,10 +118,17 @@ export function purgeGenerationKey(scope: CachePurgeScope): string | undefined {
 
 /**
  * Vary matching without keeping secrets: the request headers a response's `Vary`
- * names are stored as hashes (GitHub varies on Authorization), so the store never
- * holds a token; equal values still hash equal.
+ * names are stored as HMACs under a key derived from the master key (GitHub varies on
+ * Authorization), so the store never holds a token, and one who reads the store cannot
+ * test guesses at a weak one (HTTP Basic) offline as a plain hash would let them; equal
+ * values still give equal HMACs on every node sharing the master key.
  */
-export function hashedHeaderValue(value: string | string[] | undefined): string | undefined {
+export function hashedHeaderValue(value: string | string[] | undefined, key: Buffer): string | undefined {
   if (value === undefined) return undefined;
-  return digest([Array.isArray(value) ? value.join(', ') : value]);
+  return keyedDigest(key, Array.isArray(value) ? value.join(', ') : value);
+}
+
+/** 192 bits of HMAC-SHA-256, base64url. */
+export function keyedDigest(key: Buffer, value: string): string {
+  return createHmac('sha256', key).update(value).digest('base64url').slice(0, 32);
 }

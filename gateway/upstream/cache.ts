@@ -13,6 +13,7 @@
  * A successful POST/PUT/PATCH/DELETE invalidates the caller's cached reads of the same
  * path and its parent collection (cache-key.ts explains the generations that do it).
  */
+import { randomBytes } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
 import { errors } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
@@ -20,8 +21,8 @@ import { DEFAULT_UPSTREAM_POLICY, type CachePolicy as CacheSettings } from './po
 import {
   entryKey,
   generationKeysFor,
-  digest,
   hashedHeaderValue,
+  keyedDigest,
   invalidatedPathKeys,
   newGeneration,
   ownerOf,
@@ -47,6 +48,12 @@ export interface CacheStageOptions {
   now?: () => number;
   /** Store failures (Redis away): the call goes on uncached; this is told. */
   onError?: (error: unknown) => void;
+  /**
+   * Key of the HMACs that stand for Vary'd request headers and query strings in stored
+   * entries (the hub derives it from the master key, so every node agrees); absent: a
+   * random key of this process (entries with Vary then match on this node only).
+   */
+  hashKey?: Buffer;
 }
 
 export interface CacheStage {
@@ -88,6 +95,8 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
     throw errors.CACHE_CONFIG([`keepStaleSeconds must be a number of seconds, 0 or more (got ${String(keepStaleSeconds)})`]);
   }
   const clock = options.now ?? Date.now;
+  const hashKey = options.hashKey ?? randomBytes(32);
+  if (hashKey.length < 32) throw errors.CACHE_CONFIG([`hashKey must be 32 bytes or more (got ${hashKey.length})`]);
   const onError = options.onError ?? (() => {});
   const store = openCacheStore({ redisUrl: options.redisUrl, namespace: options.namespace, memory: options.memory, redisConnectWaitMs: options.redisConnectWaitMs, onError });
 
@@ -117,7 +126,7 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
   function policyFor(request: ExchangeRequest, status: number, headers: Headers, settings: CacheSettings): CachePolicy | undefined {
     const given = freshnessHeaders(status, headers, settings);
     if (!given) return undefined;
-    const req = policyRequest(request, varyNames(headers));
+    const req = policyRequest(request, varyNames(headers), hashKey);
     let policy: CachePolicy = new Policy(req, { status, headers: given }, POLICY_OPTIONS);
     if (settings.maxTtlSeconds !== undefined && policy.maxAge() > settings.maxTtlSeconds) {
       policy = new Policy(req, { status, headers: { ...given, 'cache-control': withMaxAge(given['cache-control'], settings.maxTtlSeconds) } }, POLICY_OPTIONS);
@@ -150,7 +159,7 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
   function evaluate(entry: StoredEntry, request: ExchangeRequest) {
     try {
       const policy = Policy.fromObject(entry.policy);
-      const req = policyRequest(request, varyNames(entry.headers));
+      const req = policyRequest(request, varyNames(entry.headers), hashKey);
       return { policy, req, evaluation: policy.evaluateRequest(req) };
     } catch (error) {
       onError(error);
@@ -233,9 +242,9 @@ function asEntry(value: unknown): StoredEntry | undefined {
 
 /**
  * What http-cache-semantics sees of the request: its URL, host and cache directives,
- * and the headers the answer's Vary names, hashed (never a token in the store).
+ * and the headers the answer's Vary names as HMACs (never a token in the store).
  */
-function policyRequest(request: ExchangeRequest, vary: readonly string[]): CachePolicy.Request {
+function policyRequest(request: ExchangeRequest, vary: readonly string[], hashKey: Buffer): CachePolicy.Request {
   const url = new URL(request.url);
   const headers: CachePolicy.Headers = { host: url.host };
   for (const name of ['cache-control', 'pragma']) {
@@ -243,11 +252,11 @@ function policyRequest(request: ExchangeRequest, vary: readonly string[]): Cache
   }
   for (const name of vary) {
     if (PLAIN_REQUEST_HEADERS.has(name) || name === '*') continue;
-    const hashed = hashedHeaderValue(request.headers[name]);
+    const hashed = hashedHeaderValue(request.headers[name], hashKey);
     if (hashed !== undefined) headers[name] = hashed;
   }
   // The policy is stored with its URL: a query may hold an API key (apiKey in query), so it is kept hashed.
-  const query = url.search === '' ? '' : `?q=${digest([url.search])}`;
+  const query = url.search === '' ? '' : `?q=${keyedDigest(hashKey, url.search)}`;
   return { url: `${url.origin}${url.pathname}${query}`, method: request.method.toUpperCase(), headers };
 }
 

@@ -19,9 +19,9 @@ export interface UpstreamStages {
   close(): Promise<void>;
 }
 
-export function createUpstreamStages(options: { redisUrl?: string; log: Logger }): UpstreamStages {
+export function createUpstreamStages(options: { redisUrl?: string; log: Logger; cacheHashKey?: Buffer }): UpstreamStages {
   const { redisUrl, log } = options;
-  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
+  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), ...(options.cacheHashKey ? { hashKey: options.cacheHashKey } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
   const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'rate limiter failed') });
   return {
     stages: [createDedupeStage(), cache.stage, createRetryStage(), createCircuitBreakerStage(), limit.stage],

@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { composeExchange, type Exchange, type ExchangeRequest } from '../../gateway/upstream/exchange';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
 import { createCacheStage, type CacheStage } from '../../gateway/upstream/cache';
+import { digest, keyedDigest } from '../../gateway/upstream/cache-key';
 import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/upstream/policy';
 import type { ConnectorRuntime } from '../../gateway/pipeline/types';
 import { startUpstream, type Upstream } from '../helpers/upstream';
@@ -80,8 +81,11 @@ function request(path: string, method = 'GET', connectionId = 'conn-1'): Exchang
   };
 }
 
-function node(errors: unknown[] = []): { send: Exchange; cache: CacheStage } {
-  const cache = createCacheStage({ redisUrl: REDIS_URL, namespace, onError: (e) => errors.push(e) });
+/** The hub derives it from the master key, which every node shares. */
+const NODES_HASH_KEY = randomBytes(32);
+
+function node(errors: unknown[] = [], hashKey = NODES_HASH_KEY): { send: Exchange; cache: CacheStage } {
+  const cache = createCacheStage({ redisUrl: REDIS_URL, namespace, hashKey, onError: (e) => errors.push(e) });
   stages.push(cache);
   return { send: composeExchange([cache.stage], undiciExchange), cache };
 }
@@ -121,6 +125,19 @@ describe('cache on Redis', () => {
       expect(await redis.pttl(key)).toBeGreaterThan(0);
       expect(await redis.get(key)).not.toContain('secret-token-123');
     }
+  });
+
+  it('keeps Vary\'d headers as HMACs under the nodes\' key: no plain hash of the token to test guesses against, and a node with another key matches nothing', async () => {
+    const { send } = node();
+    await send(request('/repos/o/r/issues/7'));
+    const token = upstream.seen.at(-1)!.headers.authorization!;
+    const values = await Promise.all((await namespaceKeys()).map((key) => redis.get(key)));
+    const stored = values.join('\n');
+    expect(stored).not.toContain(token);
+    expect(stored).not.toContain(digest([token]));
+    expect(stored).toContain(keyedDigest(NODES_HASH_KEY, token));
+    expect((await node().send(request('/repos/o/r/issues/7'))).cache).toBe('hit');
+    expect((await node([], randomBytes(32)).send(request('/repos/o/r/issues/7'))).cache).toBe('miss');
   });
 
   it('purge() with nothing named clears the namespace', async () => {
