@@ -13,7 +13,7 @@ import { errors, isHubError, type HubError } from '../../errors';
 import { redact, redactText, redactValues } from './redact';
 import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from './types';
 import { DEFAULT_UPSTREAM_POLICY } from '../upstream/policy';
-import { readResponseLimits, waitFromLimits } from '../upstream/rate-limit-headers';
+import { readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit-headers';
 
 type ContentBlock = CallToolResult['content'][number];
 
@@ -239,12 +239,14 @@ function upstreamErrorResult(response: UpstreamResponse, connector: ConnectorRun
   const retryAfter = header(response.headers, 'retry-after');
   if ((response.status === 429 || response.status === 503) && retryAfter !== undefined) {
     output += `\nRetry-After: ${retryAfter}${/^\d+$/.test(retryAfter) ? ' seconds' : ''}`;
-    meta[META_RETRY_AFTER] = retryAfter;
+    // Always a number of seconds for programs, whether the upstream sent seconds or a date.
+    const waitMs = readRetryAfter(response.headers, Date.now());
+    if (waitMs !== undefined) meta[META_RETRY_AFTER] = Math.ceil(waitMs / 1000);
   } else {
     const notice = rateLimitNotice(response, connector);
     if (notice !== undefined) {
       output += `\n${notice.text}`;
-      if (notice.seconds !== undefined) meta[META_RETRY_AFTER] = String(notice.seconds);
+      if (notice.seconds !== undefined) meta[META_RETRY_AFTER] = notice.seconds;
     }
   }
   return { isError: true, content: [text(output)], _meta: meta };

@@ -67,6 +67,11 @@ export function waitFromLimits(info: LimitInfo, nowMs: number): number | undefin
   return undefined;
 }
 
+/** The `Retry-After` header alone, in milliseconds (seconds or an HTTP date); undefined when absent or malformed. */
+export function readRetryAfter(headers: Headers, nowMs: number): number | undefined {
+  return retryAfter(header(headers, 'retry-after'), nowMs);
+}
+
 /** `readLimitHeaders` on a buffered response; the body is looked at only where the convention needs it (GitHub's 403). */
 export function readResponseLimits(response: Pick<UpstreamResponse, 'status' | 'headers' | 'body'>, convention: RateLimitHeaders, nowMs: number): LimitInfo {
   const bodyText = convention === 'github' && response.status === 403 ? response.body.subarray(0, 4096).toString('utf8') : undefined;
