@@ -14,6 +14,7 @@ import { toHubError } from '../errors';
 import { compose, type CallContext } from './pipeline/compose';
 import { credentialsStage } from './pipeline/credentials';
 import type { RegisteredTool } from './pipeline/types';
+import type { ExchangeStage } from './upstream/exchange';
 import type { Registry } from './registry/registry';
 import type { HubServices } from './services';
 
@@ -27,7 +28,11 @@ export interface ConnectionTestReport {
   detail: string;
 }
 
-export async function testConnection(services: HubServices, registry: Registry, log: Logger, connection: Connection): Promise<ConnectionTestReport> {
+/**
+ * `stages`: the running hub's breaker and limiter (UpstreamStages.probeStages), so a test
+ * waits its turn like the connection's calls; the CLI, a process of its own, has none.
+ */
+export async function testConnection(services: HubServices, registry: Registry, log: Logger, connection: Connection, stages: readonly ExchangeStage[] = []): Promise<ConnectionTestReport> {
   const base = { connection: connection.id, connector: connection.connectorId };
   const snapshot = registry.current;
   const connector = snapshot.connectors.get(connection.connectorId);
@@ -45,7 +50,7 @@ export async function testConnection(services: HubServices, registry: Registry, 
   if (!probe) return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
   const { createSend } = require('./pipeline/send') as typeof import('./pipeline/send');
   const { createExchange } = require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline');
-  const send = createSend(createExchange({}));
+  const send = createSend(createExchange({ exchangeStages: stages }));
   const { buildUpstreamRequest } = require('./pipeline/stages') as typeof import('./pipeline/stages');
   // The stage asks for "the connection this call uses": here, always the one under test.
   const fixed = { forCall: async () => credential, refresh: services.credentials.refresh.bind(services.credentials) };

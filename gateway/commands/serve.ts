@@ -80,7 +80,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
     authenticate,
     extraRoutes: (app) => {
-      app.use('/api', adminApi({ services, log: hub.log, registry: hub.registry, purgeCache: (scope) => upstream.purgeCache(scope) }));
+      app.use('/api', adminApi({ services, log: hub.log, registry: hub.registry, purgeCache: (scope) => upstream.purgeCache(scope), probeStages: upstream.probeStages }));
       app.get('/oauth/callback', oauthCallback({ services, log: hub.log }));
       if (jwt) {
         const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');

@@ -19,10 +19,18 @@ import { errors, toHubError } from '../../errors';
 import type { HubServices } from '../services';
 import type { Registry } from '../registry/registry';
 import { testConnection } from '../connection-test';
+import type { ExchangeStage } from '../upstream/exchange';
 
 const SESSION_MS = 12 * 3_600_000; // 12 hours
 
-export function adminApi(options: { services: HubServices; log: Logger; registry: Registry; purgeCache?: (scope: { tenantId?: string; connectionId?: string; connectorId?: string }) => Promise<void> }): express.Router {
+export function adminApi(options: {
+  services: HubServices;
+  log: Logger;
+  registry: Registry;
+  purgeCache?: (scope: { tenantId?: string; connectionId?: string; connectorId?: string }) => Promise<void>;
+  /** The hub's breaker and limiter for connection tests (UpstreamStages.probeStages). */
+  probeStages?: readonly ExchangeStage[];
+}): express.Router {
   const { store, box, oauth } = options.services;
   const operations = new AdminOperations(store, box, oauth);
   const passport = new Passport();
@@ -133,7 +141,7 @@ export function adminApi(options: { services: HubServices; log: Logger; registry
   router.post('/connections/:id/reconnect', route((actor, req) => operations.reconnect(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/test', route(async (actor, req) => {
     const connection = await operations.connection(actor, String(req.params.id), text(req.query.tenant));
-    const report = await testConnection(options.services, options.registry, options.log, connection);
+    const report = await testConnection(options.services, options.registry, options.log, connection, options.probeStages);
     await operations.audit(actor, connection.tenantId, 'connection.test', { connectorId: connection.connectorId, connectionId: connection.id, outcome: report.ok ? 'ok' : 'error', detail: report.status !== undefined ? `upstream ${report.status}` : report.ok ? 'opened' : 'failed' });
     return report;
   }));

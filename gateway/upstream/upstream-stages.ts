@@ -14,6 +14,12 @@ import { createRetryStage } from './retry';
 
 export interface UpstreamStages {
   stages: readonly ExchangeStage[];
+  /**
+   * For a connection test (`POST /api/connections/:id/test`): the circuit breaker and the
+   * rate limiter, without dedupe, cache or retries, so the test asks the upstream now, in
+   * turn with the connection's calls and never while the upstream asked to be left alone.
+   */
+  probeStages: readonly ExchangeStage[];
   /** The admin purge (API): entries of a tenant, connection or connector; nothing given: all. */
   purgeCache(scope?: CachePurgeScope): Promise<void>;
   close(): Promise<void>;
@@ -23,8 +29,10 @@ export function createUpstreamStages(options: { redisUrl?: string; log: Logger; 
   const { redisUrl, log } = options;
   const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), ...(options.cacheHashKey ? { hashKey: options.cacheHashKey } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
   const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'rate limiter failed') });
+  const breaker = createCircuitBreakerStage();
   return {
-    stages: [createDedupeStage(), cache.stage, createRetryStage(), createCircuitBreakerStage(), limit.stage],
+    stages: [createDedupeStage(), cache.stage, createRetryStage(), breaker, limit.stage],
+    probeStages: [breaker, limit.stage],
     purgeCache: (scope) => cache.purge(scope),
     async close() {
       await Promise.all([cache.close(), limit.close()]);

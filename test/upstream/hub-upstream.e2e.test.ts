@@ -23,6 +23,8 @@ const failures: number[] = [];
 let posts = 0;
 /** How long GET /notes/notes takes to answer (calls overlap meanwhile). */
 let answerAfterMs = 0;
+/** The Retry-After of a 429 from GET /notes/notes, in seconds. */
+let retryAfter = '1';
 
 const cli = async (args: string[], env: Record<string, string> = {}) => {
   const result = await runCli([...args, '--data', data], { env });
@@ -44,7 +46,7 @@ beforeAll(async () => {
     'GET /notes/notes': async (req, res) => {
       if (answerAfterMs > 0) await new Promise((r) => setTimeout(r, answerAfterMs));
       const failure = failures.shift();
-      if (failure === 429) return void res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }).end('{"message":"slow down"}');
+      if (failure === 429) return void res.writeHead(429, { 'retry-after': retryAfter, 'content-type': 'application/json' }).end('{"message":"slow down"}');
       if (failure !== undefined) return json(res, failure, { message: 'try later' });
       // Each tenant's own answer, cacheable for a minute (private: it is the caller's data).
       res.setHeader('cache-control', 'private, max-age=60');
@@ -77,12 +79,17 @@ afterAll(async () => {
 
 const owner = (result: CallToolResult) => (JSON.parse((result.content[0] as { text: string }).text) as Array<{ owner: string }>)[0].owner;
 
-async function purge(scope: Record<string, string>): Promise<void> {
+/** An admin API call as root: the parsed answer. */
+async function api(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<unknown> {
   const login = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'upstream e2e password' }) });
   const { token } = (await login.body.json()) as { token: string };
-  const response = await request(`${hub.url}/api/cache/purge`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(scope) });
+  const response = await request(`${hub.url}/api${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}) });
   expect(response.statusCode).toBe(200);
-  await response.body.dump();
+  return response.body.json();
+}
+
+async function purge(scope: Record<string, string>): Promise<void> {
+  await api('POST', '/cache/purge', scope);
 }
 
 it("caches a tenant's GET for that tenant only, and an admin purge drops it", async () => {
@@ -134,4 +141,27 @@ it('identical calls in flight at once share one upstream request; another tenant
   } finally {
     answerAfterMs = 0;
   }
+});
+
+// Last: it leaves globex's connection held for two minutes.
+it('a connection test goes through the limiter: while the upstream asked to be left alone it is not sent, and says why', async () => {
+  const globex = await connect(keys.globex);
+  const [connection] = (await api('GET', '/connections?tenant=globex')) as Array<{ id: string }>;
+  const before = notesRequests();
+  const fine = (await api('POST', `/connections/${connection.id}/test?tenant=globex`)) as { ok: boolean; status?: number };
+  expect(fine).toMatchObject({ ok: true, status: 200 });
+  // The cache held globex's list: the test asked the upstream anyway.
+  expect(notesRequests()).toBe(before + 1);
+
+  await purge({});
+  retryAfter = '120';
+  failures.push(429);
+  const limited = (await globex.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult;
+  expect(limited.isError).toBe(true);
+  expect(limited._meta).toMatchObject({ 'lunar-hub/retry-after': 120 });
+  const sent = notesRequests();
+  const held = (await api('POST', `/connections/${connection.id}/test?tenant=globex`)) as { ok: boolean; detail: string };
+  expect(held.ok).toBe(false);
+  expect(held.detail).toMatch(/^HUB_ERR_RATE_LIMITED: .*asked to wait 120 s/);
+  expect(notesRequests()).toBe(sent);
 });
