@@ -197,10 +197,11 @@ const rates = {
 SECTIONS.rateLimit = {
   type: 'object',
   additionalProperties: false,
-  expected: 'a mapping with perConnection, perConnector, headers and/or maxWaitMs',
+  expected: 'a mapping with perConnection, perConnector, perOperation, headers and/or maxWaitMs',
   properties: {
     perConnection: rates,
     perConnector: rates,
+    perOperation: { type: 'object', expected: 'a mapping from operationId or "METHOD /path" to rates (perSecond, perMinute, perHour, concurrency)', additionalProperties: rates },
     headers: { enum: ['standard', 'github', 'slack', 'none'], expected: 'one of standard, github, slack, none' },
     maxWaitMs: whole('milliseconds', 0, MAX_TIMEOUT_MS),
   },
@@ -359,7 +360,14 @@ function resolvePolicy(raw: RawPolicy): UpstreamPolicy {
   const retry = { ...d.retry, ...raw.retry };
   if (retry.idempotencyHeader !== undefined) retry.idempotencyHeader = retry.idempotencyHeader.toLowerCase();
   return {
-    rateLimit: { ...d.rateLimit, ...raw.rateLimit, perConnection: { ...raw.rateLimit?.perConnection }, perConnector: { ...raw.rateLimit?.perConnector } },
+    rateLimit: {
+      ...d.rateLimit,
+      ...raw.rateLimit,
+      perConnection: { ...raw.rateLimit?.perConnection },
+      perConnector: { ...raw.rateLimit?.perConnector },
+      // Keys as written (operationIds or `METHOD /path`): load-connector.ts resolves them against the spec.
+      perOperation: Object.fromEntries(Object.entries(raw.rateLimit?.perOperation ?? {}).map(([entry, r]) => [entry, { ...r }])),
+    },
     retry,
     cache: { ...d.cache, ...raw.cache },
     circuitBreaker: { ...d.circuitBreaker, ...raw.circuitBreaker },
@@ -569,7 +577,7 @@ function editDistance(a: string, b: string, cap: number): number {
   return previous[b.length];
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

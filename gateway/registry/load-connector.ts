@@ -14,10 +14,12 @@ import type { Problem } from '../../generators/problems';
 import { readSpecFile } from '../../generators/spec-reader';
 import type { McpTool } from '../../generators/tool';
 import type { ConnectorRuntime, RegisteredTool } from '../pipeline/types';
+import type { Rates, UpstreamPolicy } from '../upstream/policy';
 import { resolveUpstreamAuth, type UpstreamAuth } from '../../auth/upstream/schemes';
 import {
   connectorError,
   DEFAULT_CONNECTOR_CONFIG,
+  deepFreeze,
   didYouMean,
   keyPath,
   readConnectorConfig,
@@ -98,7 +100,7 @@ export function connectorFromToolSet(input: {
     maxResponseBytes: config.maxResponseBytes,
     headers: config.headers,
     ...(auth ? { auth: Object.freeze(auth) } : {}),
-    policy: config.policy,
+    policy: deepFreeze(applied.policy),
   });
   return {
     id,
@@ -144,6 +146,8 @@ export interface AppliedConfig {
   problems: Problem[];
   /** `key.path: what is wrong`, for one CONFIG_CONNECTOR error. */
   errors: string[];
+  /** The file's policies with `rateLimit.perOperation` keyed by operation key. */
+  policy: UpstreamPolicy;
 }
 
 interface KnownOperation {
@@ -242,6 +246,24 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
     if (others.length > 0) errors.push(`${entry.where}.name: "${tool.name}" is also the name of ${others.join(', ')}; tool names must be unique`);
   }
 
+  // Rates per operation, named like tool overrides: resolved to operation keys, each named once.
+  const perOperation: Record<string, Rates> = {};
+  const rateWhere = new Map<string, string>();
+  for (const [entry, rates] of Object.entries(config.policy.rateLimit.perOperation)) {
+    const where = keyPath(['rateLimit', 'perOperation', entry]);
+    const found = index.find(entry);
+    if (found.length === 0) errors.push(`${where}: ${index.unknown(entry)}`);
+    for (const op of found) {
+      const earlier = rateWhere.get(op.key);
+      if (earlier !== undefined) errors.push(`${where}: names ${op.key}, as ${earlier} does; keep one`);
+      else {
+        rateWhere.set(op.key, where);
+        perOperation[op.key] = rates;
+      }
+    }
+  }
+  const policy: UpstreamPolicy = { ...config.policy, rateLimit: { ...config.policy.rateLimit, perOperation } };
+
   const problems: Problem[] = [];
   for (const [key, { entry, where }] of overrides) {
     if (tools.some((t) => t.operation.key === key)) continue;
@@ -254,7 +276,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
       message: `${where} has no effect: ${key} is not served (${deprecated ? 'deprecated' : 'left out by the filters'})`,
     });
   }
-  return { tools, skipped, problems, errors };
+  return { tools, skipped, problems, errors, policy };
 }
 
 /** `open_issue` in `github` -> `github_open_issue`; a name already prefixed keeps it, as generated names do. */

@@ -20,6 +20,12 @@ export interface RateLimitPolicy {
   perConnection: Rates;
   /** For the connector as a whole, across every connection (an app-wide budget). */
   perConnector: Rates;
+  /**
+   * For one operation of each connection (Slack's per-method tiers), keyed by operation
+   * key (`POST /chat.postMessage`); the connector file may name operationIds, which
+   * loading resolves to keys.
+   */
+  perOperation: Readonly<Record<string, Rates>>;
   /** `standard`: X-RateLimit-Remaining/Reset (seconds or epoch) and Retry-After. */
   headers: RateLimitHeaders;
   /** The longest a call waits for the limiter or for an upstream's Retry-After before its result says when to retry. */
@@ -62,7 +68,7 @@ export interface UpstreamPolicy {
 }
 
 export const DEFAULT_UPSTREAM_POLICY: Readonly<UpstreamPolicy> = Object.freeze({
-  rateLimit: Object.freeze({ perConnection: Object.freeze({}), perConnector: Object.freeze({}), headers: 'standard' as const, maxWaitMs: 30_000 }), // ms
+  rateLimit: Object.freeze({ perConnection: Object.freeze({}), perConnector: Object.freeze({}), perOperation: Object.freeze({}), headers: 'standard' as const, maxWaitMs: 30_000 }), // ms
   retry: Object.freeze({ attempts: 3, budgetMs: 30_000, baseDelayMs: 250, maxDelayMs: 10_000 }), // ms
   cache: Object.freeze({ enabled: true, defaultTtlSeconds: 0, maxEntryBytes: 1_048_576 }), // seconds; bytes
   circuitBreaker: Object.freeze({ failures: 5, coolDownMs: 30_000 }), // ms

@@ -7,8 +7,11 @@
  * - `perConnection`: a `Bottleneck.Group` per window, keyed by the call's connection
  *   (`scope.connectionId`, else `tenant:<tenantId>`, else `anonymous`), so one account's
  *   calls never spend another's budget;
+ * - `perOperation`: a `Bottleneck.Group` per operation named (Slack's per-method tiers),
+ *   keyed by connection like `perConnection`;
  * - `perConnector`: one limiter per window for the connector as a whole;
- * - a call passes each of them in turn (per connection first), so every limit holds.
+ * - a call passes each of them in turn (connection, operation, connector), so every
+ *   limit holds.
  *
  * A rate becomes (`limiterSpecs`): `perSecond` -> `minTime` (requests spaced evenly, in
  * whole milliseconds, 3% wider than the rate so jitter on the way cannot make the
@@ -175,7 +178,7 @@ export function createRateLimitStage(options: RateLimitStageOptions = {}): RateL
 
   const stage: ExchangeStage = (next) => (request) => {
     const policy = (request.connector.policy ?? DEFAULT_UPSTREAM_POLICY).rateLimit;
-    if (policy.headers === 'none' && !hasRates(policy.perConnection) && !hasRates(policy.perConnector)) return next(request);
+    if (policy.headers === 'none' && !hasRates(policy.perConnection) && !hasRates(policy.perConnector) && Object.keys(policy.perOperation).length === 0) return next(request);
     if (env.closed) return Promise.reject(errors.INTERNAL(['the rate limiter is closed (the hub is shutting down)']));
     return limitsFor(request.connector.id, policy).run(request, next);
   };
@@ -285,6 +288,8 @@ const SKIPPED = Symbol('skipped');
 class ConnectorLimits {
   private readonly perConnection: { spec: LimiterSpec; group: Bottleneck.Group }[];
   private readonly perConnector: { spec: LimiterSpec; limiter: Bottleneck }[];
+  /** By operation key: that operation's limits, per connection. */
+  private readonly perOperation = new Map<string, { spec: LimiterSpec; group: Bottleneck.Group }[]>();
   private readonly perMethod: boolean;
   /** GitHub: the budget (`x-ratelimit-resource`: core, search, graphql...) each operation was last seen spending. */
   private readonly resourceOf = new Map<string, string>();
@@ -305,11 +310,17 @@ class ConnectorLimits {
     this.perMethod = policy.headers === 'slack';
     if (env.clustered) env.storeListeners.add(this.onStoreError);
     const id = (kind: string, spec: LimiterSpec) => `${env.idPrefix}:${connectorId}:${kind}:${spec.name}`;
-    this.perConnection = limiterSpecs(policy.perConnection).map((spec) => {
-      const group = new env.Bottleneck.Group({ ...spec.settings, ...env.storeOptions(), id: id('connection', spec), timeout: spec.idleMs });
-      group.on('created', (limiter: Bottleneck) => this.listen(limiter));
-      return { spec, group };
-    });
+    const groups = (rates: Rates, kind: string) =>
+      limiterSpecs(rates).map((spec) => {
+        const group = new env.Bottleneck.Group({ ...spec.settings, ...env.storeOptions(), id: id(kind, spec), timeout: spec.idleMs });
+        group.on('created', (limiter: Bottleneck) => this.listen(limiter));
+        return { spec, group };
+      });
+    this.perConnection = groups(policy.perConnection, 'connection');
+    for (const [operation, rates] of Object.entries(policy.perOperation)) {
+      // Named in messages: "this connector's limit of 50 requests per minute for POST /chat.postMessage".
+      this.perOperation.set(operation, groups(rates, `operation:${operation}`).map(({ spec, group }) => ({ spec: { ...spec, describe: `${spec.describe} for ${operation}` }, group })));
+    }
     this.perConnector = limiterSpecs(policy.perConnector).map((spec) => {
       const limiter = new env.Bottleneck({ ...spec.settings, ...env.storeOptions(), id: id('connector', spec), timeout: spec.idleMs });
       this.listen(limiter);
@@ -326,7 +337,11 @@ class ConnectorLimits {
 
     await this.waitForUpstream(request, holdKeys, deadline);
 
-    const limiters = [...this.perConnection.map(({ spec, group }) => ({ spec, limiter: group.key(key) })), ...this.perConnector];
+    const limiters = [
+      ...this.perConnection.map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
+      ...(this.perOperation.get(request.scope.operation) ?? []).map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
+      ...this.perConnector,
+    ];
     const response = limiters.length === 0 ? await next(request) : await this.schedule(request, next, limiters, holdKeys, deadline);
     this.learn(response, key, request.scope.operation);
     return response;
@@ -547,7 +562,11 @@ class ConnectorLimits {
   }
 
   private limiters(): Bottleneck[] {
-    return [...this.perConnection.flatMap(({ group }) => group.limiters().map((pair) => pair.limiter)), ...this.perConnector.map(({ limiter }) => limiter)];
+    return [...this.groups().flatMap((group) => group.limiters().map((pair) => pair.limiter)), ...this.perConnector.map(({ limiter }) => limiter)];
+  }
+
+  private groups(): Bottleneck.Group[] {
+    return [...this.perConnection, ...[...this.perOperation.values()].flat()].map(({ group }) => group);
   }
 
   /** Replaced by a reload: calls already waiting go on, then the limiters go. */
@@ -580,7 +599,7 @@ class ConnectorLimits {
 
   /** A Group sweeps idle keys on an (unref'd) interval of its own; it has no call to end it. */
   private stopGroups(): void {
-    for (const { group } of this.perConnection) clearInterval((group as unknown as { interval?: NodeJS.Timeout }).interval);
+    for (const group of this.groups()) clearInterval((group as unknown as { interval?: NodeJS.Timeout }).interval);
   }
 }
 

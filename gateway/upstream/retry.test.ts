@@ -5,7 +5,7 @@ import { createRetryStage, retryableCode, retryDelay, sleep, type RetryInput } f
 
 const POLICY: Pick<UpstreamPolicy, 'retry' | 'rateLimit'> = {
   retry: { attempts: 3, budgetMs: 10_000, baseDelayMs: 100, maxDelayMs: 1000, idempotencyHeader: 'idempotency-key' },
-  rateLimit: { perConnection: {}, perConnector: {}, headers: 'standard', maxWaitMs: 5000 },
+  rateLimit: { perConnection: {}, perConnector: {}, perOperation: {}, headers: 'standard', maxWaitMs: 5000 },
 };
 
 /** random() = 1 gives the top of the jitter range, so the expected delays are exact. */

@@ -92,11 +92,11 @@ describe('valid connector files', () => {
     [
       'upstream policies keep the defaults they do not set',
       {
-        given: 'rateLimit:\n  perConnection: { perSecond: 3 }\n  perConnector: { perMinute: 1000, concurrency: 8 }\n  headers: github\nretry:\n  attempts: 5\n  idempotencyHeader: Idempotency-Key\ncache:\n  defaultTtlSeconds: 60\ncircuitBreaker:\n  failures: 3\n',
+        given: 'rateLimit:\n  perConnection: { perSecond: 3 }\n  perConnector: { perMinute: 1000, concurrency: 8 }\n  perOperation:\n    chat.postMessage: { perSecond: 1 }\n    GET /conversations.list: { perMinute: 20 }\n  headers: github\nretry:\n  attempts: 5\n  idempotencyHeader: Idempotency-Key\ncache:\n  defaultTtlSeconds: 60\ncircuitBreaker:\n  failures: 3\n',
         want: {
           ...DEFAULT_CONNECTOR_CONFIG,
           policy: {
-            rateLimit: { perConnection: { perSecond: 3 }, perConnector: { perMinute: 1000, concurrency: 8 }, headers: 'github', maxWaitMs: 30000 },
+            rateLimit: { perConnection: { perSecond: 3 }, perConnector: { perMinute: 1000, concurrency: 8 }, perOperation: { 'chat.postMessage': { perSecond: 1 }, 'GET /conversations.list': { perMinute: 20 } }, headers: 'github', maxWaitMs: 30000 },
             retry: { attempts: 5, budgetMs: 30000, baseDelayMs: 250, maxDelayMs: 10000, idempotencyHeader: 'idempotency-key' },
             cache: { enabled: true, defaultTtlSeconds: 60, maxEntryBytes: 1048576 },
             circuitBreaker: { failures: 3, coolDownMs: 30000 },
@@ -124,7 +124,7 @@ describe('valid connector files', () => {
       outputSchema: 'shallow',
       tools: {},
       policy: {
-        rateLimit: { perConnection: {}, perConnector: {}, headers: 'standard', maxWaitMs: 30000 },
+        rateLimit: { perConnection: {}, perConnector: {}, perOperation: {}, headers: 'standard', maxWaitMs: 30000 },
         retry: { attempts: 3, budgetMs: 30000, baseDelayMs: 250, maxDelayMs: 10000 },
         cache: { enabled: true, defaultTtlSeconds: 0, maxEntryBytes: 1048576 },
         circuitBreaker: { failures: 5, coolDownMs: 30000 },
@@ -184,6 +184,7 @@ describe('invalid connector files', () => {
     ['rate of the wrong kind', { given: 'rateLimit:\n  perConnection: { perSecond: 0, burst: 3 }\n', want: ['rateLimit.perConnection.perSecond: must be a number of requests from 0.001 to 1000000 (got 0)', 'rateLimit.perConnection.burst: unknown key'] }],
     ['a rate too slow for Node\'s timers', { given: 'rateLimit:\n  perConnector: { perHour: 0.001 }\n', want: ['rateLimit.perConnector.perHour: must be a number of requests from 0.01 to 1000000 (got 0.001)'] }],
     ['retry attempts out of range', { given: 'retry:\n  attempts: 20\n', want: ['retry.attempts: must be a whole number of attempts from 1 to 10 (got 20)'] }],
+    ['per-operation rates of the wrong kind', { given: 'rateLimit:\n  perOperation:\n    chat.postMessage: { perSecond: -1 }\n    files.upload: 5\n', want: ['rateLimit.perOperation["chat.postMessage"].perSecond: must be a number of requests from 0.001 to 1000000 (got -1)', 'rateLimit.perOperation["files.upload"]: must be a mapping with perSecond, perMinute, perHour and/or concurrency (got 5)'] }],
     ['unknown header convention', { given: 'rateLimit:\n  headers: twitter\n', want: ['rateLimit.headers: must be one of standard, github, slack, none (got "twitter")'] }],
     ['bad id', { given: 'id: GitHub\n', want: ['id: must be 1-24 characters of a-z, 0-9 and "-", starting and ending with a letter or digit (got "GitHub")'] }],
     ['id too long', { given: 'id: a-very-long-connector-name-indeed\n', want: ['id: must be 1-24 characters'] }],

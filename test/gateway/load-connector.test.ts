@@ -325,6 +325,25 @@ describe('real specs', () => {
     expect(connector.tools.find((t) => t.operation.operationId === 'repos/get')!.tool.description).toMatch(/^Get a repository \(name/);
   });
 
+  it('Slack: per-method tiers in rateLimit.perOperation are resolved to operation keys; an unknown method gets a suggestion', async () => {
+    const dir = folder('slack-tiers', {
+      'slack.connector.yaml': 'rateLimit:\n  headers: slack\n  perOperation:\n    chat_postMessage: { perSecond: 1 }\n    GET /conversations.list: { perMinute: 20 }\n',
+    });
+    const connector = await loadConnector(REAL_SPECS.slack, { configFile: path.join(dir, 'slack.connector.yaml') });
+    expect(connector.runtime.policy?.rateLimit.perOperation).toEqual({ 'POST /chat.postMessage': { perSecond: 1 }, 'GET /conversations.list': { perMinute: 20 } });
+    expect(Object.isFrozen(connector.runtime.policy?.rateLimit.perOperation)).toBe(true);
+    // The limiter keys calls by the same operation key the tools carry.
+    expect(connector.tools.some((t) => t.operation.key === 'POST /chat.postMessage')).toBe(true);
+
+    const typo = folder('slack-tier-typo', { 'slack.connector.yaml': 'rateLimit:\n  perOperation:\n    chat_postMesage: { perSecond: 1 }\n    chat_postMessage: { perSecond: 1 }\n    POST /chat.postMessage: { perSecond: 2 }\n' });
+    const error = await rejected(loadConnector(REAL_SPECS.slack, { configFile: path.join(typo, 'slack.connector.yaml') }));
+    expect(error.code).toBe('HUB_ERR_CONFIG_CONNECTOR');
+    expect(error.details.problems).toEqual([
+      'rateLimit.perOperation.chat_postMesage: unknown operation "chat_postMesage" (did you mean "chat_postMessage"?)',
+      'rateLimit.perOperation["POST /chat.postMessage"]: names POST /chat.postMessage, as rateLimit.perOperation.chat_postMessage does; keep one',
+    ]);
+  });
+
   it('GitHub: a typo in an operation or tag gets a suggestion', async () => {
     const dir = folder('github-typo', { 'github.connector.yaml': 'operations:\n  include: [repos/get, repos/gett]\ntags:\n  exclude: [isues]\n' });
     const file = path.join(dir, 'github.connector.yaml');

@@ -479,6 +479,32 @@ describe('Slack', () => {
   });
 });
 
+describe('Slack tiers in the connector file (rateLimit.perOperation)', () => {
+  it('paces one method of each workspace at its tier; other methods and other workspaces are not held by it', async () => {
+    const upstream = await upstreamWith({
+      'POST /api/chat.postMessage': (_q, res) => json(res, 200, { ok: true }),
+      'POST /api/conversations.list': (_q, res) => json(res, 200, { ok: true, channels: [] }),
+    });
+    // Tier "special": chat.postMessage about one per second per channel; 4 per second here to keep the test short.
+    const connector = connectorFor(upstream, 'slack', { rateLimit: { headers: 'slack', perOperation: { 'POST /api/chat.postMessage': { perSecond: 4 } } } });
+    const exchange = hub();
+    const started = performance.now();
+    const posts = Array.from({ length: 8 }, () => exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T1', headers: { 'x-team': 'T1' } })));
+    const lists = Array.from({ length: 8 }, () => exchange(request(connector, '/api/conversations.list', { method: 'POST', connectionId: 'T1' })));
+    const otherTeam = Array.from({ length: 3 }, () => exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T2', headers: { 'x-team': 'T2' } })));
+    await Promise.all(lists);
+    const listsDone = performance.now() - started;
+    await Promise.all(otherTeam);
+    const otherDone = performance.now() - started;
+    expect((await Promise.all(posts)).map((r) => r.status)).toEqual(Array(8).fill(200));
+    const times = upstream.arrivals.filter((a) => a.path === '/api/chat.postMessage' && a.headers['x-team'] === 'T1').map((a) => a.at);
+    expect(maxInWindow(times)).toBeLessThanOrEqual(4);
+    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(7 * 250);
+    expect(listsDone).toBeLessThan(1000);
+    expect(otherDone).toBeLessThan(1000);
+  });
+});
+
 describe('Jira', () => {
   it('429 + Retry-After: the call is retried after it, and the connection\'s other calls wait for it too', async () => {
     const upstream = await upstreamWith({
