@@ -51,8 +51,14 @@ export function createDedupeStage(): ExchangeStage {
           for (const waiter of flight.waiters) waiter.onBody?.(received, total);
         },
       });
+      // The flight leaves the map before any caller hears the answer: a caller that sends the
+      // same request again at once must start a new one, not join this finished one.
+      const land = () => {
+        if (inFlight.get(key) === flight) inFlight.delete(key);
+      };
       sent.then(
         (response) => {
+          land();
           let first = true;
           for (const waiter of flight.waiters) {
             // Each caller gets its own response object; the body buffer is shared and never written.
@@ -61,11 +67,10 @@ export function createDedupeStage(): ExchangeStage {
           }
         },
         (error: unknown) => {
+          land();
           for (const waiter of flight.waiters) waiter.reject(error);
         },
-      ).finally(() => {
-        if (inFlight.get(key) === flight) inFlight.delete(key);
-      });
+      );
       return flight;
     }
 

@@ -26,6 +26,7 @@ beforeAll(async () => {
       void req;
     },
     'POST /items': (_req, res) => json(res, 201, { created: true }),
+    'GET /quick/*': (_req, res) => json(res, 200, { quick: true }),
   });
   connector = { id: 'demo', baseUrl: upstream.url, allowedHosts: [new URL(upstream.url).host], timeouts: { connectMs: 2000, headersMs: 5000, bodyMs: 5000 }, maxResponseBytes: 1 << 20, policy: DEFAULT_UPSTREAM_POLICY };
 });
@@ -141,3 +142,10 @@ it('an error of the shared request reaches every caller', async () => {
   expect(errors[0]).toBeInstanceOf(Error);
   expect(errors[1]).toBe(errors[0]);
 });
+
+it('a caller that sends the same request again the moment it has its answer starts a new one (never joins the finished one)', async () => {
+  const exchange = composeExchange([createDedupeStage()], undiciExchange);
+  // No ticks between one answer and the next call, as a sequential loop does.
+  for (let i = 0; i < 5; i++) expect((await exchange(call('/quick/1'))).status).toBe(200);
+  expect(sent('/quick/1')).toBe(5);
+}, 5000);
