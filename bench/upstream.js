@@ -5,13 +5,17 @@
  *
  *   1. latency per exchange against a loopback upstream (its own process): undici alone
  *      (the baseline); through the cache on a miss (an answer it may not store) and on a
- *      hit; through the rate limiter with a limit far above the load (its bookkeeping
- *      alone).
- *   2. a 429 storm: N calls fired at once at an upstream that allows R per second and
+ *      hit; through the rate limiter with limits far above the load (its bookkeeping
+ *      alone: a per-second pace, and a bottleneck concurrency limit); through the hub's
+ *      whole chain with default policies. Paths run in rotated rounds.
+ *   2. 100 identical GETs at once: requests the upstream saw, undici alone and through
+ *      the hub's chain (identical reads in flight share one request).
+ *   3. a 429 storm: N calls fired at once at an upstream that allows R per second and
  *      answers 429 with Retry-After: 1 beyond that; through retries alone, and through
- *      retries and the limiter stage with no rates (the hub's default: it learns holds
- *      from Retry-After), and with the connector's limit set to R/s. Calls completed and failed,
- *      requests the upstream saw (and how many it refused), time against the ideal N/R.
+ *      retries and the limiter stage with no rates (the hub's default: it holds for
+ *      Retry-After and learns a pace from the refusals), and with the connector's limit
+ *      set to R/s. Calls completed and failed, requests the upstream saw (and how many it
+ *      refused), time against the ideal N/R.
  *
  *   node bench/upstream.js [--calls 2000] [--storm 1000] [--rate 50]
  */
@@ -28,11 +32,14 @@ const { createCacheStage } = dist('gateway/upstream/cache.js');
 const { createRetryStage } = dist('gateway/upstream/retry.js');
 const { createRateLimitStage } = dist('gateway/upstream/rate-limit.js');
 const { DEFAULT_UPSTREAM_POLICY } = dist('gateway/upstream/policy.js');
+const { createDedupeStage } = dist('gateway/upstream/dedupe.js');
+const { createCircuitBreakerStage } = dist('gateway/upstream/circuit-breaker.js');
 
 const { values: opts } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, storm: { type: 'string', default: '1000' }, rate: { type: 'string', default: '50' } } });
 const CALLS = Number(opts.calls);
 const STORM = Number(opts.storm);
 const RATE = Number(opts.rate);
+const IDENTICAL = 100;
 
 /** The upstream, in its own process so the stages do not share its event loop. */
 function startUpstream() {
@@ -50,6 +57,7 @@ function startUpstream() {
         if (tokens < 1) { refused++; res.writeHead(429, { 'retry-after': '1', 'content-type': 'application/json' }); return res.end('{"message":"rate limited"}'); }
         tokens -= 1;
       }
+      if (req.url === '/slow') return setTimeout(() => { res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }); res.end('{"id":"1"}'); }, 50);
       const cacheable = req.url.startsWith('/cached');
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': cacheable ? 'private, max-age=600' : 'no-store' });
       res.end('{"id":"1","name":"widget","price":3,"tags":["a","b"]}');
@@ -79,16 +87,45 @@ const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(
 const ms = (x) => `${x.toFixed(3)} ms`;
 const row = (cells) => console.log(`| ${cells.join(' | ')} |`);
 
-async function latency(exchange, conn, pathName) {
-  const times = [];
-  for (let i = 0; i < CALLS + 200; i++) {
-    const started = performance.now();
-    const response = await exchange(exchangeRequest(conn, pathName, i));
-    if (response.status !== 200) throw new Error(`status ${response.status}`);
-    if (i >= 200) times.push(performance.now() - started);
+const ROUNDS = 5;
+
+/**
+ * Every path in rounds, the order rotated each round, after a warm-up of each: no path
+ * gains from running after the process has warmed up (JIT, pooled connections) or loses
+ * from running first.
+ */
+async function latencies(paths) {
+  const times = paths.map(() => []);
+  const run = async ([, exchange, conn, pathName], count, into) => {
+    for (let i = 0; i < count; i++) {
+      const started = performance.now();
+      const response = await exchange(exchangeRequest(conn, pathName, i));
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      into?.push(performance.now() - started);
+    }
+  };
+  for (const path of paths) await run(path, 200);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let k = 0; k < paths.length; k++) {
+      const i = (k + round) % paths.length;
+      await run(paths[i], Math.ceil(CALLS / ROUNDS), times[i]);
+    }
   }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 0.5), p99: percentile(times, 0.99), mean: times.reduce((a, b) => a + b, 0) / times.length };
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { p50: percentile(t, 0.5), p99: percentile(t, 0.99), mean: t.reduce((a, b) => a + b, 0) / t.length };
+  });
+}
+
+/** N identical GETs at once through the hub's stages (dedupe first) against undici alone: requests sent, time. */
+async function identical(url, exchange, label) {
+  const before = await stats(url);
+  const started = performance.now();
+  const responses = await Promise.all(Array.from({ length: IDENTICAL }, () => exchange(exchangeRequest(connector(url), '/slow', 0))));
+  const ms = performance.now() - started;
+  const after = await stats(url);
+  if (responses.some((r) => r.status !== 200)) throw new Error('an identical call failed');
+  return [label, IDENTICAL, after.seen - before.seen, `${ms.toFixed(0)} ms`];
 }
 
 async function stats(url) {
@@ -125,28 +162,39 @@ async function main() {
   const cache = createCacheStage({ namespace: `bench-${process.pid}` });
   const limitedPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { perSecond: 1_000_000 } } };
   const limiter = createRateLimitStage({ idPrefix: `bench-${process.pid}` });
+  // As upstream-stages.ts composes them for the hub.
+  const hubStages = [createDedupeStage(), cache.stage, createRetryStage(), createCircuitBreakerStage(), limiter.stage];
+  const concurrencyPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { concurrency: 1000 } } };
   const paths = [
     ['direct: undici exchange alone (baseline)', undiciExchange, conn, '/plain'],
     ['cache miss (no-store answer: looked up, not stored)', composeExchange([cache.stage], undiciExchange), conn, '/plain'],
     ['cache hit (private, max-age=600)', composeExchange([cache.stage], undiciExchange), conn, '/cached'],
-    ['rate limiter, limit far above the load', composeExchange([limiter.stage], undiciExchange), connector(url, limitedPolicy), '/plain'],
+    ['rate limiter: perSecond far above the load (a pace)', composeExchange([limiter.stage], undiciExchange), connector(url, limitedPolicy), '/plain'],
+    ['rate limiter: concurrency far above the load (bottleneck)', composeExchange([limiter.stage], undiciExchange), connector(url, concurrencyPolicy), '/plain'],
+    ['the hub\'s whole chain, defaults, no-store answer', composeExchange(hubStages, undiciExchange), conn, '/plain'],
   ];
-  const results = [];
-  for (const [name, exchange, c, p] of paths) results.push([name, await latency(exchange, c, p)]);
-  console.log(`## 1. Latency per exchange, ${CALLS} sequential calls after a warm-up of 200\n`);
+  const measured = await latencies(paths);
+  const results = paths.map(([name], i) => [name, measured[i]]);
+  console.log(`## 1. Latency per exchange, ${CALLS} sequential calls per path in ${ROUNDS} rounds (order rotated), after a warm-up of 200\n`);
   row(['path', 'p50', 'p99', 'mean', 'vs direct, p50']);
   row(Array(5).fill('---'));
   for (const [name, r] of results) row([name, ms(r.p50), ms(r.p99), ms(r.mean), name.startsWith('direct') ? '' : `${r.p50 - results[0][1].p50 >= 0 ? '+' : ''}${ms(r.p50 - results[0][1].p50)}`]);
 
+  console.log(`\n## 2. ${IDENTICAL} identical GETs at once, the upstream answering in 50 ms\n`);
+  row(['stages', 'calls', 'upstream requests', 'total time']);
+  row(Array(4).fill('---'));
+  row(await identical(url, undiciExchange, 'undici alone'));
+  row(await identical(url, composeExchange(hubStages, undiciExchange), 'the hub\'s chain (dedupe first)'));
+
   const ideal = STORM / RATE;
-  console.log(`\n## 2. A 429 storm: ${STORM} calls at once, the upstream allows ${RATE}/s (429 + Retry-After: 1 beyond); ideal ${ideal.toFixed(1)} s\n`);
+  console.log(`\n## 3. A 429 storm: ${STORM} calls at once, the upstream allows ${RATE}/s (429 + Retry-After: 1 beyond); ideal ${ideal.toFixed(1)} s\n`);
   row(['stages', 'completed', 'failed', 'upstream requests', 'refused by upstream (429)', 'total time', 'vs ideal']);
   row(Array(7).fill('---'));
   const generous = { ...DEFAULT_UPSTREAM_POLICY, retry: { ...DEFAULT_UPSTREAM_POLICY.retry, attempts: 10, budgetMs: 60_000 }, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, maxWaitMs: 60_000 } };
   const storms = [
     ['retries only (default policy: 3 attempts, 30 s)', [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
     ['retries only, 10 attempts within 60 s', [createRetryStage()], generous],
-    ['the hub\'s default: retries + limiter stage, no rates set (holds from Retry-After)', [createRetryStage(), limiter.stage], DEFAULT_UPSTREAM_POLICY],
+    ['the hub\'s default: retries + limiter stage, no rates set (holds for Retry-After, learns a pace)', [createRetryStage(), limiter.stage], DEFAULT_UPSTREAM_POLICY],
     [`retries + limiter at ${RATE}/s per connection`, [createRetryStage(), limiter.stage], { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } }],
   ];
   for (const [name, stages, policy] of storms) {

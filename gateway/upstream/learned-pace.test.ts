@@ -1,4 +1,5 @@
-import { FORGET_MS, LearnedPaces, Pace, PROBE_MS } from './learned-pace';
+import { FORGET_MS, LearnedPaces, PROBE_MS } from './learned-pace';
+import { Pace, reserveAll } from './pace';
 
 describe('Pace', () => {
   it('spaces reservations evenly from now, or from a hold', () => {
@@ -21,6 +22,23 @@ describe('Pace', () => {
     expect(pace.reserve(0, 100)).toBeUndefined();
     expect(pace.backlogMs(0)).toBeCloseTo(1030);
     expect(pace.reserve(0, 2000)).toBeCloseTo(1030);
+  });
+});
+
+describe('reserveAll', () => {
+  it('takes one slot, the first free in every pace, and counts it in each', () => {
+    const fast = new Pace(10);
+    const slow = new Pace(2);
+    expect(reserveAll([fast, slow], 0, 5000)).toBe(0);
+    // The slow pace sets the next departure; the fast one counts it too.
+    expect(reserveAll([fast, slow], 0, 5000)).toBeCloseTo(slow.intervalMs);
+    expect(fast.nextFreeAt).toBeCloseTo(slow.intervalMs + fast.intervalMs);
+    // Beyond the wait allowed: nothing reserved in either.
+    const before = [fast.nextFreeAt, slow.nextFreeAt];
+    expect(reserveAll([fast, slow], 0, 100)).toBeUndefined();
+    expect([fast.nextFreeAt, slow.nextFreeAt]).toEqual(before);
+    // After a hold.
+    expect(reserveAll([new Pace(5)], 0, 5000, 700)).toBe(700);
   });
 });
 

@@ -24,11 +24,9 @@
  * Per process: with several gateway processes each learns from its own answers, so their
  * paces add up to what the upstream accepted from all of them (docs/limits.md).
  *
- * Hand-written rather than a bottleneck limiter because the rate changes with every
- * episode and must cost nothing on calls that are not paced; bottleneck's scheduler defers
- * every job through timers (SGrondin/bottleneck#144). A pace is one number: when the next
- * request may leave (GCRA).
+ * The pace itself is pace.ts's: one number, when the next request may leave.
  */
+import { Pace } from './pace';
 
 /** The answers counted: one bucket per second over the longest window a refusal can ask about. */
 const BUCKETS = 60;
@@ -39,37 +37,8 @@ export const PROBE_MS = 10_000;
 const PROBE_FACTOR = 1.1;
 /** No refusal for this long: the pace is forgotten. */
 export const FORGET_MS = 5 * 60_000;
-/** Slots leave this much further apart than the learnt rate (as for configured rates: jitter on the way). */
-const SPACING_MARGIN = 1.03;
 /** Idle counters beyond this many are swept. */
 const MAX_KEYS = 10_000;
-
-/** Evenly spaced departures at a rate: reserving a slot is arithmetic, waiting for it one timer. */
-export class Pace {
-  private nextAt = 0;
-
-  constructor(public ratePerSecond: number) {}
-
-  get intervalMs(): number {
-    return (1000 / this.ratePerSecond) * SPACING_MARGIN;
-  }
-
-  /**
-   * Reserves the first free slot at or after `notBefore`: the wait until it, or undefined
-   * (nothing reserved) when that is more than `maxWaitMs` away.
-   */
-  reserve(now: number, maxWaitMs: number, notBefore = now): number | undefined {
-    const slot = Math.max(now, notBefore, this.nextAt);
-    if (slot - now > maxWaitMs) return undefined;
-    this.nextAt = slot + this.intervalMs;
-    return slot - now;
-  }
-
-  /** How long a call arriving now would wait. */
-  backlogMs(now: number): number {
-    return Math.max(0, this.nextAt - now);
-  }
-}
 
 interface Learnt {
   /** Accepted answers per second: `counts[s % BUCKETS]` for second `s`, valid while `seconds[...] === s`. */

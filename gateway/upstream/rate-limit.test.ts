@@ -1,5 +1,6 @@
 import type Bottleneck from 'bottleneck';
-import { createRateLimitStage, limitKey, limiterSpecs, SPACING_MARGIN } from './rate-limit';
+import { SPACING_MARGIN } from './pace';
+import { createRateLimitStage, limitKey, limiterSpecs } from './rate-limit';
 import type { Rates } from './policy';
 
 const counts = (c: Partial<Bottleneck.Counts>): Bottleneck.Counts => ({ RECEIVED: 0, QUEUED: 0, RUNNING: 0, EXECUTING: 0, ...c });

@@ -48,6 +48,7 @@ import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeScope, Exchan
 import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type Rates } from './policy';
 import { loadBottleneck } from './bottleneck-loader';
 import { LearnedPaces } from './learned-pace';
+import { Pace, reserveAll, SPACING_MARGIN } from './pace';
 import { readResponseLimits } from './rate-limit-headers';
 import { abortReason, sleep } from './retry';
 
@@ -66,12 +67,6 @@ export interface RateLimitStage {
   close(): Promise<void>;
 }
 
-/**
- * Requests leave this much further apart than `perSecond` allows: 30 ms over a second
- * whatever the rate, more than a request is delayed on its way (a busy event loop, a new
- * connection), so the upstream never counts one too many in a second.
- */
-export const SPACING_MARGIN = 1.03;
 const WINDOW_MS = { perMinute: 60_000, perHour: 3_600_000 } as const;
 /**
  * A call whose turn comes within maxWaitMs may still need this long for the limiter's
@@ -290,6 +285,10 @@ class ConnectorLimits {
   private readonly perConnector: { spec: LimiterSpec; limiter: Bottleneck }[];
   /** By operation key: that operation's limits, per connection. */
   private readonly perOperation = new Map<string, { spec: LimiterSpec; group: Bottleneck.Group }[]>();
+  /** The file's per-second rates, in one process (no Redis): paces instead of bottleneck's minTime. */
+  private readonly connectionPace?: ConfiguredPace;
+  private readonly operationPaces = new Map<string, ConfiguredPace>();
+  private readonly connectorPace?: ConfiguredPace;
   private readonly perMethod: boolean;
   /** GitHub: the budget (`x-ratelimit-resource`: core, search, graphql...) each operation was last seen spending. */
   private readonly resourceOf = new Map<string, string>();
@@ -316,12 +315,25 @@ class ConnectorLimits {
         group.on('created', (limiter: Bottleneck) => this.listen(limiter));
         return { spec, group };
       });
-    this.perConnection = groups(policy.perConnection, 'connection');
+    // In one process a per-second rate is a Pace (pace.ts: no timer for a call that may go
+    // now); with Redis, bottleneck keeps it so that every process shares it.
+    const paced = (rates: Rates, describe: string): { rest: Rates; pace?: ConfiguredPace } => {
+      if (env.clustered || rates.perSecond === undefined) return { rest: rates };
+      const { perSecond, ...rest } = rates;
+      return { rest, pace: new ConfiguredPace(perSecond, `${perSecond} requests per second${describe}`) };
+    };
+    const connection = paced(policy.perConnection, '');
+    this.perConnection = groups(connection.rest, 'connection');
+    this.connectionPace = connection.pace;
     for (const [operation, rates] of Object.entries(policy.perOperation)) {
       // Named in messages: "this connector's limit of 50 requests per minute for POST /chat.postMessage".
-      this.perOperation.set(operation, groups(rates, `operation:${operation}`).map(({ spec, group }) => ({ spec: { ...spec, describe: `${spec.describe} for ${operation}` }, group })));
+      const forOperation = paced(rates, ` for ${operation}`);
+      this.perOperation.set(operation, groups(forOperation.rest, `operation:${operation}`).map(({ spec, group }) => ({ spec: { ...spec, describe: `${spec.describe} for ${operation}` }, group })));
+      if (forOperation.pace) this.operationPaces.set(operation, forOperation.pace);
     }
-    this.perConnector = limiterSpecs(policy.perConnector).map((spec) => {
+    const connector = paced(policy.perConnector, '');
+    this.connectorPace = connector.pace;
+    this.perConnector = limiterSpecs(connector.rest).map((spec) => {
       const limiter = new env.Bottleneck({ ...spec.settings, ...env.storeOptions(), id: id('connector', spec), timeout: spec.idleMs });
       this.listen(limiter);
       return { spec, limiter };
@@ -335,44 +347,77 @@ class ConnectorLimits {
     const started = Date.now();
     const deadline = started + this.policy.maxWaitMs;
 
-    await this.waitForUpstream(request, holdKeys, deadline);
-
+    const operation = request.scope.operation;
+    const paces = [this.connectionPace?.for(key), this.operationPaces.get(operation)?.for(key), this.connectorPace?.for('')].filter((p): p is Paced => p !== undefined);
     const limiters = [
       ...this.perConnection.map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
-      ...(this.perOperation.get(request.scope.operation) ?? []).map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
+      ...(this.perOperation.get(operation) ?? []).map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
       ...this.perConnector,
     ];
-    const response = limiters.length === 0 ? await next(request) : await this.schedule(request, next, limiters, holdKeys, deadline);
-    this.learn(response, key, request.scope.operation);
+    let response: ExchangeResponse;
+    if (limiters.length === 0) {
+      await this.depart(request, holdKeys, paces, deadline, request.signal);
+      response = await next(request);
+    } else {
+      // Held calls wait before they queue; their slots in the paces are taken once the limiters let them through.
+      await this.waitForHold(request, holdKeys, deadline);
+      response = await this.schedule(request, next, limiters, holdKeys, paces, deadline);
+    }
+    this.learn(response, key, operation);
     return response;
   }
 
+  /** A hold the upstream asked for (Retry-After, a used-up window): waited out, or refused when it ends past the deadline. */
+  private async waitForHold(request: ExchangeRequest, holdKeys: string[], deadline: number): Promise<void> {
+    const now = Date.now();
+    const hold = this.heldUntil(holdKeys, now);
+    if (hold === undefined) return;
+    if (hold.until > deadline) throw this.holdRefusal(request, hold, now);
+    await sleep(this.holdWait(request, hold, now, deadline), request.signal);
+  }
+
   /**
-   * What the upstream asked for: a hold until its Retry-After or window reset, and, once it
-   * has refused this connection, the pace learnt from what it accepted (learned-pace.ts).
+   * Until the call may leave: after any hold, and at its slot in every pace it keeps (the
+   * file's per-second rates in this process, and the rate learnt from the upstream's
+   * refusals, learned-pace.ts), one slot in all of them at once. Throws the refusal when
+   * that is past the deadline; the call's `signal` ends the wait.
    */
-  private async waitForUpstream(request: ExchangeRequest, holdKeys: string[], deadline: number): Promise<void> {
+  private async depart(request: ExchangeRequest, holdKeys: string[], configured: readonly Paced[], deadline: number, signal: AbortSignal): Promise<void> {
     for (;;) {
       const now = Date.now();
       const hold = this.heldUntil(holdKeys, now);
-      if (hold !== undefined && hold.until > deadline) throw this.refused(request, hold.until - now, `${hold.why}, longer than this connector waits (rateLimit.maxWaitMs ${seconds(this.policy.maxWaitMs)})`);
-      const pace = this.paces.paceFor(holdKeys, now);
-      if (pace === undefined) {
+      if (hold !== undefined && hold.until > deadline) throw this.holdRefusal(request, hold, now);
+      const learned = this.paces.paceFor(holdKeys, now);
+      const paces = learned === undefined ? configured : [{ pace: learned }, ...configured];
+      if (paces.length === 0) {
         // Released with jitter of their own: the calls a hold kept back do not all go in the same millisecond.
-        if (hold !== undefined) await sleep(this.holdWait(request, hold, now, deadline), request.signal);
+        if (hold !== undefined) await sleep(this.holdWait(request, hold, now, deadline), signal);
         return;
       }
       // Paced: slots after the hold, evenly spaced.
-      const wait = pace.reserve(now, deadline - now, hold?.until ?? now);
-      if (wait === undefined) {
-        const backlog = Math.max(pace.backlogMs(now), (hold?.until ?? now) - now);
-        throw this.refused(request, backlog, `the upstream refused this connection's calls when they came faster than about ${rateWords(pace.ratePerSecond)}; the calls ahead of it need about ${seconds(backlog)} at that pace, longer than rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) allows`);
-      }
-      if (wait === 0) return;
-      await sleep(wait, request.signal);
+      const wait = reserveAll(paces.map((p) => p.pace), now, deadline - now, hold?.until ?? now);
+      if (wait === undefined) throw this.paceRefusal(request, paces, now);
+      // Less than a millisecond is not worth a timer (none waits that little, and Date.now() counts whole ones): the slot stays reserved.
+      if (wait < 1) return;
+      await sleep(wait, signal);
       // A refusal while it waited may have put a hold beyond its slot: it takes a new one after it.
       if (this.heldUntil(holdKeys, Date.now()) === undefined) return;
     }
+  }
+
+  private holdRefusal(request: ExchangeRequest, hold: Hold, now: number): HubError {
+    return this.refused(request, hold.until - now, `${hold.why}, longer than this connector waits (rateLimit.maxWaitMs ${seconds(this.policy.maxWaitMs)})`);
+  }
+
+  /** The pace whose queue is longest says why the call cannot wait its turn. */
+  private paceRefusal(request: ExchangeRequest, paces: readonly Paced[], now: number): HubError {
+    const slowest = paces.reduce((a, b) => (b.pace.nextFreeAt > a.pace.nextFreeAt ? b : a));
+    const backlog = slowest.pace.backlogMs(now);
+    const maxWait = `rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)})`;
+    if (slowest.describe === undefined) {
+      return this.refused(request, backlog, `the upstream refused this connection's calls when they came faster than about ${rateWords(slowest.pace.ratePerSecond)}; the calls ahead of it need about ${seconds(backlog)} at that pace, longer than ${maxWait} allows`);
+    }
+    return this.refused(request, backlog + slowest.pace.intervalMs, `the calls queued ahead of it need about ${seconds(backlog)} under this connector's limit of ${slowest.describe}, longer than ${maxWait} allows`);
   }
 
   /** The call through every limiter in turn, bounded by the deadline and the call's signal. */
@@ -381,12 +426,15 @@ class ConnectorLimits {
     next: Exchange,
     limiters: { spec: LimiterSpec; limiter: Bottleneck }[],
     holdKeys: string[],
+    paces: readonly Paced[],
     deadline: number,
   ): Promise<ExchangeResponse> {
     const behind = this.waitBehind(limiters);
     if (Date.now() + behind.ms > deadline) {
       throw this.refused(request, behind.retryMs, `the calls queued ahead of it need about ${seconds(behind.ms)} under this connector's limit of ${behind.describe}, longer than rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) allows`);
     }
+    const now = Date.now();
+    if (paces.some((p) => p.pace.nextFreeAt > deadline)) throw this.paceRefusal(request, paces, now);
     const down = this.env.storeDown;
     if (down !== undefined) throw this.storeFailed(request.scope.tool, down);
     const queuedAt = Date.now();
@@ -395,19 +443,12 @@ class ConnectorLimits {
     this.waiting.add(waiter);
     const job = async (): Promise<ExchangeResponse | typeof SKIPPED> => {
       if (turn.abandoned) return SKIPPED;
-      // The upstream may have asked for a pause while this call queued.
-      const now = Date.now();
-      const hold = this.heldUntil(holdKeys, now);
-      if (hold !== undefined) {
-        if (hold.until > deadline) {
-          turn.giveUp(this.refused(request, hold.until - now, `${hold.why}, longer than this connector waits (rateLimit.maxWaitMs ${seconds(this.policy.maxWaitMs)})`));
-          return SKIPPED;
-        }
-        try {
-          await sleep(this.holdWait(request, hold, now, deadline), turn.signal);
-        } catch {
-          return SKIPPED;
-        }
+      // The upstream may have asked for a pause while this call queued; and the paces' slots are taken now.
+      try {
+        await this.depart(request, holdKeys, paces, deadline, turn.signal);
+      } catch (error) {
+        turn.giveUp(error);
+        return SKIPPED;
       }
       this.waiting.delete(waiter);
       if (!turn.start()) return SKIPPED;
@@ -600,6 +641,38 @@ class ConnectorLimits {
   /** A Group sweeps idle keys on an (unref'd) interval of its own; it has no call to end it. */
   private stopGroups(): void {
     for (const group of this.groups()) clearInterval((group as unknown as { interval?: NodeJS.Timeout }).interval);
+  }
+}
+
+/** A pace a call keeps, and in words the file's limit it stands for (none: learnt from the upstream). */
+interface Paced {
+  pace: Pace;
+  describe?: string;
+}
+
+/** A per-second rate from the connector file, one pace per connection (or one for the connector). */
+class ConfiguredPace {
+  private readonly byKey = new Map<string, Pace>();
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly describe: string,
+  ) {}
+
+  for(key: string): Paced {
+    let pace = this.byKey.get(key);
+    if (pace === undefined) {
+      if (this.byKey.size >= 10_000) this.sweep();
+      pace = new Pace(this.perSecond);
+      this.byKey.set(key, pace);
+    }
+    return { pace, describe: this.describe };
+  }
+
+  /** Paces with nothing queued forget nothing by going: a new one may send at once, as they could. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const [key, pace] of this.byKey) if (pace.backlogMs(now) === 0) this.byKey.delete(key);
   }
 }
 

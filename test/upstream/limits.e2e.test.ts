@@ -305,6 +305,31 @@ describe('rate limits', () => {
     expect(otherDone).toBeLessThan(1500);
   });
 
+  it('a per-second rate and a concurrency limit together: never more in flight, never closer than the rate allows', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const upstream = await upstreamWith({
+      'GET /slow/*': async (_req, res) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((r) => setTimeout(r, 150));
+        inFlight--;
+        json(res, 200, { ok: true });
+      },
+    });
+    const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnection: { perSecond: 10, concurrency: 2 } } });
+    const exchange = hub();
+    // Two warm connections first: a new connection's set-up would delay an arrival, not the hub's departure.
+    await Promise.all([exchange(request(connector, '/slow/a')), exchange(request(connector, '/slow/b'))]);
+    const responses = await Promise.all(Array.from({ length: 8 }, (_, i) => exchange(request(connector, `/slow/${i}`))));
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    expect(most).toBeLessThanOrEqual(2);
+    const times = upstream.times().slice(2).sort((a, b) => a - b);
+    // 10 per second: slots 103 ms apart. An arrival may trail its departure by a busy event loop's lag,
+    // so gaps get room for that (without the rate, eight calls two at a time would span some 450 ms).
+    for (let i = 1; i < times.length; i++) expect(times[i] - times[i - 1]).toBeGreaterThanOrEqual(103 - 30);
+    expect(times[7] - times[0]).toBeGreaterThanOrEqual(7 * 103 - 30);
+  });
+
   it('a call that would wait longer than maxWaitMs for the limiter fails fast with a coded error saying when to retry', async () => {
     const upstream = await upstreamWith({ 'GET /items': ok });
     const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnection: { perSecond: 1 }, maxWaitMs: 1500 } });
