@@ -61,6 +61,8 @@ describe('retryDelay', () => {
     ['POST ECONNREFUSED: never sent, any method', { given: { method: 'POST', errorCode: 'ECONNREFUSED' }, want: 100 }],
     ['POST UND_ERR_CONNECT_TIMEOUT: never sent', { given: { method: 'POST', errorCode: 'UND_ERR_CONNECT_TIMEOUT' }, want: 100 }],
     ['GET UND_ERR_HEADERS_TIMEOUT (the connector\'s timeout, not retried)', { given: { errorCode: 'UND_ERR_HEADERS_TIMEOUT' }, want: undefined }],
+    ['GET UND_ERR_BODY_TIMEOUT (a stalled transfer, as a reset)', { given: { errorCode: 'UND_ERR_BODY_TIMEOUT' }, want: 100 }],
+    ['POST UND_ERR_BODY_TIMEOUT without key', { given: { method: 'POST', errorCode: 'UND_ERR_BODY_TIMEOUT' }, want: undefined }],
     ['GET ENOTFOUND', { given: { errorCode: 'ENOTFOUND' }, want: undefined }],
     ['GET abort', { given: { errorCode: 'ABORT_ERR' }, want: undefined }],
     ['GET coded hub error', { given: { errorCode: 'HUB_ERR_RATE_LIMITED' }, want: undefined }],

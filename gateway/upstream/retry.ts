@@ -44,6 +44,10 @@ export const RETRY_ERROR_CODES: ReadonlySet<string> = new Set([
   'EAI_AGAIN',
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
+  // A body that stalled past the connector's bodyMs: the upstream answered and the transfer
+  // failed, as with a reset. A headers timeout is not here: that upstream is slow, and another
+  // attempt would wait as long again.
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** The connection was never made: nothing was sent, so any method may go again. */

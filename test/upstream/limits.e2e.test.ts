@@ -200,6 +200,24 @@ describe('retries', () => {
     expect(upstream.arrivals.filter((a) => a.method === 'POST')).toHaveLength(1);
   });
 
+  it('retries a GET whose body stalled past bodyMs, not a POST, whose result names the timeout', async () => {
+    // Headers and half the body, then nothing: the transfer stalls.
+    const stall: Route = (_q, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '40' });
+      res.write('{"items":[');
+    };
+    const upstream = await upstreamWith({ 'GET /items': inTurn(stall, ok), 'POST /items': inTurn(stall, ok) });
+    const connector = { ...connectorFor(upstream, 'demo'), timeouts: { connectMs: 2000, headersMs: 5000, bodyMs: 300 } };
+    const exchange = hub();
+    const got = await exchange(request(connector, '/items'));
+    expect(got).toMatchObject({ status: 200, attempts: 2 });
+    expect(JSON.parse(got.body.toString('utf8'))).toEqual({ ok: true });
+
+    const error = await rejection(exchange(request(connector, '/items', { method: 'POST' })));
+    expect(textOf(errorResult(error, 'demo_call'))).toMatch(/^HUB_ERR_UPSTREAM_TIMEOUT: demo_call: the upstream did not answer in time \(reading the response body\)/);
+    expect(upstream.arrivals.filter((a) => a.method === 'POST')).toHaveLength(1);
+  });
+
   it('retries 5xx with growing backoff, then returns the last 503 with the attempts counted', async () => {
     const upstream = await upstreamWith({ 'GET /items': (_q, res) => json(res, 503, { message: 'overloaded' }) });
     const connector = connectorFor(upstream, 'demo', { retry: { attempts: 3, baseDelayMs: 100 } });
