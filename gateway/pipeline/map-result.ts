@@ -237,12 +237,14 @@ function upstreamErrorResult(response: UpstreamResponse, connector: ConnectorRun
   let output = message === undefined ? line : `${line}: ${message}`;
   const meta = statusMeta(response.status);
   const retryAfter = header(response.headers, 'retry-after');
-  if ((response.status === 429 || response.status === 503) && retryAfter !== undefined) {
+  // Always a number of seconds for programs, whether the upstream sent seconds or a date.
+  const waitMs = retryAfter === undefined ? undefined : readRetryAfter(response.headers, Date.now());
+  if ((response.status === 429 || response.status === 503) && retryAfter !== undefined && waitMs !== undefined) {
     output += `\nRetry-After: ${retryAfter}${/^\d+$/.test(retryAfter) ? ' seconds' : ''}`;
-    // Always a number of seconds for programs, whether the upstream sent seconds or a date.
-    const waitMs = readRetryAfter(response.headers, Date.now());
-    if (waitMs !== undefined) meta[META_RETRY_AFTER] = Math.ceil(waitMs / 1000);
+    meta[META_RETRY_AFTER] = Math.ceil(waitMs / 1000);
   } else {
+    // A Retry-After that cannot be read says nothing: the rate-limit headers may (a reset time).
+    if ((response.status === 429 || response.status === 503) && retryAfter !== undefined) output += `\nRetry-After: ${retryAfter}`;
     const notice = rateLimitNotice(response, connector);
     if (notice !== undefined) {
       output += `\n${notice.text}`;

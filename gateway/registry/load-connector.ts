@@ -205,17 +205,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
     return undefined;
   };
 
-  const overrides = new Map<string, { override: ToolOverride; entry: string; where: string }>();
-  for (const [entry, override] of Object.entries(config.tools)) {
-    const where = keyPath(['tools', entry]);
-    const found = index.find(entry);
-    if (found.length === 0) errors.push(`${where}: ${index.unknown(entry)}`);
-    for (const op of found) {
-      const earlier = overrides.get(op.key);
-      if (earlier) errors.push(`${where}: names ${op.key}, as ${earlier.where} does; keep one`);
-      else overrides.set(op.key, { override, entry, where });
-    }
-  }
+  const overrides = byOperation(index, ['tools'], config.tools, errors);
 
   const operations = new Map(set.operations.map((op) => [op.key, op]));
   const tools: RegisteredTool[] = [];
@@ -227,7 +217,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
       skipped.push({ operation: operation.key, pointer: operation.pointer, reason: `left out by the connector file: ${rule}` });
       return;
     }
-    const override = overrides.get(operation.key)?.override;
+    const override = overrides.get(operation.key)?.value;
     const name = override?.name !== undefined ? prefixed(set.connectorId, override.name) : binding.tool;
     const tool = override ? overriddenTool(set.tools[i], name, override) : set.tools[i];
     tools.push({ connectorId: set.connectorId, tool, binding: name === binding.tool ? binding : { ...binding, tool: name }, operation });
@@ -237,7 +227,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
   for (const { tool, operation } of tools) byName.set(tool.name, [...(byName.get(tool.name) ?? []), operation.key]);
   for (const { tool, operation } of tools) {
     const entry = overrides.get(operation.key);
-    if (entry?.override.name === undefined) continue;
+    if (entry?.value.name === undefined) continue;
     if (!TOOL_NAME.test(tool.name)) {
       errors.push(`${entry.where}.name: "${tool.name}" is ${tool.name.length} characters with the "${set.connectorId}_" prefix; at most ${MAX_TOOL_NAME}`);
     }
@@ -247,36 +237,47 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
   }
 
   // Rates per operation, named like tool overrides: resolved to operation keys, each named once.
-  const perOperation: Record<string, Rates> = {};
-  const rateWhere = new Map<string, string>();
-  for (const [entry, rates] of Object.entries(config.policy.rateLimit.perOperation)) {
-    const where = keyPath(['rateLimit', 'perOperation', entry]);
-    const found = index.find(entry);
-    if (found.length === 0) errors.push(`${where}: ${index.unknown(entry)}`);
-    for (const op of found) {
-      const earlier = rateWhere.get(op.key);
-      if (earlier !== undefined) errors.push(`${where}: names ${op.key}, as ${earlier} does; keep one`);
-      else {
-        rateWhere.set(op.key, where);
-        perOperation[op.key] = rates;
-      }
-    }
-  }
+  const rates = byOperation(index, ['rateLimit', 'perOperation'], config.policy.rateLimit.perOperation, errors);
+  const perOperation: Record<string, Rates> = Object.fromEntries([...rates].map(([key, { value }]) => [key, value]));
   const policy: UpstreamPolicy = { ...config.policy, rateLimit: { ...config.policy.rateLimit, perOperation } };
 
   const problems: Problem[] = [];
-  for (const [key, { entry, where }] of overrides) {
-    if (tools.some((t) => t.operation.key === key)) continue;
-    const deprecated = index.byKey.get(key)?.deprecated === true;
-    problems.push({
-      severity: 'warning',
-      rule: 'connector-override-unused',
-      file,
-      pointer: appendPointer('/tools', entry),
-      message: `${where} has no effect: ${key} is not served (${deprecated ? 'deprecated' : 'left out by the filters'})`,
-    });
-  }
+  const unused = (named: Map<string, { entry: string; where: string }>, pointer: string) => {
+    for (const [key, { entry, where }] of named) {
+      if (tools.some((t) => t.operation.key === key)) continue;
+      const deprecated = index.byKey.get(key)?.deprecated === true;
+      problems.push({
+        severity: 'warning',
+        rule: 'connector-override-unused',
+        file,
+        pointer: appendPointer(pointer, entry),
+        message: `${where} has no effect: ${key} is not served (${deprecated ? 'deprecated' : 'left out by the filters'})`,
+      });
+    }
+  };
+  unused(overrides, '/tools');
+  unused(rates, '/rateLimit/perOperation');
   return { tools, skipped, problems, errors, policy };
+}
+
+/**
+ * A mapping the connector file keys by operationId or `METHOD /path` (`tools`,
+ * `rateLimit.perOperation`), by operation key; an unknown entry, or two naming one
+ * operation, is an error at its key path.
+ */
+function byOperation<T>(index: OperationIndex, section: string[], mapping: Readonly<Record<string, T>>, errors: string[]): Map<string, { value: T; entry: string; where: string }> {
+  const named = new Map<string, { value: T; entry: string; where: string }>();
+  for (const [entry, value] of Object.entries(mapping)) {
+    const where = keyPath([...section, entry]);
+    const found = index.find(entry);
+    if (found.length === 0) errors.push(`${where}: ${index.unknown(entry)}`);
+    for (const op of found) {
+      const earlier = named.get(op.key);
+      if (earlier) errors.push(`${where}: names ${op.key}, as ${earlier.where} does; keep one`);
+      else named.set(op.key, { value, entry, where });
+    }
+  }
+  return named;
 }
 
 /** `open_issue` in `github` -> `github_open_issue`; a name already prefixed keeps it, as generated names do. */

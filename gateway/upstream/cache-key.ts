@@ -2,7 +2,7 @@
  * The cache's key layout (docs/caching.md "Keys"). Nothing in it names a tenant, a
  * connection or a URL in clear: every key is a hash of the parts it stands for.
  *
- *   e:<hash(connector, tenant, connection, method, url, generations...)>   one stored response
+ *   e:<hmac(connector, tenant, connection, method, url, generations...)>   one stored response
  *   g:c:<hash(connector)>                   generation of a connector's entries
  *   g:t:<hash(tenant)>                      of a tenant's
  *   g:tc:<hash(tenant, connector)>          of a tenant's entries for one connector
@@ -91,9 +91,13 @@ export function invalidatedPathKeys(owner: CacheOwner, url: URL): string[] {
   return keys;
 }
 
-/** One stored response: everything that tells it apart, including the generations read just before. */
-export function entryKey(owner: CacheOwner, method: string, url: string, generations: readonly string[]): string {
-  return 'e:' + digest([owner.connectorId, owner.tenantId, owner.connectionId, method, url, ...generations]);
+/**
+ * One stored response: everything that tells it apart, including the generations read
+ * just before. An HMAC (`hashKey`, as for Vary'd headers): the URL may carry an API key
+ * in its query, and one who reads the store must not be able to test guesses at it.
+ */
+export function entryKey(owner: CacheOwner, method: string, url: string, generations: readonly string[], hashKey: Buffer): string {
+  return 'e:' + keyedDigest(hashKey, JSON.stringify([owner.connectorId, owner.tenantId, owner.connectionId, method, url, ...generations]));
 }
 
 /** What an admin purge names; a connection id is a UUID, unique across tenants and connectors. */

@@ -187,7 +187,7 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
     }
 
     const url = new URL(request.url);
-    const key = entryKey(ownerOf(request.scope), method, url.href, await generations(request, url));
+    const key = entryKey(ownerOf(request.scope), method, url.href, await generations(request, url), hashKey);
     const entry = asEntry(await store.get(key));
 
     const found = entry && evaluate(entry, request);

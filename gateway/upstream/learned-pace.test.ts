@@ -79,19 +79,47 @@ describe('LearnedPaces', () => {
     expect(paces.refused('c1', 10_950, 1000)).toEqual({ ratePerSecond: 30, previous: 50 });
   });
 
-  it('probes 10% faster while calls queue and nothing is refused, and forgets the pace after a quiet spell', () => {
+  it('probes 10% faster while calls queue and nothing is refused, never during the pause asked for, and forgets the pace after a quiet spell', () => {
     const paces = new LearnedPaces();
     accept(paces, 'c1', 0, 10, 900);
     paces.refused('c1', 950, 1000);
     const pace = paces.paceFor(['c1'], 1000)!;
     expect(pace.ratePerSecond).toBe(10);
-    // No queue: no probing.
+    // Calls queued behind the one-second pause: PROBE_MS after the refusal is not enough, it counts from the pause's end.
+    for (let i = 0; i < 200; i++) pace.reserve(1000, 60_000, 1950);
     expect(paces.paceFor(['c1'], 950 + PROBE_MS + 1)?.ratePerSecond).toBe(10);
-    // A queue: one step up per PROBE_MS.
-    for (let i = 0; i < 5; i++) pace.reserve(950 + PROBE_MS + 1, 60_000);
-    expect(paces.paceFor(['c1'], 950 + PROBE_MS + 2)?.ratePerSecond).toBeCloseTo(11);
-    expect(paces.paceFor(['c1'], 950 + PROBE_MS + 3)?.ratePerSecond).toBeCloseTo(11);
-    expect(paces.paceFor(['c1'], 950 + FORGET_MS + 1)).toBeUndefined();
+    // Still queued, PROBE_MS after the pause: one step up per PROBE_MS.
+    expect(paces.paceFor(['c1'], 1950 + PROBE_MS + 1)?.ratePerSecond).toBeCloseTo(11);
+    expect(paces.paceFor(['c1'], 1950 + PROBE_MS + 2)?.ratePerSecond).toBeCloseTo(11);
+    // Nothing queued: no probing.
+    const idle = new LearnedPaces();
+    accept(idle, 'c2', 0, 10, 900);
+    idle.refused('c2', 950, 1000);
+    expect(idle.paceFor(['c2'], 1950 + PROBE_MS + 1)?.ratePerSecond).toBe(10);
+    // Forgotten FORGET_MS after the refusal, once nothing is queued behind it.
+    expect(idle.paceFor(['c2'], 950 + FORGET_MS + 1)).toBeUndefined();
+  });
+
+  it('keeps a pace past FORGET_MS while calls are still queued behind it', () => {
+    const paces = new LearnedPaces();
+    accept(paces, 'c1', 0, 1, 900);
+    paces.refused('c1', 950, 1000);
+    const pace = paces.paceFor(['c1'], 1000)!;
+    const late = 950 + FORGET_MS + 1;
+    pace.reserve(late, 60_000);
+    pace.reserve(late, 60_000);
+    expect(paces.paceFor(['c1'], late)).toBe(pace);
+  });
+
+  it('steady traffic refused early in a second counts the second before it too, by its share', () => {
+    const paces = new LearnedPaces();
+    // 50 a second from 9 s on; refused 60 ms into second 11.
+    accept(paces, 'c1', 9000, 103, 2060);
+    expect(paces.refused('c1', 11_060, 1000)?.ratePerSecond).toBeCloseTo(50, -0.5);
+    // An HTTP-date Retry-After of 1.38 s: the window is 1.38 s, not two whole seconds.
+    const dated = new LearnedPaces();
+    accept(dated, 'c1', 9000, 103, 2060);
+    expect(dated.refused('c1', 11_060, 1380)?.ratePerSecond).toBeCloseTo(50, -0.5);
   });
 
   it('a call on several keys keeps the slowest pace (a Slack method slower than its connection)', () => {

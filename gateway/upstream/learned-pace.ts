@@ -28,10 +28,12 @@
  */
 import { Pace } from './pace';
 
-/** The answers counted: one bucket per second over the longest window a refusal can ask about. */
-const BUCKETS = 60;
 const MIN_WINDOW_MS = 1_000;
-const MAX_WINDOW_MS = BUCKETS * 1_000;
+const MAX_WINDOW_MS = 60_000;
+/** The answers counted: one bucket per second over the longest window, and the second it starts in. */
+const BUCKETS = MAX_WINDOW_MS / 1000 + 1;
+/** Sweeps of idle counters are this far apart at the least, however many keys arrive. */
+const SWEEP_EVERY_MS = 10_000;
 /** A paced connection with calls waiting and no refusal this long tries 10% faster. */
 export const PROBE_MS = 10_000;
 const PROBE_FACTOR = 1.1;
@@ -61,6 +63,7 @@ export interface Learning {
 /** The paces learnt per key (a connection, or a Slack method of one). */
 export class LearnedPaces {
   private readonly byKey = new Map<string, Learnt>();
+  private sweptAt = Number.NEGATIVE_INFINITY;
 
   /** An answer the upstream accepted (anything but a rate-limit refusal). */
   accepted(key: string, now: number): void {
@@ -87,7 +90,8 @@ export class LearnedPaces {
     const rate = previous === undefined ? measured : sameEpisode ? Math.max(previous, measured) : Math.min(previous, measured);
     if (learnt.pace === undefined) learnt.pace = new Pace(rate);
     else learnt.pace.ratePerSecond = rate;
-    learnt.raisedAt = now;
+    // No probing before the upstream has had its pause: calls queue behind the hold without being sent.
+    learnt.raisedAt = now + retryAfterMs;
     return { ratePerSecond: rate, ...(previous !== undefined ? { previous } : {}) };
   }
 
@@ -98,7 +102,8 @@ export class LearnedPaces {
       const learnt = this.byKey.get(key);
       const pace = learnt?.pace;
       if (learnt === undefined || pace === undefined) continue;
-      if (now - learnt.refusedAt > FORGET_MS) {
+      // Forgotten once nothing is queued behind it: calls that took slots keep their order.
+      if (now - learnt.refusedAt > FORGET_MS && pace.backlogMs(now) === 0) {
         learnt.pace = undefined;
         continue;
       }
@@ -111,29 +116,49 @@ export class LearnedPaces {
     return slowest;
   }
 
+  /**
+   * Answers accepted in the last `windowMs`, the oldest second's share by the part of it
+   * inside the window (its answers taken as spread evenly over it): a refusal 60 ms into
+   * a second still counts the second before.
+   */
   private acceptedWithin(learnt: Learnt, now: number, windowMs: number): number {
-    const second = Math.floor(now / 1000);
-    const from = second - Math.ceil(windowMs / 1000) + 1;
+    const start = now - windowMs;
+    const first = Math.floor(start / 1000);
+    const last = Math.floor(now / 1000);
     let total = 0;
-    for (let i = 0; i < BUCKETS; i++) if (learnt.seconds[i] >= from && learnt.seconds[i] <= second) total += learnt.counts[i];
+    for (let i = 0; i < BUCKETS; i++) {
+      const second = learnt.seconds[i];
+      if (!(second >= first && second <= last)) continue;
+      total += second === first ? (learnt.counts[i] * ((first + 1) * 1000 - start)) / 1000 : learnt.counts[i];
+    }
     return total;
   }
 
   private entry(key: string, now: number): Learnt {
     let learnt = this.byKey.get(key);
     if (learnt === undefined) {
-      if (this.byKey.size >= MAX_KEYS) this.sweep(now);
-      learnt = { counts: new Uint32Array(BUCKETS), seconds: new Float64Array(BUCKETS).fill(-1), refusedAt: 0, windowMs: 0, raisedAt: 0, touchedAt: now };
+      if (this.byKey.size >= MAX_KEYS && now - this.sweptAt >= SWEEP_EVERY_MS) this.sweep(now);
+      learnt = { counts: new Uint32Array(BUCKETS), seconds: new Float64Array(BUCKETS).fill(Number.NaN), refusedAt: 0, windowMs: 0, raisedAt: 0, touchedAt: now };
       this.byKey.set(key, learnt);
     }
     learnt.touchedAt = now;
     return learnt;
   }
 
-  /** Keys with no pace and nothing counted in the last minute go. */
+  /**
+   * Keys with no pace and nothing counted in the last minute go; if that is not enough,
+   * the oldest keys without a pace (their counts are the only thing lost: a refusal on
+   * them teaches nothing until answers are counted again). At most every SWEEP_EVERY_MS,
+   * so a flood of new keys costs one pass per interval, not one per key.
+   */
   private sweep(now: number): void {
+    this.sweptAt = now;
     for (const [key, learnt] of this.byKey) {
       if ((learnt.pace === undefined || now - learnt.refusedAt > FORGET_MS) && now - learnt.touchedAt > MAX_WINDOW_MS) this.byKey.delete(key);
+    }
+    for (const [key, learnt] of this.byKey) {
+      if (this.byKey.size < MAX_KEYS * 0.9) break;
+      if (learnt.pace === undefined) this.byKey.delete(key);
     }
   }
 }

@@ -13,9 +13,10 @@
  * - a call passes each of them in turn (connection, operation, connector), so every
  *   limit holds.
  *
- * A rate becomes (`limiterSpecs`): `perSecond` -> `minTime` (requests spaced evenly, in
- * whole milliseconds, 3% wider than the rate so jitter on the way cannot make the
- * upstream count one too many in a second); `perMinute`, `perHour` -> a reservoir
+ * A rate becomes: `perSecond` -> a pace in one process (pace.ts: requests spaced evenly,
+ * 3% wider than the rate so jitter on the way cannot make the upstream count one too
+ * many in a second), or with Redis bottleneck's `minTime` (`limiterSpecs`, in whole
+ * milliseconds) so that every process shares it; `perMinute`, `perHour` -> a reservoir
  * refilled each window (bursts allowed within it); `concurrency` -> `maxConcurrent`.
  * No rates and `headers: none`: no limiter and no work at all.
  *
@@ -348,7 +349,8 @@ class ConnectorLimits {
     const deadline = started + this.policy.maxWaitMs;
 
     const operation = request.scope.operation;
-    const paces = [this.connectionPace?.for(key), this.operationPaces.get(operation)?.for(key), this.connectorPace?.for('')].filter((p): p is Paced => p !== undefined);
+    // Looked up when the call is about to leave, not now: a pace swept while the call waited is not shared by two.
+    const paces = () => [this.connectionPace?.for(key), this.operationPaces.get(operation)?.for(key), this.connectorPace?.for('')].filter((p): p is Paced => p !== undefined);
     const limiters = [
       ...this.perConnection.map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
       ...(this.perOperation.get(operation) ?? []).map(({ spec, group }) => ({ spec, limiter: group.key(key) })),
@@ -382,27 +384,36 @@ class ConnectorLimits {
    * refusals, learned-pace.ts), one slot in all of them at once. Throws the refusal when
    * that is past the deadline; the call's `signal` ends the wait.
    */
-  private async depart(request: ExchangeRequest, holdKeys: string[], configured: readonly Paced[], deadline: number, signal: AbortSignal): Promise<void> {
+  private async depart(request: ExchangeRequest, holdKeys: string[], configured: () => Paced[], deadline: number, signal: AbortSignal): Promise<void> {
     for (;;) {
       const now = Date.now();
       const hold = this.heldUntil(holdKeys, now);
       if (hold !== undefined && hold.until > deadline) throw this.holdRefusal(request, hold, now);
-      const learned = this.paces.paceFor(holdKeys, now);
-      const paces = learned === undefined ? configured : [{ pace: learned }, ...configured];
+      const paces = this.pacesFor(holdKeys, configured, now);
       if (paces.length === 0) {
         // Released with jitter of their own: the calls a hold kept back do not all go in the same millisecond.
         if (hold !== undefined) await sleep(this.holdWait(request, hold, now, deadline), signal);
         return;
       }
-      // Paced: slots after the hold, evenly spaced.
-      const wait = reserveAll(paces.map((p) => p.pace), now, deadline - now, hold?.until ?? now);
+      // Paced: slots after the hold, evenly spaced. Inside a limiter's job the deadline may
+      // just have passed (its bookkeeping); within a millisecond counts as now.
+      const wait = reserveAll(paces.map((p) => p.pace), now, Math.max(0, deadline - now) + 1, hold?.until ?? now);
       if (wait === undefined) throw this.paceRefusal(request, paces, now);
       // Less than a millisecond is not worth a timer (none waits that little, and Date.now() counts whole ones): the slot stays reserved.
       if (wait < 1) return;
+      const slotAt = now + wait;
       await sleep(wait, signal);
       // A refusal while it waited may have put a hold beyond its slot: it takes a new one after it.
-      if (this.heldUntil(holdKeys, Date.now()) === undefined) return;
+      // (The hold its slot was placed after is no reason: a timer may fire a millisecond early.)
+      const later = this.heldUntil(holdKeys, Date.now());
+      if (later === undefined || later.until <= slotAt) return;
     }
+  }
+
+  /** The paces a call keeps now: the one learnt for its keys, if any, and the file's. */
+  private pacesFor(holdKeys: string[], configured: () => Paced[], now: number): Paced[] {
+    const learned = this.paces.paceFor(holdKeys, now);
+    return learned === undefined ? configured() : [{ pace: learned }, ...configured()];
   }
 
   private holdRefusal(request: ExchangeRequest, hold: Hold, now: number): HubError {
@@ -426,15 +437,18 @@ class ConnectorLimits {
     next: Exchange,
     limiters: { spec: LimiterSpec; limiter: Bottleneck }[],
     holdKeys: string[],
-    paces: readonly Paced[],
+    paces: () => Paced[],
     deadline: number,
   ): Promise<ExchangeResponse> {
     const behind = this.waitBehind(limiters);
-    if (Date.now() + behind.ms > deadline) {
+    // Nothing queued ahead is never a reason (with maxWaitMs 0 the clock may have moved a millisecond since the call came).
+    if (behind.ms > 0 && Date.now() + behind.ms > deadline) {
       throw this.refused(request, behind.retryMs, `the calls queued ahead of it need about ${seconds(behind.ms)} under this connector's limit of ${behind.describe}, longer than rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) allows`);
     }
     const now = Date.now();
-    if (paces.some((p) => p.pace.nextFreeAt > deadline)) throw this.paceRefusal(request, paces, now);
+    // A pace already queued past the deadline: refused now, before it spends a place or a token in the limiters.
+    const queued = this.pacesFor(holdKeys, paces, now);
+    if (queued.some((p) => p.pace.nextFreeAt > Math.max(now, deadline) + 1)) throw this.paceRefusal(request, queued, now);
     const down = this.env.storeDown;
     if (down !== undefined) throw this.storeFailed(request.scope.tool, down);
     const queuedAt = Date.now();
@@ -476,9 +490,9 @@ class ConnectorLimits {
     const info = readResponseLimits(response, convention, now);
     const resource = convention === 'github' ? headerValue(response.headers['x-ratelimit-resource']) : undefined;
     if (resource !== undefined) this.resourceOf.set(operation, resource);
-    const holdKeys = this.holdKeys(key, operation);
-    // What the upstream accepts, counted for the pace a refusal will learn (5xx answers say nothing of the rate).
-    if (!info.limited && response.status < 500) for (const holdKey of holdKeys) this.paces.accepted(holdKey, now);
+    // What the upstream accepts, counted for the pace a refusal will learn (5xx answers say nothing
+    // of the rate), where a refusal would learn it: per method for Slack, per connection otherwise.
+    if (!info.limited && response.status < 500) this.paces.accepted(this.perMethod ? methodKey(key, operation) : key, now);
     let hold: Hold | undefined;
     if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) {
       hold = { until: now + info.retryAfterMs, why: `the upstream refused a call of this connection with HTTP ${response.status} and asked to wait ${seconds(info.retryAfterMs)}` };
@@ -692,7 +706,9 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 function rateWords(perSecond: number): string {
-  return perSecond >= 1 ? `${Math.floor(perSecond)} requests per second` : `${Math.max(1, Math.floor(perSecond * 60))} requests per minute`;
+  if (perSecond >= 10) return `${Math.floor(perSecond)} requests per second`;
+  if (perSecond >= 1) return `${Number(perSecond.toFixed(1))} requests per second`;
+  return `${Math.max(1, Math.floor(perSecond * 60))} requests per minute`;
 }
 
 function seconds(ms: number): string {

@@ -25,9 +25,13 @@ export interface UpstreamStages {
   close(): Promise<void>;
 }
 
-export function createUpstreamStages(options: { redisUrl?: string; log: Logger; cacheHashKey?: Buffer }): UpstreamStages {
+/**
+ * `cacheHashKey`: the key of the cache's HMACs (hub.ts derives it from the master key), the
+ * same on every node, so that nodes sharing a Redis cache find each other's entries.
+ */
+export function createUpstreamStages(options: { redisUrl?: string; log: Logger; cacheHashKey: Buffer }): UpstreamStages {
   const { redisUrl, log } = options;
-  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), ...(options.cacheHashKey ? { hashKey: options.cacheHashKey } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
+  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
   const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'rate limiter failed') });
   const breaker = createCircuitBreakerStage();
   return {

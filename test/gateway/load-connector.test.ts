@@ -335,6 +335,13 @@ describe('real specs', () => {
     // The limiter keys calls by the same operation key the tools carry.
     expect(connector.tools.some((t) => t.operation.key === 'POST /chat.postMessage')).toBe(true);
 
+    // A rate for an operation the filters leave out does nothing, and says so.
+    const unused = folder('slack-tier-unused', { 'slack.connector.yaml': 'operations:\n  exclude: [chat_postMessage]\nrateLimit:\n  perOperation:\n    chat_postMessage: { perSecond: 1 }\n' });
+    const loaded = await loadConnector(REAL_SPECS.slack, { configFile: path.join(unused, 'slack.connector.yaml') });
+    expect(loaded.problems.filter((p) => p.rule === 'connector-override-unused').map((p) => [p.pointer, p.message])).toEqual([
+      ['/rateLimit/perOperation/chat_postMessage', 'rateLimit.perOperation.chat_postMessage has no effect: POST /chat.postMessage is not served (left out by the filters)'],
+    ]);
+
     const typo = folder('slack-tier-typo', { 'slack.connector.yaml': 'rateLimit:\n  perOperation:\n    chat_postMesage: { perSecond: 1 }\n    chat_postMessage: { perSecond: 1 }\n    POST /chat.postMessage: { perSecond: 2 }\n' });
     const error = await rejected(loadConnector(REAL_SPECS.slack, { configFile: path.join(typo, 'slack.connector.yaml') }));
     expect(error.code).toBe('HUB_ERR_CONFIG_CONNECTOR');

@@ -360,14 +360,19 @@ describe('mapResponse: upstream errors', () => {
     expect(text.endsWith('…')).toBe(true);
   });
 
-  const IN_90_S = new Date(Math.ceil(Date.now() / 1000) * 1000 + 90_000).toUTCString();
+  // Dates are made when the row runs (a slow run must not age them): IN_90_S stands for one 90 s ahead.
+  const IN_90_S = 'IN_90_S';
   it.each<[string, number, Record<string, string>, string | undefined, number | undefined]>([
     ['429 with seconds', 429, { 'retry-after': '30' }, 'Retry-After: 30 seconds', 30],
     ['503 with a date', 503, { 'retry-after': IN_90_S }, `Retry-After: ${IN_90_S}`, 90],
     ['429 with a malformed value: the text only', 429, { 'retry-after': 'soon' }, 'Retry-After: soon', undefined],
+    ['429 with a malformed value and a reset time: the reset tells', 429, { 'retry-after': 'soon', 'x-ratelimit-reset': '30' }, 'Retry-After: soon', 30],
     ['429 without the header', 429, {}, undefined, undefined],
     ['500 ignores it', 500, { 'retry-after': '30' }, undefined, undefined],
-  ])('Retry-After: %s', (_name, status, headers, line, seconds) => {
+  ])('Retry-After: %s', (_name, status, given, givenLine, seconds) => {
+    const date = new Date(Math.ceil(Date.now() / 1000) * 1000 + 90_000).toUTCString();
+    const headers = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v === IN_90_S ? date : v]));
+    const line = givenLine?.replace(IN_90_S, date);
     const result = map(plain, response(status, { ...json, ...headers }, '{"message":"slow down"}'));
     const [text] = texts(result);
     expect(text.startsWith(`HTTP ${status} `)).toBe(true);

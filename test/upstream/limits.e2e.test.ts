@@ -348,6 +348,17 @@ describe('rate limits', () => {
     expect(times[7] - times[0]).toBeGreaterThanOrEqual(7 * 103 - 30);
   });
 
+  it('maxWaitMs 0 means "only when it can go now": calls that find the limits free are sent, never refused', async () => {
+    const upstream = await upstreamWith({ 'GET /items': ok });
+    const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnection: { perSecond: 5, concurrency: 2 }, maxWaitMs: 0 } });
+    const exchange = hub();
+    for (let i = 0; i < 4; i++) {
+      expect(await exchange(request(connector, '/items'))).toMatchObject({ status: 200 });
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(upstream.arrivals).toHaveLength(4);
+  });
+
   it('a call that would wait longer than maxWaitMs for the limiter fails fast with a coded error saying when to retry', async () => {
     const upstream = await upstreamWith({ 'GET /items': ok });
     const connector = connectorFor(upstream, 'demo', { rateLimit: { perConnection: { perSecond: 1 }, maxWaitMs: 1500 } });
