@@ -32,8 +32,9 @@ const { createCacheStage } = dist('gateway/upstream/cache.js');
 const { createRetryStage } = dist('gateway/upstream/retry.js');
 const { createRateLimitStage } = dist('gateway/upstream/rate-limit.js');
 const { DEFAULT_UPSTREAM_POLICY } = dist('gateway/upstream/policy.js');
-const { createDedupeStage } = dist('gateway/upstream/dedupe.js');
-const { createCircuitBreakerStage } = dist('gateway/upstream/circuit-breaker.js');
+const { createUpstreamStages } = dist('gateway/upstream/upstream-stages.js');
+const { randomBytes } = require('node:crypto');
+const pino = require('pino');
 
 const { values: opts } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, storm: { type: 'string', default: '1000' }, rate: { type: 'string', default: '50' } } });
 const CALLS = Number(opts.calls);
@@ -68,8 +69,9 @@ function startUpstream() {
   return new Promise((resolve) => child.stdout.once('data', (d) => resolve({ url: `http://127.0.0.1:${String(d).trim()}`, child })));
 }
 
-function connector(url, policy = DEFAULT_UPSTREAM_POLICY) {
-  return { id: 'bench', baseUrl: url, allowedHosts: [new URL(url).host], timeouts: { connectMs: 5000, headersMs: 30000, bodyMs: 30000 }, maxResponseBytes: 1 << 20, policy };
+/** `id`: each measured path has its own, so no path rebuilds another's limiters or keeps what another learnt. */
+function connector(url, policy = DEFAULT_UPSTREAM_POLICY, id = 'bench') {
+  return { id, baseUrl: url, allowedHosts: [new URL(url).host], timeouts: { connectMs: 5000, headersMs: 30000, bodyMs: 30000 }, maxResponseBytes: 1 << 20, policy };
 }
 
 function exchangeRequest(conn, pathName, i) {
@@ -79,7 +81,7 @@ function exchangeRequest(conn, pathName, i) {
     headers: { accept: 'application/json', authorization: 'Bearer bench' },
     signal: new AbortController().signal,
     connector: conn,
-    scope: { connectorId: 'bench', tenantId: 't1', connectionId: `c${i % 1}`, tool: 'bench_get', operation: 'GET /items/{id}' },
+    scope: { connectorId: conn.id, tenantId: 't1', connectionId: `c${i % 1}`, tool: 'bench_get', operation: 'GET /items/{id}' },
   };
 }
 
@@ -133,9 +135,11 @@ async function stats(url) {
   return JSON.parse(response.body.toString('utf8'));
 }
 
+/** `stages(limiter)`: a fresh rate-limit stage per storm, so no storm inherits a pace another learnt. */
 async function storm(url, stages, policy) {
-  const conn = connector(url, policy);
-  const exchange = composeExchange(stages, undiciExchange);
+  const conn = connector(url, policy, 'storm');
+  const limiter = createRateLimitStage({ idPrefix: `bench-storm-${process.pid}` });
+  const exchange = composeExchange(stages(limiter), undiciExchange);
   const before = await stats(url);
   const started = performance.now();
   const outcomes = await Promise.all(
@@ -147,6 +151,7 @@ async function storm(url, stages, policy) {
     ),
   );
   const seconds = (performance.now() - started) / 1000;
+  await limiter.close();
   const after = await stats(url);
   const failed = outcomes.filter((o) => o !== 'ok');
   const reasons = [...new Set(failed)].map((r) => `${r} ×${failed.filter((f) => f === r).length}`).join(', ');
@@ -163,15 +168,17 @@ async function main() {
   const limitedPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { perSecond: 1_000_000 } } };
   const limiter = createRateLimitStage({ idPrefix: `bench-${process.pid}` });
   // As upstream-stages.ts composes them for the hub.
-  const hubStages = [createDedupeStage(), cache.stage, createRetryStage(), createCircuitBreakerStage(), limiter.stage];
+  // The hub's own composition (upstream-stages.ts), with its own cache and limiter.
+  const hub = createUpstreamStages({ log: pino({ level: 'silent' }), cacheHashKey: randomBytes(32) });
+  const hubStages = hub.stages;
   const concurrencyPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { concurrency: 1000 } } };
   const paths = [
     ['direct: undici exchange alone (baseline)', undiciExchange, conn, '/plain'],
     ['cache miss (no-store answer: looked up, not stored)', composeExchange([cache.stage], undiciExchange), conn, '/plain'],
     ['cache hit (private, max-age=600)', composeExchange([cache.stage], undiciExchange), conn, '/cached'],
-    ['rate limiter: perSecond far above the load (a pace)', composeExchange([limiter.stage], undiciExchange), connector(url, limitedPolicy), '/plain'],
-    ['rate limiter: concurrency far above the load (bottleneck)', composeExchange([limiter.stage], undiciExchange), connector(url, concurrencyPolicy), '/plain'],
-    ['the hub\'s whole chain, defaults, no-store answer', composeExchange(hubStages, undiciExchange), conn, '/plain'],
+    ['rate limiter: perSecond far above the load (a pace)', composeExchange([limiter.stage], undiciExchange), connector(url, limitedPolicy, 'paced'), '/plain'],
+    ['rate limiter: concurrency far above the load (bottleneck)', composeExchange([limiter.stage], undiciExchange), connector(url, concurrencyPolicy, 'bottleneck'), '/plain'],
+    ['the hub\'s whole chain, defaults, no-store answer', composeExchange(hubStages, undiciExchange), connector(url, DEFAULT_UPSTREAM_POLICY, 'chain'), '/plain'],
   ];
   const measured = await latencies(paths);
   const results = paths.map(([name], i) => [name, measured[i]]);
@@ -192,10 +199,10 @@ async function main() {
   row(Array(7).fill('---'));
   const generous = { ...DEFAULT_UPSTREAM_POLICY, retry: { ...DEFAULT_UPSTREAM_POLICY.retry, attempts: 10, budgetMs: 60_000 }, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, maxWaitMs: 60_000 } };
   const storms = [
-    ['retries only (default policy: 3 attempts, 30 s)', [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
-    ['retries only, 10 attempts within 60 s', [createRetryStage()], generous],
-    ['the hub\'s default: retries + limiter stage, no rates set (holds for Retry-After, learns a pace)', [createRetryStage(), limiter.stage], DEFAULT_UPSTREAM_POLICY],
-    [`retries + limiter at ${RATE}/s per connection`, [createRetryStage(), limiter.stage], { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } }],
+    ['retries only (default policy: 3 attempts, 30 s)', () => [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
+    ['retries only, 10 attempts within 60 s', () => [createRetryStage()], generous],
+    ['the hub\'s default: retries + limiter stage, no rates set (holds for Retry-After, learns a pace)', (l) => [createRetryStage(), l.stage], DEFAULT_UPSTREAM_POLICY],
+    [`retries + limiter at ${RATE}/s per connection`, (l) => [createRetryStage(), l.stage], { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } }],
   ];
   for (const [name, stages, policy] of storms) {
     await new Promise((r) => setTimeout(r, 1500)); // let the upstream's bucket refill between runs
@@ -204,6 +211,7 @@ async function main() {
   }
   await cache.close();
   await limiter.close();
+  await hub.close();
   await closeAgents();
   upstream.child.kill();
 }
