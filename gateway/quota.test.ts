@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
 import pino from 'pino';
 import { rejected } from '../test/helpers/errors';
 import type { Principal } from '../auth/principal';
 import type { CallContext } from './pipeline/compose';
+import { connectTestRedis, removeKeysAndQuit, TEST_REDIS_URL } from '../test/helpers/redis';
 import { memoryCounter, quotaStage, redisCounter, type QuotaCounter } from './quota';
 
-const REDIS_URL = process.env.LUNAR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 
 function principal(quota: Principal['quota']): Principal {
   return { tenantId: 't1', tenantName: 'acme', userId: null, agentId: 'key-1', via: 'key', toolsets: [], readOnly: false, quota };
@@ -48,10 +48,7 @@ describe('quotaStage', () => {
 describe('redisCounter', () => {
   const prefix = `lunar-hub-test:quota:${randomBytes(4).toString('hex')}`;
   afterAll(async () => {
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    expect(await removeKeysAndQuit(await connectTestRedis(), `${prefix}:*`)).toEqual([]);
   });
 
   it('shares one count between gateway nodes', async () => {

@@ -5,37 +5,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { composeExchange, type Exchange, type ExchangeRequest } from '../../gateway/upstream/exchange';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
 import { createCacheStage, type CacheStage } from '../../gateway/upstream/cache';
 import { digest, keyedDigest } from '../../gateway/upstream/cache-key';
 import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/upstream/policy';
 import type { ConnectorRuntime } from '../../gateway/pipeline/types';
+import { connectTestRedis, keysMatching, removeKeysAndQuit, TEST_REDIS_URL } from '../helpers/redis';
 import { startUpstream, type Upstream } from '../helpers/upstream';
 
-const REDIS_URL = process.env.LUNAR_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 const namespace = `lunar-hub:cache:test-${randomBytes(6).toString('hex')}`;
 
 let upstream: Upstream;
 let redis: Redis;
 let stages: CacheStage[] = [];
 
-async function namespaceKeys(): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${namespace}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
-}
+const namespaceKeys = () => keysMatching(redis, `${namespace}*`);
 
 beforeAll(async () => {
-  redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  await redis.connect(); // throws when Redis is down: this suite fails then
-  expect(await redis.ping()).toBe('PONG');
+  // Fails this suite, saying how to start Redis, when it is down.
+  redis = await connectTestRedis();
   let n = 0;
   upstream = await startUpstream({
     'GET /repos/o/r/issues/*': (_req, res) => void res.writeHead(200, { 'cache-control': 'private, max-age=60', vary: 'Authorization', etag: `"${++n}"` }).end(`issue answer ${n}`),
@@ -51,12 +42,7 @@ afterEach(async () => {
 afterAll(async () => {
   await upstream?.close();
   await closeAgents();
-  if (redis?.status === 'ready') {
-    const left = await namespaceKeys();
-    if (left.length > 0) await redis.del(...left);
-    expect(await namespaceKeys()).toEqual([]);
-    await redis.quit();
-  }
+  expect(await removeKeysAndQuit(redis, `${namespace}*`)).toEqual([]);
 });
 
 function connector(): ConnectorRuntime {

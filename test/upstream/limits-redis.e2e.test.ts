@@ -8,66 +8,31 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { ConnectorRuntime } from '../../gateway/pipeline/types';
 import { composeExchange, type ExchangeRequest } from '../../gateway/upstream/exchange';
 import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/upstream/policy';
 import { createRateLimitStage, type RateLimitStage } from '../../gateway/upstream/rate-limit';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
+import { connectTestRedis, removeKeysAndQuit, TEST_REDIS_URL } from '../helpers/redis';
+import { maxInWindow } from '../helpers/timing';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 /** Every limiter of this run starts with it, so its Redis keys (`b_<prefix>...`) are found and removed afterwards. */
 const PREFIX = `lunar-test-${randomUUID().slice(0, 8)}`;
 const FIRE = path.join(__dirname, 'fire-calls.js');
 
-let redis: Redis;
+let redis: Redis | undefined;
 
 beforeAll(async () => {
-  redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000 });
-  try {
-    await redis.connect();
-    await redis.ping();
-  } catch (error) {
-    throw new Error(
-      `These tests need Redis on 127.0.0.1:6379 and it does not answer (${(error as Error).message}). ` +
-        'Start it (`redis-server --daemonize yes`, or `sudo service redis-server start`) and run the tests again.',
-    );
-  }
+  redis = await connectTestRedis();
 });
 
 afterAll(async () => {
   await closeAgents();
-  if (redis?.status === 'ready') {
-    const left = await keysOfThisRun();
-    if (left.length > 0) await redis.del(...left);
-    expect(await keysOfThisRun()).toEqual([]);
-    await redis.quit();
-  } else {
-    redis?.disconnect();
-  }
+  expect(await removeKeysAndQuit(redis, `b_${PREFIX}*`)).toEqual([]);
 });
-
-async function keysOfThisRun(): Promise<string[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', `b_${PREFIX}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...found);
-  } while (cursor !== '0');
-  return keys;
-}
-
-function maxInWindow(times: number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= windowMs) j++;
-    max = Math.max(max, i - j + 1);
-  }
-  return max;
-}
 
 interface Fired {
   label: string;

@@ -14,6 +14,7 @@ import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from 
 import { createRateLimitStage, type RateLimitStage } from '../../gateway/upstream/rate-limit';
 import { createRetryStage, retryStage } from '../../gateway/upstream/retry';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
+import { maxInWindow } from '../helpers/timing';
 import { json, startUpstream, type Route, type Upstream } from '../helpers/upstream';
 
 // ---------------------------------------------------------------- helpers
@@ -146,17 +147,6 @@ async function until(condition: () => boolean, ms = 3000): Promise<void> {
     if (performance.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 5));
   }
-}
-
-/** The most requests in any window of `windowMs` (a sliding window, as strict upstreams count). */
-function maxInWindow(times: number[], windowMs = 1000): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let max = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i] - sorted[j] >= windowMs) j++;
-    max = Math.max(max, i - j + 1);
-  }
-  return max;
 }
 
 const ok: Route = (_req, res) => json(res, 200, { ok: true });
