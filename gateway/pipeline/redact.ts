@@ -37,7 +37,8 @@ const SECRET_FIELDS = new Set([
 /** Query parameters only: as JSON fields these names are ordinary data (a Jira issue `key`). */
 const SECRET_QUERY_ONLY = ['key', 'sig', 'signature'];
 
-const HEADER_NAMES = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token'];
+/** Headers that carry credentials or sessions: never logged, and never kept by the cache. */
+export const SECRET_HEADER_NAMES: readonly string[] = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'x-auth-token'];
 
 function isSecretField(name: string): boolean {
   return SECRET_FIELDS.has(name.toLowerCase().replace(/-/g, '_'));
@@ -55,7 +56,7 @@ const TEXT_RULES: Array<[RegExp, string]> = [
   // "access_token": "…" in JSON that did not parse (or was cut).
   [new RegExp(`("(?:${fieldNames})"\\s*:\\s*)"(?:[^"\\\\]|\\\\.)*"?`, 'gi'), `$1"${REDACTED}"`],
   // Header lines echoed back: the whole rest of the line (a cookie has several parts).
-  [new RegExp(`(^|[^\\w-])(${HEADER_NAMES.map(namePattern).join('|')})(\\s*:\\s*)(?!"|\\[REDACTED\\])[^\\r\\n"'<>]+`, 'gim'), `$1$2$3${REDACTED}`],
+  [new RegExp(`(^|[^\\w-])(${SECRET_HEADER_NAMES.map(namePattern).join('|')})(\\s*:\\s*)(?!"|\\[REDACTED\\])[^\\r\\n"'<>]+`, 'gim'), `$1$2$3${REDACTED}`],
   // Query strings and form bodies: ?access_token=…&
   [new RegExp(`(^|[^\\w-])(${queryNames})=(?!\\[REDACTED\\])[^&\\s"'<>#]+`, 'gi'), `$1$2=${REDACTED}`],
   // A bearer token quoted without its header name; tokens have digits or punctuation, prose does not.

@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
+import { SECRET_HEADER_NAMES } from '../pipeline/redact';
 import { errors } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type CachePolicy as CacheSettings } from './policy';
@@ -22,7 +23,6 @@ import {
   entryKey,
   generationKeysFor,
   hashedHeaderValue,
-  keyedDigest,
   invalidatedPathKeys,
   newGeneration,
   ownerOf,
@@ -71,8 +71,12 @@ const CACHEABLE = new Set(['GET', 'HEAD']);
 const MUTATIONS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** A caller's own conditional or range request is passed through: its answer is for it alone. */
 const PASS_THROUGH_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since'];
-/** Connection-level fields, never stored (RFC 9111 3.1). */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+/**
+ * Never stored: connection-level fields (RFC 9111 3.1), and fields that carry credentials
+ * or sessions (`Set-Cookie`...), which must not sit in a shared store in clear; a hit is
+ * answered without them.
+ */
+const NOT_STORED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', ...SECRET_HEADER_NAMES]);
 /** Not taken from a 304 into the stored headers: they describe the 304, not the stored body. */
 const NOT_FROM_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range']);
 /** Request headers given to http-cache-semantics as they are; Vary-named others are hashed. */
@@ -144,7 +148,10 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
       const policy = policyFor(request, status, headers, settings);
       if (!policy || !policy.storable()) return;
       const hasValidator = headers.etag !== undefined || headers['last-modified'] !== undefined;
-      ttlMs = policy.timeToLive() + (hasValidator ? keepStaleSeconds * 1000 : 0);
+      // Freshness only (timeToLive() would add stale-if-error, which is not used), capped by the
+      // generations' life: an entry outliving them could never be reached again.
+      const freshMs = Math.max(0, policy.maxAge() - policy.age()) * 1000;
+      ttlMs = Math.min(GENERATION_TTL_MS, freshMs + (hasValidator ? keepStaleSeconds * 1000 : 0));
       if (ttlMs <= 0) return;
       entry = { v: 1, policy: policy.toObject(), status, headers, body: body.toString('base64') };
     } catch (error) {
@@ -255,9 +262,9 @@ function policyRequest(request: ExchangeRequest, vary: readonly string[], hashKe
     const hashed = hashedHeaderValue(request.headers[name], hashKey);
     if (hashed !== undefined) headers[name] = hashed;
   }
-  // The policy is stored with its URL: a query may hold an API key (apiKey in query), so it is kept hashed.
-  const query = url.search === '' ? '' : `?q=${keyedDigest(hashKey, url.search)}`;
-  return { url: `${url.origin}${url.pathname}${query}`, method: request.method.toUpperCase(), headers };
+  // The policy is stored with its URL, which may hold a secret (an API key in the query, a
+  // token in the path): the entry's key already tells URLs apart, so only the origin is kept.
+  return { url: `${url.origin}/`, method: request.method.toUpperCase(), headers };
 }
 
 function varyNames(headers: Headers): string[] {
@@ -302,10 +309,15 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-function storedHeaders(headers: Record<string, string | string[] | undefined>): Headers {
-  const out: Headers = {};
+/**
+ * The headers kept with an entry: without NOT_STORED, and each field one string (a field
+ * sent twice, `Vary: Accept` and `Vary: Authorization`, arrives from undici as an array,
+ * which http-cache-semantics cannot read; RFC 9110 5.3 allows joining with ", ").
+ */
+function storedHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+    if (value !== undefined && !NOT_STORED.has(name)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }

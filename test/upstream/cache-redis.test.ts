@@ -29,7 +29,9 @@ beforeAll(async () => {
   redis = await connectTestRedis();
   let n = 0;
   upstream = await startUpstream({
-    'GET /repos/o/r/issues/*': (_req, res) => void res.writeHead(200, { 'cache-control': 'private, max-age=60', vary: 'Authorization', etag: `"${++n}"` }).end(`issue answer ${n}`),
+    // Vary sent twice (an array from undici), and a session cookie that must not be stored.
+    'GET /repos/o/r/issues/*': (_req, res) =>
+      void res.writeHead(200, [['cache-control', 'private, max-age=60'], ['vary', 'Accept'], ['vary', 'Authorization'], ['etag', `"${++n}"`], ['set-cookie', 'sid=session-secret-789']]).end(`issue answer ${n}`),
     'PATCH /repos/o/r/issues/*': (_req, res) => void res.writeHead(200).end('{}'),
   });
 });
@@ -81,11 +83,15 @@ describe('cache on Redis', () => {
     const errors: unknown[] = [];
     const a = node(errors);
     const b = node(errors);
+    const before = upstream.seen.length;
     const first = await a.send(request('/repos/o/r/issues/1'));
     const fromB = await b.send(request('/repos/o/r/issues/1'));
     expect([first.cache, fromB.cache]).toEqual(['miss', 'hit']);
     expect(fromB.body.toString()).toBe(first.body.toString());
-    expect(upstream.seen).toHaveLength(1);
+    expect(upstream.seen.length - before).toBe(1);
+    // Stored without the session cookie, and read back with both Vary lines.
+    expect(first.headers['set-cookie']).toBeDefined();
+    expect(fromB.headers['set-cookie']).toBeUndefined();
 
     // A mutation through node B is seen by node A.
     await b.send(request('/repos/o/r/issues/1', 'PATCH'));
@@ -99,18 +105,23 @@ describe('cache on Redis', () => {
     expect(errors).toEqual([]);
   });
 
-  it('stores every key with a TTL, under its namespace, and never the Authorization value or a key in the query', async () => {
-    const { send } = node();
+  it('stores every key with a TTL, under its namespace, and never the Authorization value, a key in the query or path, or a cookie', async () => {
+    const errors: unknown[] = [];
+    const { send } = node(errors);
     await send(request('/repos/o/r/issues/2'));
-    // An apiKey-in-query connector puts the key into the URL the cache sees.
+    // An apiKey-in-query connector puts the key into the URL the cache sees; some APIs put it in the path.
     await send(request('/repos/o/r/issues/2?api_key=secret-token-123'));
+    await send(request('/repos/o/r/issues/bot-path-secret-456'));
+    expect((await send(request('/repos/o/r/issues/bot-path-secret-456'))).cache).toBe('hit');
     const keys = await namespaceKeys();
     expect(keys.length).toBeGreaterThan(1);
     for (const key of keys) {
       expect(key.startsWith(`${namespace}::`)).toBe(true);
       expect(await redis.pttl(key)).toBeGreaterThan(0);
-      expect(await redis.get(key)).not.toContain('secret-token-123');
+      const value = await redis.get(key);
+      for (const secret of ['secret-token-123', 'bot-path-secret-456', 'session-secret-789', 'Bearer secret']) expect(value).not.toContain(secret);
     }
+    expect(errors).toEqual([]);
   });
 
   it('keeps Vary\'d headers as HMACs under the nodes\' key: no plain hash of the token to test guesses against, and a node with another key matches nothing', async () => {

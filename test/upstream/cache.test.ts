@@ -154,6 +154,12 @@ describe('cache stage: HTTP semantics', () => {
     await send(request('/proxies-only', auth));
     expect((await send(request('/proxies-only', auth))).cache).toBe('miss');
     expect(hits('/proxies-only')).toBe(2);
+    // Beside max-age it does not stretch the freshness either: stale after 5 s, not 60.
+    upstream.route('GET /both', counted({ 'cache-control': 'max-age=5, s-maxage=60' }));
+    await send(request('/both', auth));
+    clock += 6_000;
+    expect((await send(request('/both', auth))).cache).toBe('miss');
+    expect(hits('/both')).toBe(2);
   });
 
   it('keeps the request headers Vary names and answers only a request that matches them', async () => {
@@ -285,6 +291,15 @@ describe('cache stage: the connector\'s settings', () => {
     clock += 11_000;
     expect((await on(request('/silent', { connector: c }))).cache).toBe('miss');
     expect(hits('/silent')).toBe(4);
+  });
+
+  it('an absurd max-age or stale-if-error keeps an entry no longer than its generations live', async () => {
+    upstream.route('GET /forever', counted({ 'cache-control': 'max-age=99999999999999999999, stale-if-error=31536000' }));
+    const errors: unknown[] = [];
+    const send = exchange({ onError: (e) => errors.push(e) });
+    await send(request('/forever'));
+    expect((await send(request('/forever'))).cache).toBe('hit');
+    expect(errors).toEqual([]);
   });
 
   it('maxTtlSeconds caps the upstream\'s freshness', async () => {
