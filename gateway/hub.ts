@@ -59,7 +59,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const env = options.env ?? process.env;
       const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
       const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
-      return { services, audit: recordToolCalls(services.store, log), upstream: createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), ...(redisUrl ? { redisUrl } : {}) }) };
+      let upstream: UpstreamStages;
+      try {
+        upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), ...(redisUrl ? { redisUrl } : {}) });
+      } catch (error) {
+        // A bad LUNAR_REDIS_URL: what was opened is closed, not left reconnecting behind the error.
+        await services.close().catch(() => undefined);
+        throw error;
+      }
+      return { services, audit: recordToolCalls(services.store, log), upstream };
     })().catch((error: unknown) => {
       // A store that failed to open (PostgreSQL restarting, say) is tried again by the next call.
       opening = undefined;

@@ -92,6 +92,13 @@ export function adminApi(options: {
   };
   const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? req.body : {});
   const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  /** A body field that may be left out: a value of another type is a 400 naming it, never read as "not given". */
+  const field = (b: Record<string, unknown>, name: string): string | undefined => {
+    const value = b[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value === '') throw errors.API_BAD_REQUEST([`${name} must be a non-empty string (got ${JSON.stringify(value).slice(0, 40)})`]);
+    return value;
+  };
 
   router.post('/logout', route(async (actor, req) => {
     await store.deleteAdminSession(hashSecret(String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')));
@@ -107,8 +114,8 @@ export function adminApi(options: {
   router.post('/keys', route(async (actor, req) => {
     const b = body(req);
     const { key, record } = await operations.issueKey(actor, {
-      tenant: text(b.tenant),
-      user: text(b.user) ?? null,
+      tenant: field(b, 'tenant'),
+      user: field(b, 'user') ?? null,
       name: b.name as string,
       toolsets: b.toolsets as string[] | undefined,
       readOnly: b.readOnly === true,
@@ -125,18 +132,18 @@ export function adminApi(options: {
   router.post('/connections', route((actor, req) => {
     const b = body(req);
     return operations.addConnection(actor, {
-      tenant: text(b.tenant),
+      tenant: field(b, 'tenant'),
       connector: b.connector as string,
-      user: text(b.user) ?? null,
+      user: field(b, 'user') ?? null,
       kind: b.kind as ConnectionKind,
       credential: (b.credential && typeof b.credential === 'object' ? b.credential : {}) as Record<string, unknown>,
       shared: b.shared === true,
-      ...(text(b.label) ? { label: text(b.label) } : {}),
+      ...(b.label !== undefined && b.label !== null ? { label: b.label as string } : {}),
     });
   }, 201));
   router.post('/connections/oauth', route((actor, req) => {
     const b = body(req);
-    return operations.connectOAuth(actor, { tenant: text(b.tenant), connector: b.connector as string, user: text(b.user) ?? null, flow: b.flow as 'authorization_code' | 'client_credentials' | undefined });
+    return operations.connectOAuth(actor, { tenant: field(b, 'tenant'), connector: b.connector as string, user: field(b, 'user') ?? null, flow: b.flow as 'authorization_code' | 'client_credentials' | undefined });
   }, 201));
   router.post('/connections/:id/reconnect', route((actor, req) => operations.reconnect(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/test', route(async (actor, req) => {
@@ -148,15 +155,22 @@ export function adminApi(options: {
   router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
   router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), (body(req).shared ?? true) as boolean, text(req.query.tenant))));
 
-  // Drops cached upstream answers: a tenant's (a tenant admin: only its own), one connection's, one connector's, or (hub-wide admins) all.
+  // Drops cached upstream answers: a tenant's (a tenant admin: only its own), one connection's, one connector's, or
+  // (hub-wide admins) all, which must be asked for with `all: true`: a mistyped field never widens a purge.
   router.post('/cache/purge', route(async (actor, req) => {
     if (!options.purgeCache) throw errors.API_NOT_FOUND(['This hub has no upstream cache']);
     const b = body(req);
-    const tenantName = text(b.tenant);
+    const unknown = Object.keys(b).filter((k) => !['tenant', 'connection', 'connector', 'all'].includes(k));
+    if (unknown.length > 0) throw errors.API_BAD_REQUEST([`unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}: name tenant, connection and/or connector, or all: true`]);
+    if (b.all !== undefined && b.all !== true) throw errors.API_BAD_REQUEST(['all must be true (or left out)']);
+    const tenantName = field(b, 'tenant');
+    const connectionId = field(b, 'connection');
+    const connectorId = field(b, 'connector');
+    const named = tenantName !== undefined || connectionId !== undefined || connectorId !== undefined;
+    if (named === (b.all === true)) throw errors.API_BAD_REQUEST([named ? 'all: true purges everything; leave it out to purge what tenant, connection or connector name' : 'name what to purge (tenant, connection and/or connector), or send all: true to purge everything']);
     const tenant = tenantName !== undefined || actor.tenantId !== null ? await operations.tenant(actor, tenantName) : undefined;
-    const connectionId = text(b.connection);
     if (connectionId !== undefined) await operations.connection(actor, connectionId, tenant?.name);
-    const scope = { ...(tenant ? { tenantId: tenant.id } : {}), ...(connectionId ? { connectionId } : {}), ...(text(b.connector) ? { connectorId: text(b.connector) } : {}) };
+    const scope = { ...(tenant ? { tenantId: tenant.id } : {}), ...(connectionId ? { connectionId } : {}), ...(connectorId ? { connectorId } : {}) };
     await options.purgeCache(scope);
     await operations.audit(actor, tenant?.id ?? null, 'cache.purge', { ...(scope.connectorId ? { connectorId: scope.connectorId } : {}), ...(connectionId ? { connectionId } : {}), detail: Object.keys(scope).length === 0 ? 'everything' : Object.keys(scope).join(', ') });
     return { purged: scope };

@@ -1,3 +1,4 @@
+import { errors } from '../../errors';
 import type { ConnectorRuntime } from '../pipeline/types';
 import type { Exchange, ExchangeRequest, ExchangeResponse } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy';
@@ -99,6 +100,10 @@ describe('retryableCode', () => {
     expect(retryableCode(Object.assign(new AggregateError([refused]), { code: 'X_OTHER' }))).toBe('ECONNREFUSED');
     expect(retryableCode(Object.assign(new Error('x'), { code: 'HUB_ERR_RATE_LIMITED' }))).toBe('HUB_ERR_RATE_LIMITED');
     expect(retryableCode('boom')).toBeUndefined();
+    // The hub's own error is not looked into: a limiter whose Redis refused is not an upstream that refused.
+    const storeDown = errors.RATE_STORE(['demo_x', 'failed: connect ECONNREFUSED'], { cause: refused });
+    expect(retryableCode(storeDown)).toBe('HUB_ERR_RATE_STORE');
+    expect(retryDelay({ ...base, method: 'POST', errorCode: retryableCode(storeDown) })).toBeUndefined();
   });
 });
 

@@ -22,6 +22,7 @@
  * jitter on top for the same reason. No retry starts past `retry.budgetMs` after the
  * first attempt, nor after `retry.attempts` attempts in all.
  */
+import { isHubError } from '../../errors';
 import type { ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy';
 import { readResponseLimits, waitFromLimits } from './rate-limit-headers';
@@ -180,6 +181,12 @@ export function retryableCode(error: unknown): string | undefined {
     const node = queue.shift();
     if (node === null || typeof node !== 'object') continue;
     const { code, cause } = node as { code?: unknown; cause?: unknown };
+    // The hub's own error has decided what happened (HUB_ERR_RATE_STORE caused by a refused
+    // Redis connection is not a refused upstream): its cause is not looked into.
+    if (isHubError(node)) {
+      if (first === undefined) return node.code;
+      continue;
+    }
     if (typeof code === 'string') {
       if (RETRY_ERROR_CODES.has(code)) return code;
       first ??= code;

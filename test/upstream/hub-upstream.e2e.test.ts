@@ -79,16 +79,22 @@ afterAll(async () => {
 
 const owner = (result: CallToolResult) => (JSON.parse((result.content[0] as { text: string }).text) as Array<{ owner: string }>)[0].owner;
 
-/** An admin API call as root: the parsed answer. */
-async function api(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<unknown> {
+/** An admin API call as root: the status and the parsed answer. */
+async function apiCall(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<{ status: number; body: unknown }> {
   const login = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'upstream e2e password' }) });
   const { token } = (await login.body.json()) as { token: string };
   const response = await request(`${hub.url}/api${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}) });
-  expect(response.statusCode).toBe(200);
-  return response.body.json();
+  return { status: response.statusCode, body: await response.body.json() };
 }
 
-async function purge(scope: Record<string, string>): Promise<void> {
+/** The same, expecting a 200. */
+async function api(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<unknown> {
+  const { status, body } = await apiCall(method, path, payload);
+  expect(status).toBe(200);
+  return body;
+}
+
+async function purge(scope: Record<string, unknown>): Promise<void> {
   await api('POST', '/cache/purge', scope);
 }
 
@@ -109,9 +115,47 @@ it("caches a tenant's GET for that tenant only, and an admin purge drops it", as
   expect(notesRequests()).toBe(before + 3); // globex's entry was not purged
 });
 
+it('a purge whose fields are mistyped or missing is refused, never read as "purge everything"', async () => {
+  const acme = await connect(keys.acme);
+  await acme.callTool({ name: 'notes_list_notes', arguments: {} });
+  const before = notesRequests();
+  for (const [payload, said] of [
+    [{ tenant: 5 }, /tenant must be a non-empty string/],
+    [{ connectorId: 'notes' }, /unknown field "connectorId"/],
+    [{}, /name what to purge/],
+    [{ all: 'yes' }, /all must be true/],
+    [{ all: true, tenant: 'acme' }, /all: true purges everything/],
+  ] as const) {
+    const { status, body } = await apiCall('POST', '/cache/purge', payload);
+    expect([status, (body as { error?: { code?: string; message?: string } }).error?.code]).toEqual([400, 'HUB_ERR_API_BAD_REQUEST']);
+    expect((body as { error: { message: string } }).error.message).toMatch(said);
+  }
+  // acme's entry is still there.
+  await acme.callTool({ name: 'notes_list_notes', arguments: {} });
+  expect(notesRequests()).toBe(before);
+});
+
+it('admin API bodies: a user, tenant or label of the wrong type is a 400 naming it, never read as "not given"', async () => {
+  const base = { tenant: 'acme', connector: 'notes', kind: 'bearer', credential: { token: 'typed-token' } };
+  for (const [payload, said] of [
+    [{ ...base, user: 42 }, /user must be a non-empty string/],
+    [{ ...base, tenant: ['acme'] }, /tenant must be a non-empty string/],
+    [{ ...base, label: 7 }, /label must be a string/],
+  ] as const) {
+    const { status, body } = await apiCall('POST', '/connections', payload);
+    expect(status).toBe(400);
+    expect((body as { error: { message: string } }).error.message).toMatch(said);
+  }
+  const keys = await apiCall('POST', '/keys', { tenant: 'acme', name: 'typed', user: 42 });
+  expect(keys.status).toBe(400);
+  // Nothing was created by the refused calls.
+  const list = (await api('GET', '/connections?tenant=acme')) as unknown[];
+  expect(list).toHaveLength(1);
+});
+
 it('retries an idempotent call through 503 and 429 (honouring Retry-After), never a POST without an idempotency key', async () => {
   const acme = await connect(keys.acme);
-  await purge({});
+  await purge({ all: true });
   failures.push(503, 429);
   const before = notesRequests();
   const started = Date.now();
@@ -127,7 +171,7 @@ it('retries an idempotent call through 503 and 429 (honouring Retry-After), neve
 it('identical calls in flight at once share one upstream request; another tenant\'s never joins them', async () => {
   const acme = await connect(keys.acme);
   const globex = await connect(keys.globex);
-  await purge({});
+  await purge({ all: true });
   answerAfterMs = 300;
   try {
     const before = notesRequests();
@@ -153,7 +197,7 @@ it('a connection test goes through the limiter: while the upstream asked to be l
   // The cache held globex's list: the test asked the upstream anyway.
   expect(notesRequests()).toBe(before + 1);
 
-  await purge({});
+  await purge({ all: true });
   retryAfter = '120';
   failures.push(429);
   const limited = (await globex.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult;
