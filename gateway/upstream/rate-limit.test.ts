@@ -1,5 +1,4 @@
 import type Bottleneck from 'bottleneck';
-import { SPACING_MARGIN } from './pace';
 import { createRateLimitStage, limitKey, limiterSpecs } from './rate-limit';
 import type { Rates } from './policy';
 
@@ -8,7 +7,7 @@ const counts = (c: Partial<Bottleneck.Counts>): Bottleneck.Counts => ({ RECEIVED
 describe('limiterSpecs', () => {
   test.each<[string, { given: Rates; want: { name: string; settings: Bottleneck.ConstructorOptions; describe: string }[] }]>([
     ['no rates: no limiter', { given: {}, want: [] }],
-    ['perSecond: evenly spaced, 3% wider', { given: { perSecond: 3 }, want: [{ name: 's3', settings: { minTime: Math.ceil((1000 / 3) * SPACING_MARGIN) }, describe: '3 requests per second' }] }],
+    ['perSecond: evenly spaced, 3% wider', { given: { perSecond: 3 }, want: [{ name: 's3', settings: { minTime: 344 }, describe: '3 requests per second' }] }],
     ['perSecond fraction', { given: { perSecond: 0.5 }, want: [{ name: 's0.5', settings: { minTime: 2060 }, describe: '0.5 requests per second' }] }],
     ['concurrency alone', { given: { concurrency: 4 }, want: [{ name: 'c4', settings: { maxConcurrent: 4 }, describe: '4 in flight at once' }] }],
     ['perSecond and concurrency: one limiter', { given: { perSecond: 10, concurrency: 2 }, want: [{ name: 's10c2', settings: { minTime: 103, maxConcurrent: 2 }, describe: '10 requests per second and 2 in flight at once' }] }],

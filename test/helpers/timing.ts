@@ -10,3 +10,12 @@ export function maxInWindow(times: number[], windowMs = 1000): number {
   }
   return max;
 }
+
+/** Polls `condition` every 5 ms until it holds; throws, naming `what`, after `ms`. */
+export async function until(condition: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
+  const end = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > end) throw new Error(`${what}: not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -14,7 +14,7 @@ import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from 
 import { createRateLimitStage, type RateLimitStage } from '../../gateway/upstream/rate-limit';
 import { createRetryStage, retryStage } from '../../gateway/upstream/retry';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
-import { maxInWindow } from '../helpers/timing';
+import { maxInWindow, until } from '../helpers/timing';
 import { json, startUpstream, type Route, type Upstream } from '../helpers/upstream';
 
 // ---------------------------------------------------------------- helpers
@@ -111,14 +111,21 @@ function hub(retry = retryStage, terminal: Exchange = undiciExchange): Exchange 
  * undici, noting when each request leaves the hub, by path: what the limiter decides,
  * without the lag a loaded machine adds between a departure and its arrival upstream.
  */
-function departures(): { terminal: Exchange; times(path: string, connectionId?: string): number[] } {
+function departures(): { terminal: Exchange; times(path: string, connectionId?: string): number[]; answered(): number } {
   const left: { path: string; connectionId?: string; at: number }[] = [];
+  let answered = 0;
   return {
-    terminal: (req) => {
+    terminal: async (req) => {
       left.push({ path: new URL(req.url).pathname, connectionId: req.scope.connectionId, at: performance.now() });
-      return undiciExchange(req);
+      try {
+        return await undiciExchange(req);
+      } finally {
+        answered++;
+      }
     },
     times: (path, connectionId) => left.filter((d) => d.path === path && (connectionId === undefined || d.connectionId === connectionId)).map((d) => d.at),
+    /** Answers the hub has received (and, by the time a poll sees them, read for their limits). */
+    answered: () => answered,
   };
 }
 
@@ -139,14 +146,6 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { code?: st
     return error as Error & { code?: string };
   }
   throw new Error('expected the call to fail');
-}
-
-async function until(condition: () => boolean, ms = 3000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!condition()) {
-    if (performance.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const ok: Route = (_req, res) => json(res, 200, { ok: true });
@@ -521,10 +520,11 @@ describe('Slack', () => {
       'POST /api/conversations.list': (_q, res) => json(res, 200, { ok: true, channels: [] }),
     });
     const connector = connectorFor(upstream, 'slack', { rateLimit: { headers: 'slack' } });
-    const exchange = hub();
+    const left = departures();
+    const exchange = hub(retryStage, left.terminal);
     const post = exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T123' }));
-    await until(() => upstream.arrivals.length === 1);
-    await new Promise((r) => setTimeout(r, 50));
+    // The 429 is back at the hub: its hold is known.
+    await until(() => left.answered() === 1);
     const listed = performance.now();
     expect(await exchange(request(connector, '/api/conversations.list', { method: 'POST', connectionId: 'T123' }))).toMatchObject({ status: 200, attempts: 1 });
     expect(performance.now() - listed).toBeLessThan(500);
@@ -581,10 +581,11 @@ describe('Jira', () => {
       ),
     });
     const connector = connectorFor(upstream, 'jira');
-    const exchange = hub();
+    const left = departures();
+    const exchange = hub(retryStage, left.terminal);
     const first = exchange(request(connector, '/rest/api/3/search', { connectionId: 'site-1' }));
-    await until(() => upstream.arrivals.length === 1);
-    await new Promise((r) => setTimeout(r, 50));
+    // The 429 is back at the hub: its hold is known.
+    await until(() => left.answered() === 1);
     const second = exchange(request(connector, '/rest/api/3/search', { connectionId: 'site-1' }));
     expect(await first).toMatchObject({ status: 200, attempts: 2 });
     expect(await second).toMatchObject({ status: 200, attempts: 1 });
