@@ -148,21 +148,28 @@ describe('rate limits shared through Redis', () => {
       // Node two meets the connection first (its limiter subscribes to the connection's channel).
       expect((await two(call('two'))).status).toBe(200);
       seen.length = 0;
-      expect((await one(call('one'))).status).toBe(200);
-      // Node one learnt "remaining 0 until the reset" and published it; node two holds its calls.
+      // Listening on the limiters' channels as node two does: when the hold is published, it is there.
+      const listener = await connectTestRedis();
+      const published = new Promise<void>((resolve) => listener.on('pmessage', (_p, _c, message: string) => message.includes('"hold"') && resolve()));
+      await listener.psubscribe(`b_${PREFIX}*`);
+      try {
+        expect((await one(call('one'))).status).toBe(200);
+        // Node one learnt "remaining 0 until the reset" and published it; node two holds its calls.
+        await published;
+        await new Promise((r) => setTimeout(r, 50));
+      } finally {
+        listener.disconnect();
+      }
       let refused: { code?: string; message?: string } | undefined;
-      const deadline = Date.now() + 2000;
-      while (refused === undefined && Date.now() < deadline) {
-        try {
-          await two(call('two'));
-        } catch (error) {
-          refused = error as { code?: string };
-        }
-        if (refused === undefined) await new Promise((r) => setTimeout(r, 20));
+      try {
+        await two(call('two'));
+      } catch (error) {
+        refused = error as { code?: string };
       }
       expect(refused?.code).toBe('HUB_ERR_RATE_LIMITED');
       expect(refused?.message).toMatch(/no requests left until its window resets.*Try again in 1[12]\d seconds/);
-      expect(seen[0]).toBe('one');
+      // Node two's call never reached GitHub.
+      expect(seen).toEqual(['one']);
     } finally {
       await Promise.all(nodes.map((node) => node.close()));
       await github.close();
