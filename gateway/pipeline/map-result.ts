@@ -13,7 +13,7 @@ import { errors, isHubError, type HubError } from '../../errors';
 import { redact, redactText, redactValues } from './redact';
 import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from './types';
 import { DEFAULT_UPSTREAM_POLICY } from '../upstream/policy';
-import { readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit-headers';
+import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit-headers';
 
 type ContentBlock = CallToolResult['content'][number];
 
@@ -513,12 +513,6 @@ function safeString(value: unknown): string {
 }
 
 // ---------------------------------------------------------------- bodies and headers
-
-function header(headers: UpstreamResponse['headers'], name: string): string | undefined {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first.trim() === '' ? undefined : first.trim();
-}
 
 function canonicalHeader(name: string): string {
   return name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase()).replace(/^Etag$/, 'ETag');

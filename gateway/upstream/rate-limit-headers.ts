@@ -104,7 +104,8 @@ function github(status: number, headers: Headers, nowMs: number, bodyText: strin
 
 // ---------------------------------------------------------------- values
 
-function header(headers: Headers, name: string): string | undefined {
+/** A response header's first value, trimmed; undefined when absent or blank. */
+export function header(headers: Headers, name: string): string | undefined {
   const value = headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   if (first === undefined) return undefined;

@@ -50,7 +50,7 @@ import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type Rates } from './pol
 import { loadBottleneck } from './bottleneck-loader';
 import { LearnedPaces } from './learned-pace';
 import { Pace, reserveAll, SPACING_MARGIN } from './pace';
-import { readResponseLimits } from './rate-limit-headers';
+import { header, readResponseLimits } from './rate-limit-headers';
 import { abortReason, sleep } from './retry';
 
 export interface RateLimitStageOptions {
@@ -488,7 +488,7 @@ class ConnectorLimits {
     if (convention === 'none') return;
     const now = Date.now();
     const info = readResponseLimits(response, convention, now);
-    const resource = convention === 'github' ? headerValue(response.headers['x-ratelimit-resource']) : undefined;
+    const resource = convention === 'github' ? header(response.headers, 'x-ratelimit-resource')?.toLowerCase() : undefined;
     if (resource !== undefined) this.resourceOf.set(operation, resource);
     // What the upstream accepts, counted for the pace a refusal will learn (5xx answers say nothing
     // of the rate), where a refusal would learn it: per method for Slack, per connection otherwise.
@@ -698,11 +698,6 @@ function methodKey(key: string, operation: string): string {
 /** GitHub's are per resource: a used-up search window holds the operations seen spending it. */
 function resourceKey(key: string, resource: string): string {
   return `${key}\nresource:${resource}`;
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined || first.trim() === '' ? undefined : first.trim().toLowerCase();
 }
 
 function rateWords(perSecond: number): string {

@@ -31,8 +31,8 @@ export interface UpstreamStages {
  */
 export function createUpstreamStages(options: { redisUrl?: string; log: Logger; cacheHashKey: Buffer }): UpstreamStages {
   const { redisUrl, log } = options;
-  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message }, 'cache store failed; calls go on uncached') });
-  const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message }, 'rate limiter failed') });
+  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached') });
+  const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed') });
   const breaker = createCircuitBreakerStage();
   return {
     stages: [createDedupeStage(), cache.stage, createRetryStage(), breaker, limit.stage],
