@@ -12,7 +12,7 @@ import { createCacheStage } from '../../gateway/upstream/cache';
 import { DEFAULT_UPSTREAM_POLICY, type CircuitPolicy } from '../../gateway/upstream/policy';
 import type { ConnectorRuntime } from '../../gateway/pipeline/types';
 import { startUpstream, type Upstream } from '../helpers/upstream';
-import type { HubError } from '../../errors';
+import { rejected } from '../helpers/errors';
 
 let upstream: Upstream;
 let other: Upstream;
@@ -68,15 +68,6 @@ function build(stages: ExchangeStage[] = []): { send: Exchange; breaker: Circuit
   return { send: composeExchange([...stages, breaker], undiciExchange), breaker };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<HubError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as HubError;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('circuit breaker', () => {
   it('opens after N consecutive 5xx and then fails fast, naming the host and when it tries again, without sending', async () => {
     const { send, breaker } = build();
@@ -85,7 +76,7 @@ describe('circuit breaker', () => {
     expect(breaker.state(host)).toEqual({ state: 'open', failures: 3, openedAt: clock, retryAt: clock + 10_000 });
 
     clock += 4_000;
-    const error = await rejection(send(request(upstream.url)));
+    const error = await rejected(send(request(upstream.url)));
     expect(error.code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
     expect(error.httpStatus).toBe(503);
     expect(error.message).toContain(host);
@@ -94,7 +85,7 @@ describe('circuit breaker', () => {
     expect(error.message).toContain('at 2030-01-01T00:00:10.000Z (in 6 s)'); // when it tries again
     expect(error.details).toMatchObject({ host, failures: 3, retryAfterSeconds: 6 });
     // Every tenant: a host that is down is down for all.
-    expect((await rejection(send(request(upstream.url, '/thing', 't2')))).code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
+    expect((await rejected(send(request(upstream.url, '/thing', 't2')))).code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
     expect(upstream.seen).toHaveLength(3);
   });
 
@@ -119,7 +110,7 @@ describe('circuit breaker', () => {
     expect((await send(request(upstream.url))).status).toBe(503);
     expect(breaker.state(host)).toMatchObject({ state: 'open', failures: 4, openedAt: clock, retryAt: clock + 10_000 });
     clock += 9_999;
-    expect((await rejection(send(request(upstream.url)))).message).toContain('after 4 consecutive failures');
+    expect((await rejected(send(request(upstream.url)))).message).toContain('after 4 consecutive failures');
     expect(upstream.seen).toHaveLength(4);
   });
 
@@ -131,7 +122,7 @@ describe('circuit breaker', () => {
     healthy = true;
     const trial = send(request(upstream.url, '/slow'));
     expect(breaker.state(host).state).toBe('half-open');
-    const meanwhile = await rejection(send(request(upstream.url)));
+    const meanwhile = await rejected(send(request(upstream.url)));
     expect(meanwhile.code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
     expect(meanwhile.message).toContain('trial call now in flight');
     expect((await trial).status).toBe(200);
@@ -147,9 +138,9 @@ describe('circuit breaker', () => {
     });
     const dead = `http://127.0.0.1:${closedPort}`;
     const { send, breaker } = build();
-    for (let i = 0; i < 3; i++) expect(((await rejection(send(request(dead)))) as { code?: string }).code).toBe('ECONNREFUSED');
+    for (let i = 0; i < 3; i++) expect(((await rejected(send(request(dead)))) as { code?: string }).code).toBe('ECONNREFUSED');
     expect(breaker.state(`127.0.0.1:${closedPort}`).state).toBe('open');
-    expect((await rejection(send(request(dead)))).code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
+    expect((await rejected(send(request(dead)))).code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
     // Another host is not affected.
     expect((await send(request(other.url))).status).toBe(200);
     expect(breaker.state(new URL(other.url).host)).toEqual({ state: 'closed', failures: 0 });
@@ -175,14 +166,14 @@ describe('circuit breaker', () => {
     const { send, breaker } = build([]);
     const limitedBreaker = createCircuitBreakerStage({ now });
     const limited = composeExchange([limitedBreaker], limiter(undiciExchange));
-    for (let i = 0; i < 5; i++) expect((await rejection(limited(request(upstream.url)))).code).toBe('HUB_ERR_QUOTA_EXCEEDED');
+    for (let i = 0; i < 5; i++) expect((await rejected(limited(request(upstream.url)))).code).toBe('HUB_ERR_QUOTA_EXCEEDED');
     expect(limitedBreaker.state(new URL(upstream.url).host)).toEqual({ state: 'closed', failures: 0 });
 
     for (let i = 0; i < 5; i++) {
       const controller = new AbortController();
       const call = send(request(upstream.url, '/slow', 't1', controller.signal));
       controller.abort();
-      await rejection(call);
+      await rejected(call);
     }
     expect(breaker.state(new URL(upstream.url).host)).toEqual({ state: 'closed', failures: 0 });
   });
@@ -198,7 +189,7 @@ describe('circuit breaker', () => {
       expect(breaker.state(new URL(upstream.url).host).state).toBe('open');
       const cached = await send(request(upstream.url));
       expect([cached.status, cached.cache, cached.body.toString()]).toEqual([200, 'hit', 'ok']);
-      expect((await rejection(send(request(upstream.url, '/uncached')))).code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
+      expect((await rejected(send(request(upstream.url, '/uncached')))).code).toBe('HUB_ERR_UPSTREAM_CIRCUIT_OPEN');
     } finally {
       await cache.close();
     }

@@ -16,6 +16,7 @@ import { createRetryStage, retryStage } from '../../gateway/upstream/retry';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
 import { maxInWindow, until } from '../helpers/timing';
 import { json, startUpstream, type Route, type Upstream } from '../helpers/upstream';
+import { rejected } from '../helpers/errors';
 
 // ---------------------------------------------------------------- helpers
 
@@ -139,15 +140,6 @@ function textOf(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 const ok: Route = (_req, res) => json(res, 200, { ok: true });
 /** Timers may fire a millisecond "early" against performance.now(). */
 const CLOCK_SLACK_MS = 5;
@@ -199,7 +191,7 @@ describe('retries', () => {
     const exchange = hub();
     expect(await exchange(request(connector, '/items'))).toMatchObject({ status: 200, attempts: 2 });
 
-    const error = await rejection(exchange(request(connector, '/items', { method: 'POST' })));
+    const error = await rejected(exchange(request(connector, '/items', { method: 'POST' })));
     expect(textOf(errorResult(error, 'demo_call'))).toMatch(/^HUB_ERR_UPSTREAM_NETWORK: /);
     expect(upstream.arrivals.filter((a) => a.method === 'POST')).toHaveLength(1);
   });
@@ -217,7 +209,7 @@ describe('retries', () => {
     expect(got).toMatchObject({ status: 200, attempts: 2 });
     expect(JSON.parse(got.body.toString('utf8'))).toEqual({ ok: true });
 
-    const error = await rejection(exchange(request(connector, '/items', { method: 'POST' })));
+    const error = await rejected(exchange(request(connector, '/items', { method: 'POST' })));
     expect(textOf(errorResult(error, 'demo_call'))).toMatch(/^HUB_ERR_UPSTREAM_TIMEOUT: demo_call: the upstream did not answer in time \(reading the response body\)/);
     expect(upstream.arrivals.filter((a) => a.method === 'POST')).toHaveLength(1);
   });
@@ -248,7 +240,7 @@ describe('retries', () => {
     expect(result._meta).toMatchObject({ 'lunar-hub/retry-after': 5 });
 
     // The upstream asked for 5 s: the connection is held, and the next call is not sent.
-    const error = await rejection(exchange(request(connector, '/items')));
+    const error = await rejected(exchange(request(connector, '/items')));
     expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
     const refused = errorResult(error, 'demo_call');
     expect(textOf(refused)).toMatch(/^HUB_ERR_RATE_LIMITED: demo_call was not sent: the upstream refused a call of this connection with HTTP 429 and asked to wait 5 s, longer than this connector waits \(rateLimit.maxWaitMs 2 s\)\. Try again in [45] seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\.$/);
@@ -271,7 +263,7 @@ describe('a cancelled call', () => {
     const pending = hub()(request(connector, '/items', { signal: controller.signal }));
     await until(() => upstream.arrivals.length === 1);
     setTimeout(() => controller.abort(), 100);
-    const error = await rejection(pending);
+    const error = await rejected(pending);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(error.name).toBe('AbortError');
     expect(errorResult(error, 'demo_call')._meta).toMatchObject({ 'lunar-hub/code': 'HUB_ERR_CALL_CANCELLED' });
@@ -287,7 +279,7 @@ describe('a cancelled call', () => {
     const started = performance.now();
     const pending = exchange(request(connector, '/items', { signal: controller.signal }));
     setTimeout(() => controller.abort(), 100);
-    const error = await rejection(pending);
+    const error = await rejected(pending);
     expect(error.name).toBe('AbortError');
     expect(performance.now() - started).toBeLessThan(500);
     // Past the time its turn would have come: still only the first call reached the upstream.
@@ -447,7 +439,7 @@ describe('GitHub', () => {
     const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
     const exchange = hub();
     expect(await exchange(request(connector, '/user', { connectionId: 'octocat' }))).toMatchObject({ status: 200 });
-    const error = await rejection(exchange(request(connector, '/user', { connectionId: 'octocat' })));
+    const error = await rejected(exchange(request(connector, '/user', { connectionId: 'octocat' })));
     expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
     expect(error.message).toMatch(/no requests left until its window resets.*Try again in (59\d|600) seconds/);
     expect(upstream.arrivals).toHaveLength(1);
@@ -479,7 +471,7 @@ describe('GitHub', () => {
     const exchange = hub();
     const octocat = { connectionId: 'octocat' };
     expect(await exchange(request(connector, '/search/code', octocat))).toMatchObject({ status: 200 });
-    const error = await rejection(exchange(request(connector, '/search/code', octocat)));
+    const error = await rejected(exchange(request(connector, '/search/code', octocat)));
     expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
     expect(error.message).toContain('no requests left until its "search" window resets');
     expect(await exchange(request(connector, '/repos/o/hub', octocat))).toMatchObject({ status: 200 });
