@@ -103,3 +103,7 @@ export function toHubError(value: unknown): HubError {
   const message = value instanceof Error ? value.message : String(value);
   return errors.INTERNAL([message], { cause: value });
 }
+
+export { didYouMean, nearestNames } from './did-you-mean';
+export { REDACTED, redact, redactText, redactValues, SECRET_HEADER_NAMES } from './redact';
+export { redactUrl } from './redact-url';

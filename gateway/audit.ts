@@ -7,7 +7,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
 import type { HubStore, NewAuditEntry } from '../auth/store/types';
-import type { CallEndEvent } from './pipeline/diagnostics';
+import type { CallEndEvent } from './core';
 
 export interface AuditTrail {
   /** Resolves when every entry written so far is in the store (tests, shutdown). */

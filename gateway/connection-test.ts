@@ -11,9 +11,8 @@ import type { Logger } from 'pino';
 import type { Connection } from '../auth/store/types';
 import { operationNeedsCredentials, type UpstreamAuth } from '../auth/upstream/schemes';
 import { toHubError } from '../errors';
-import { compose, type CallContext } from './pipeline/compose';
-import { credentialsStage } from './pipeline/credentials';
-import type { RegisteredTool } from './pipeline/types';
+import type { CallContext } from './core';
+import type { RegisteredTool } from './core';
 import type { ExchangeStage } from './upstream/exchange';
 import type { Registry } from './registry/registry';
 import type { HubServices } from './services';
@@ -48,13 +47,12 @@ export async function testConnection(services: HubServices, registry: Registry, 
   }
   const probe = probeTool(connector.tools, auth);
   if (!probe) return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
-  const { createSend } = require('./pipeline/send') as typeof import('./pipeline/send');
   const { createExchange } = require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline');
-  const send = createSend(createExchange({ exchangeStages: stages }));
-  const { buildUpstreamRequest } = require('./pipeline/stages') as typeof import('./pipeline/stages');
-  // The stage asks for "the connection this call uses": here, always the one under test.
+  const { httpToolKind } = require('./pipeline/http-tool') as typeof import('./pipeline/http-tool');
+  // The credentials stage asks for "the connection this call uses": here, always the one under test.
   const fixed = { forCall: async () => credential, refresh: services.credentials.refresh.bind(services.credentials) };
-  const run = compose([buildUpstreamRequest, credentialsStage(fixed)], send);
+  // The HTTP kind's own stages, without the generic ones: a test is not a tool call of an agent.
+  const run = httpToolKind.createInvoker({ credentials: fixed, exchange: createExchange({ exchangeStages: stages }) });
   const ctx: CallContext = {
     callId: randomUUID(),
     toolName: probe.tool.name,
@@ -65,8 +63,9 @@ export async function testConnection(services: HubServices, registry: Registry, 
     progress: () => undefined,
     log: log.child({ test: connection.id }),
     principal: { tenantId: connection.tenantId, tenantName: '', userId: connection.userId, agentId: 'connection-test', via: 'stdio', toolsets: [], readOnly: true },
+    entry: 'connection-test',
     registered: probe,
-    connector: connector.runtime,
+    facts: {},
   };
   let result: CallToolResult;
   try {
@@ -76,7 +75,7 @@ export async function testConnection(services: HubServices, registry: Registry, 
     return { ...base, ok: false, tool: probe.tool.name, detail: `${hubError.code}: ${hubError.message}` };
   }
   const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').slice(0, 300);
-  const status = ctx.upstreamStatus;
+  const status = ctx.facts.upstreamStatus;
   return { ...base, ok: !result.isError, tool: probe.tool.name, ...(status !== undefined ? { status } : {}), detail: result.isError ? text : `${probe.operation.key} answered ${status}` };
 }
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../errors';
 import { createLogger } from './logger';
-import type { CallFn } from './pipeline/compose';
+import type { CallFn } from './core';
 import { Registry } from './registry/registry';
 import type { AuditTrail } from './audit';
 import type { HubServices } from './services';

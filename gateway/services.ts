@@ -12,7 +12,7 @@ import type { OAuthEndpoints } from '../auth/upstream/schemes';
 import { secretBoxFor } from '../auth/crypto/master-key';
 import type { SecretBox } from '../auth/crypto/secret-box';
 import type { HubStore } from '../auth/store/types';
-import { memoryCounter, redisCounter, type QuotaCounter } from './quota';
+import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota';
 
 
 export interface HubServices {

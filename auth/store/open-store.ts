@@ -17,7 +17,7 @@ import { errors } from '../../errors';
 import type { Database } from './database';
 import { KyselyStore } from './kysely-store';
 import type { HubStore, StoreConfig } from './types';
-import { redactUrl } from './redact-url';
+import { redactUrl } from '../../errors';
 
 export { redactUrl };
 

@@ -11,10 +11,10 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { toHubError } from '../../errors';
-import type { CallFn } from '../pipeline/compose';
+import type { CallFn } from '../core';
 import type { Registry } from '../registry/registry';
 import { createMcpServer } from '../mcp/server';
-import { parseToolsets, type ToolView } from '../mcp/tool-view';
+import { parseToolsets, type ToolView } from '../core';
 import type { HubMetrics } from './metrics';
 import type { Principal } from '../../auth/principal';
 import type { Authenticate } from './front-door';

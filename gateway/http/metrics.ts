@@ -3,7 +3,7 @@
  * channels, so nothing in the call path knows about them.
  */
 import client from 'prom-client';
-import { callEnd, upstreamResponse, type CallEndEvent, type UpstreamEvent } from '../pipeline/diagnostics';
+import { callEnd, upstreamResponse, type CallEndEvent, type UpstreamEvent } from '../core';
 
 export interface HubMetrics {
   registry: client.Registry;

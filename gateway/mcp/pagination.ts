@@ -3,7 +3,7 @@
  * boundary survives a reload: the next page starts after that name in the new snapshot.
  */
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { RegisteredTool } from '../pipeline/types';
+import type { RegisteredTool } from '../core';
 
 export function encodeCursor(lastName: string): string {
   return Buffer.from(lastName, 'utf8').toString('base64url');

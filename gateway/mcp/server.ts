@@ -1,25 +1,22 @@
 /**
  * One MCP server (the SDK's low-level Server: our tools carry raw JSON Schema) for one
  * session or one stdio connection. It reads the registry's current snapshot on every
- * request, runs tools/call through the pipeline, and tells the client when its tool
- * list changes. `serve` and `stdio` differ only in the transport they connect it to.
+ * request, hands tools/call to the pipeline (whose observe stage maps errors and records
+ * the call for every entry point), and tells the client when its tool list changes.
+ * `serve` and `stdio` differ only in the transport they connect it to.
  */
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { HUB_VERSION } from '../package-info';
-import type { CallFn } from '../pipeline/compose';
-import { callEnd, type CallEndEvent } from '../pipeline/diagnostics';
-import { errorResult } from '../pipeline/map-result';
-import type { RegisteredTool } from '../pipeline/types';
-import type { Registry } from '../registry/registry';
-import type { RegistrySnapshot } from '../registry/snapshot';
-import { pageOf } from './pagination';
-import { visibleIn, type ToolView } from './tool-view';
+import { isHubError, nearestNames } from '../../errors';
 import type { Principal } from '../../auth/principal';
+import { visibleIn, type CallContext, type CallFn, type RegisteredTool, type RegistrySnapshot, type ToolView } from '../core';
+import { HUB_VERSION } from '../package-info';
+import { codeOf } from '../pipeline/observe';
 import { principalFilter } from '../pipeline/authorise';
-import type { CallContext } from '../pipeline/compose';
+import type { Registry } from '../registry/registry';
+import { pageOf } from './pagination';
 
 export const SERVER_INFO = { name: 'lunar-snake-hub', version: HUB_VERSION };
 
@@ -30,19 +27,22 @@ export interface McpServerOptions {
   /** Tools per tools/list page. */
   pageSize: number;
   view?: ToolView;
-  /** Who this session acts for; its toolsets and read-only flag narrow what it sees. */
+  /** Who this session acts for; its toolsets and read-only flag narrow what it lists. */
   principal?: Principal;
 }
 
 export function createMcpServer(options: McpServerOptions): { server: Server; dispose: () => void } {
   const { registry, call, log, pageSize, view, principal } = options;
-  const visible = both(visibleIn(view), principalFilter(principal));
+  // What the session's URL asks for: a tool outside it is unknown here. What the principal
+  // may not call is left out of tools/list but reaches the pipeline, whose authorise stage says why.
+  const inView = visibleIn(view);
+  const listed = both(inView, principalFilter(principal));
   const server = new Server(SERVER_INFO, {
     // logging: clients may set a level (logging/setLevel) and get a message for each failed call.
     capabilities: { tools: { listChanged: true }, logging: {} },
     instructions: 'Tools generated from OpenAPI specs by Lunar Snake Hub; each calls one HTTP API operation.',
   });
-  const toolsOf = (snapshot: RegistrySnapshot): readonly RegisteredTool[] => (visible ? snapshot.tools.filter(visible) : snapshot.tools);
+  const toolsOf = (snapshot: RegistrySnapshot): readonly RegisteredTool[] => (listed ? snapshot.tools.filter(listed) : snapshot.tools);
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     const { page, nextCursor } = pageOf(toolsOf(registry.current), request.params?.cursor, pageSize);
@@ -52,11 +52,7 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     const snapshot = registry.current;
     const name = request.params.name;
-    const registered = snapshot.byName.get(name);
-    // An unknown tool is a protocol error; anything that goes wrong with a known one is a tool result.
-    if (!registered || (visible && !visible(registered))) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
     const callId = randomUUID();
-    const started = performance.now();
     const token = request.params._meta?.progressToken;
     let lastProgress = -Infinity;
     const progress = (value: number, total?: number, message?: string): void => {
@@ -66,38 +62,32 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
         .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
         .catch(() => undefined);
     };
-    const callLog = log.child({ callId, tool: name });
+    const ctx: CallContext = {
+      callId,
+      toolName: name,
+      args: request.params.arguments ?? {},
+      signal: extra.signal,
+      snapshot,
+      ...(inView ? { visible: inView } : {}),
+      progress,
+      log: log.child({ callId, tool: name }),
+      ...(principal ? { principal } : {}),
+      entry: 'mcp',
+      facts: {},
+    };
     let result: CallToolResult;
-    let outcome: CallEndEvent['outcome'];
-    const ctx: CallContext = { callId, toolName: name, args: request.params.arguments ?? {}, signal: extra.signal, snapshot, visible, progress, log: callLog, ...(principal ? { principal } : {}) };
     try {
       result = await call(ctx);
-      outcome = result.isError ? 'tool_error' : 'ok';
     } catch (error) {
-      result = errorResult(error, name);
-      outcome = 'tool_error';
-      const code = (result._meta as Record<string, unknown> | undefined)?.['lunar-hub/code'];
-      if (code === 'HUB_ERR_INTERNAL') {
-        outcome = 'failed';
-        callLog.error({ err: error }, 'tool call failed');
-      }
+      // An unknown tool is a protocol error (JSON-RPC), with the nearest names this session can see.
+      if (isHubError(error) && error.code === 'HUB_ERR_CALL_UNKNOWN_TOOL') throw new McpError(ErrorCode.InvalidParams, unknownToolMessage(name, toolsOf(snapshot)));
+      throw error;
     }
-    const event: CallEndEvent = {
-      connector: registered.connectorId,
-      tool: name,
-      outcome,
-      code: (result._meta as Record<string, string> | undefined)?.['lunar-hub/code'],
-      durationMs: performance.now() - started,
-      ...(principal ? { tenantId: principal.tenantId, agentId: principal.agentId } : {}),
-      ...(ctx.credential ? { connectionId: ctx.credential.connection.id, credentialOwner: ctx.credential.owner } : {}),
-      ...(ctx.upstreamStatus !== undefined ? { upstreamStatus: ctx.upstreamStatus } : {}),
-    };
-    if (callEnd.hasSubscribers) callEnd.publish(event);
-    if (outcome !== 'ok') {
-      const level = outcome === 'failed' ? 'error' : 'warning';
-      void server.sendLoggingMessage({ level, logger: 'lunar-hub', data: { tool: name, code: event.code ?? 'isError' } }, extra.sessionId).catch(() => undefined);
+    if (result.isError) {
+      const code = codeOf(result);
+      const level = code === 'HUB_ERR_INTERNAL' ? 'error' : 'warning';
+      void server.sendLoggingMessage({ level, logger: 'lunar-hub', data: { tool: name, code: code ?? 'isError' } }, extra.sessionId).catch(() => undefined);
     }
-    callLog.info({ outcome, code: event.code, ms: Math.round(event.durationMs) }, 'tool call');
     return result;
   });
 
@@ -111,6 +101,13 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
   };
   registry.on('changed', onChanged);
   return { server, dispose: () => registry.off('changed', onChanged) };
+}
+
+/** `Unknown tool: X` and, where some are close, the names the session could have meant. */
+export function unknownToolMessage(name: string, tools: readonly RegisteredTool[]): string {
+  const near = nearestNames(name, tools.map((t) => t.tool.name));
+  const hint = near.length > 0 ? `; did you mean ${near.join(', ')}?` : tools.length > 0 ? '; tools/list shows the tools this session can call' : '; this session has no tools';
+  return `Unknown tool: ${name}${hint}`;
 }
 
 function both<T>(a: ((x: T) => boolean) | undefined, b: ((x: T) => boolean) | undefined): ((x: T) => boolean) | undefined {

@@ -6,9 +6,9 @@
  */
 import { errors } from '../../errors';
 import type { Principal } from '../../auth/principal';
-import type { Stage } from './compose';
-import type { RegisteredTool } from './types';
-import { parseToolsets, visibleIn } from '../mcp/tool-view';
+import type { Stage } from '../core';
+import type { RegisteredTool } from '../core';
+import { parseToolsets, visibleIn } from '../core';
 
 /** What a principal may see and call: its toolsets, and only read-only tools for a read-only key. */
 export function principalFilter(principal: Principal | undefined): ((tool: RegisteredTool) => boolean) | undefined {

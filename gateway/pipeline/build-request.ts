@@ -33,7 +33,7 @@ import {
 } from '../../generators/client/serialise';
 import type { ParameterLocation } from '../../generators/operation';
 import type { BodyKind } from '../../generators/tool';
-import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from './types';
+import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../core';
 
 export const DEFAULT_ACCEPT = 'application/json, */*;q=0.8';
 

@@ -13,7 +13,7 @@ import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
 import { META_CODE } from './map-result';
-import type { RegisteredTool } from './types';
+import type { RegisteredTool } from '../core';
 
 const ajv = new Ajv2020({ allErrors: false, strict: false, logger: false });
 addFormats(ajv);

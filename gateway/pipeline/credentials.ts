@@ -11,43 +11,50 @@ import type { CallCredential, CredentialService } from '../../auth/credentials/c
 import { applyCredential } from '../../auth/upstream/apply';
 import { operationAllowsAnonymous, operationNeedsCredentials } from '../../auth/upstream/schemes';
 import { errors, isHubError } from '../../errors';
-import type { CallContext, Stage } from './compose';
+import { httpToolOf, type CallContext, type Stage } from '../core';
 
 /** What the stage needs of the credential service (a connection test passes one fixed connection). */
 export type CredentialSource = Pick<CredentialService, 'forCall' | 'refresh'>;
 
 export function credentialsStage(service: CredentialSource | undefined): Stage {
   return (next) => async (ctx) => {
-    const auth = ctx.connector!.auth;
-    if (!auth || !operationNeedsCredentials(auth, ctx.registered!.operation.security)) return next(ctx);
+    const http = ctx.http!;
+    const auth = http.connector.auth;
+    if (!auth || !operationNeedsCredentials(auth, operationOf(ctx).security)) return next(ctx);
     if (!service || !ctx.principal) {
-      throw errors.CRED_MISSING([`${ctx.connector!.id} needs credentials, and this hub runs without a store of connections`]);
+      throw errors.CRED_MISSING([`${http.connector.id} needs credentials, and this hub runs without a store of connections`]);
     }
     let credential: CallCredential;
     try {
-      credential = await service.forCall(ctx.principal, ctx.connector!.id, auth.scheme);
+      credential = await service.forCall(ctx.principal, http.connector.id, auth.scheme);
     } catch (error) {
       // An operation with an anonymous alternative still works without a connection.
-      if (isHubError(error) && error.code === 'HUB_ERR_CRED_MISSING' && operationAllowsAnonymous(ctx.registered!.operation.security)) return next(ctx);
+      if (isHubError(error) && error.code === 'HUB_ERR_CRED_MISSING' && operationAllowsAnonymous(operationOf(ctx).security)) return next(ctx);
       throw error;
     }
-    const unsigned = ctx.request!;
+    const unsigned = http.request!;
     const first = await next(withCredential(ctx, credential));
-    if (ctx.upstreamStatus !== 401 || auth.scheme.type !== 'oauth2' || credential.payload.kind !== 'oauth2') return first;
+    if (ctx.facts.upstreamStatus !== 401 || auth.scheme.type !== 'oauth2' || credential.payload.kind !== 'oauth2') return first;
     const renewed = await service.refresh(credential, auth.scheme);
     // A new context: the one-next() guard is per context, and this second attempt is the one the design allows.
-    const retry: CallContext = { ...ctx, request: unsigned, upstreamStatus: undefined };
+    const retry: CallContext = { ...ctx, http: { ...http, request: unsigned }, facts: { ...ctx.facts, upstreamStatus: undefined } };
     const second = await next(withCredential(retry, renewed));
-    ctx.upstreamStatus = retry.upstreamStatus;
-    ctx.credential = retry.credential;
+    ctx.facts = retry.facts;
+    ctx.http = retry.http;
     return second;
   };
 }
 
 function withCredential(ctx: CallContext, credential: CallCredential): CallContext {
-  const auth = ctx.connector!.auth!;
-  const { url, headers } = applyCredential(ctx.connector!.id, auth.scheme, credential.payload, ctx.request!);
-  ctx.credential = credential;
-  ctx.request = { ...ctx.request!, url, headers };
+  const http = ctx.http!;
+  const auth = http.connector.auth!;
+  const { url, headers } = applyCredential(http.connector.id, auth.scheme, credential.payload, http.request!);
+  ctx.http = { ...http, credential, request: { ...http.request!, url, headers } };
+  ctx.facts.connectionId = credential.connection.id;
+  ctx.facts.credentialOwner = credential.owner;
   return ctx;
+}
+
+function operationOf(ctx: CallContext) {
+  return httpToolOf(ctx).operation;
 }

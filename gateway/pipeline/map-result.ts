@@ -10,9 +10,9 @@ import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errors, isHubError, type HubError } from '../../errors';
-import { redact, redactText, redactValues } from './redact';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from './types';
-import { DEFAULT_UPSTREAM_POLICY } from '../upstream/policy';
+import { redact, redactText, redactValues } from '../../errors';
+import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../core';
+import { DEFAULT_UPSTREAM_POLICY } from '../core';
 import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit-headers';
 
 type ContentBlock = CallToolResult['content'][number];

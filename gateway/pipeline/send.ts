@@ -3,8 +3,7 @@
  * rate limit, undici) and the answer mapped into an MCP result. When the client asked
  * for progress, long waits and large downloads report it.
  */
-import type { CallFn, CallContext } from './compose';
-import { upstreamResponse, type UpstreamEvent } from './diagnostics';
+import { httpToolOf, upstreamResponse, type CallContext, type CallFn, type UpstreamEvent } from '../core';
 import { conformOutput } from './conform-output';
 import { mapResponse } from './map-result';
 import type { Exchange } from '../upstream/exchange';
@@ -16,7 +15,8 @@ const BODY_PROGRESS_EVERY = 250; // milliseconds
 
 export function createSend(exchange: Exchange): CallFn {
   return async (ctx) => {
-    const { request: upstream, connector, registered } = ctx;
+    const { request: upstream, connector, credential } = ctx.http!;
+    const registered = httpToolOf(ctx);
     const started = performance.now();
     const stopWaiting = reportWaiting(ctx, started);
     let lastReport = 0;
@@ -28,10 +28,10 @@ export function createSend(exchange: Exchange): CallFn {
         connector: connector!,
         scope: {
           connectorId: connector!.id,
-          tool: registered!.tool.name,
-          operation: registered!.operation.key,
+          tool: registered.tool.name,
+          operation: registered.operation.key,
           ...(ctx.principal ? { tenantId: ctx.principal.tenantId } : {}),
-          ...(ctx.credential ? { connectionId: ctx.credential.connection.id } : {}),
+          ...(credential ? { connectionId: credential.connection.id } : {}),
         },
         onBody: (received, total) => {
           const now = performance.now();
@@ -43,12 +43,12 @@ export function createSend(exchange: Exchange): CallFn {
     } finally {
       stopWaiting();
     }
-    ctx.upstreamStatus = response.status;
-    const event: UpstreamEvent = { connector: connector!.id, tool: registered!.tool.name, method: upstream!.method, status: response.status, durationMs: performance.now() - started };
+    ctx.facts.upstreamStatus = response.status;
+    const event: UpstreamEvent = { connector: connector!.id, tool: registered.tool.name, method: upstream!.method, status: response.status, durationMs: performance.now() - started };
     if (upstreamResponse.hasSubscribers) upstreamResponse.publish(event);
     ctx.log.debug({ ...event, attempts: response.attempts, cache: response.cache, shared: response.shared }, 'upstream answered');
-    const result = mapResponse(registered!, response, connector!);
-    return conformOutput(registered!, result, ctx.log);
+    const result = mapResponse(registered, response, connector!);
+    return conformOutput(registered, result, ctx.log);
   };
 }
 

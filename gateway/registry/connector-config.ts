@@ -13,13 +13,13 @@ import { readFile } from 'node:fs/promises';
 import type Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject } from 'ajv/dist/2020';
 import type { Document } from 'yaml';
-import { errors, type HubError } from '../../errors';
+import { didYouMean, errors, type HubError } from '../../errors';
 import { DEFAULT_GENERATE_OPTIONS } from '../../generators/generate-tools';
 import { isValidConnectorId } from '../../generators/names';
-import { redactText } from '../pipeline/redact';
+import { redactText } from '../../errors';
 import type { OutputSchemaMode } from '../../generators/output-schema';
 import type { AuthSection } from '../../auth/upstream/schemes';
-import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../upstream/policy';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
 
 export interface ConnectorTimeouts {
   /** Opening the connection (TCP + TLS). */
@@ -541,40 +541,6 @@ export function shown(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 56)}..."` : text;
-}
-
-/** The closest candidate, ignoring case, when it is close enough to be a typo. */
-export function didYouMean(wanted: string, candidates: Iterable<string>): string | undefined {
-  const target = wanted.toLowerCase();
-  const limit = Math.max(1, Math.floor(target.length / 4));
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const candidate of candidates) {
-    const lower = candidate.toLowerCase();
-    if (Math.abs(lower.length - target.length) >= bestDistance) continue;
-    const distance = editDistance(target, lower, bestDistance);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-/** Levenshtein distance, giving up (returning `cap`) once it cannot be below `cap`. */
-function editDistance(a: string, b: string, cap: number): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      rowMin = Math.min(rowMin, current[j]);
-    }
-    if (rowMin >= cap) return cap;
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -6,6 +6,7 @@
  * thrown as one CONFIG_CONNECTOR error, like the file's own validation.
  */
 import { access } from 'node:fs/promises';
+import { didYouMean } from '../../errors';
 import { generateTools, type SkippedOperation, type ToolSet } from '../../generators/generate-tools';
 import { appendPointer, resolvePointer } from '../../generators/json-pointer';
 import { connectorIdFromFile, MAX_TOOL_NAME } from '../../generators/names';
@@ -13,14 +14,13 @@ import { HTTP_METHODS, type OperationModel, type ServerModel } from '../../gener
 import type { Problem } from '../../generators/problems';
 import { readSpecFile } from '../../generators/spec-reader';
 import type { McpTool } from '../../generators/tool';
-import type { ConnectorRuntime, RegisteredTool } from '../pipeline/types';
-import type { Rates, UpstreamPolicy } from '../upstream/policy';
+import type { ConnectorRuntime, RegisteredTool } from '../core';
+import type { Rates, UpstreamPolicy } from '../core';
 import { resolveUpstreamAuth, type UpstreamAuth } from '../../auth/upstream/schemes';
 import {
   connectorError,
   DEFAULT_CONNECTOR_CONFIG,
   deepFreeze,
-  didYouMean,
   keyPath,
   readConnectorConfig,
   shown,
@@ -220,7 +220,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
     const override = overrides.get(operation.key)?.value;
     const name = override?.name !== undefined ? prefixed(set.connectorId, override.name) : binding.tool;
     const tool = override ? overriddenTool(set.tools[i], name, override) : set.tools[i];
-    tools.push({ connectorId: set.connectorId, tool, binding: name === binding.tool ? binding : { ...binding, tool: name }, operation });
+    tools.push({ kind: 'http', connectorId: set.connectorId, tool, binding: name === binding.tool ? binding : { ...binding, tool: name }, operation });
   });
 
   const byName = new Map<string, string[]>();

@@ -17,7 +17,7 @@ import type { Logger } from 'pino';
 import { errors, toHubError } from '../../errors';
 import { artefactDirFor, loadArtefactsOrSpec } from './load-artefacts';
 import { loadConnector, type LoadedConnector } from './load-connector';
-import { RegistrySnapshot, type LoadFailure } from './snapshot';
+import { RegistrySnapshot, type LoadFailure } from '../core';
 
 const SPEC_FILE = /\.(json|ya?ml)$/i;
 const CONNECTOR_FILE = /\.connector\.ya?ml$/i;

@@ -7,7 +7,7 @@
 import { Keyv } from 'keyv';
 import type { RedisClientType } from '@keyv/redis';
 import { errors } from '../../errors';
-import { redactUrl } from '../../auth/store/redact-url';
+import { redactUrl } from '../../errors';
 
 export const DEFAULT_CACHE_NAMESPACE = 'lunar-hub:cache';
 

@@ -17,7 +17,7 @@
  */
 import { errors, isHubError, type HubError } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeStage } from './exchange';
-import { DEFAULT_UPSTREAM_POLICY, type CircuitPolicy } from './policy';
+import { DEFAULT_UPSTREAM_POLICY, type CircuitPolicy } from '../core';
 
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 

@@ -13,7 +13,7 @@
  * stage works on a plain response object and is tested without undici's handler
  * protocol; undici still does the pooling, timeouts and the socket.
  */
-import type { ConnectorRuntime, UpstreamRequest, UpstreamResponse } from '../pipeline/types';
+import type { ConnectorRuntime, UpstreamRequest, UpstreamResponse } from '../core';
 
 /** Whose call this is: caches and limiters key on it, so nothing crosses tenants or connections. */
 export interface ExchangeScope {

@@ -1,4 +1,4 @@
-import type { RateLimitHeaders } from './policy';
+import type { RateLimitHeaders } from '../core';
 import { GITHUB_SECONDARY_DEFAULT_MS, readLimitHeaders, readResponseLimits, waitFromLimits, type LimitInfo } from './rate-limit-headers';
 
 /** 2023-11-14T22:13:20Z */

@@ -46,7 +46,7 @@ import type Bottleneck from 'bottleneck';
 import type Redis from 'ioredis';
 import { errors, isHubError, type HubError } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeScope, ExchangeStage } from './exchange';
-import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type Rates } from './policy';
+import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type Rates } from '../core';
 import { loadBottleneck } from './bottleneck-loader';
 import { LearnedPaces } from './learned-pace';
 import { Pace, reserveAll, SPACING_MARGIN } from './pace';

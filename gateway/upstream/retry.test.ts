@@ -1,7 +1,7 @@
 import { errors } from '../../errors';
-import type { ConnectorRuntime } from '../pipeline/types';
+import type { ConnectorRuntime } from '../core';
 import type { Exchange, ExchangeRequest, ExchangeResponse } from './exchange';
-import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
 import { createRetryStage, retryableCode, retryDelay, sleep, type RetryInput } from './retry';
 
 const POLICY: Pick<UpstreamPolicy, 'retry' | 'rateLimit'> = {

@@ -24,7 +24,7 @@
  */
 import { isHubError } from '../../errors';
 import type { ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
-import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from './policy';
+import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
 import { readResponseLimits, waitFromLimits } from './rate-limit-headers';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);

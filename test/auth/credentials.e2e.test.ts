@@ -176,7 +176,14 @@ describe('the front door', () => {
     const names = (await listAll(reader)).map((t) => t.name);
     expect(names).toContain('notes_list_notes');
     expect(names).not.toContain('notes_add_note');
-    await expect(reader.callTool({ name: 'notes_add_note', arguments: { text: 'x' } })).rejects.toThrow(/Unknown tool/);
+    // Issue 14 item 14: a read-only key is told why it may not, not that the tool is unknown; nothing goes upstream.
+    const before = upstream.seen.length;
+    const refused = (await reader.callTool({ name: 'notes_add_note', arguments: { text: 'x' } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(refused._meta?.['lunar-hub/code']).toBe('HUB_ERR_AUTH_FORBIDDEN');
+    expect(text(refused)).toMatch(/notes_add_note may not be called by agent \S+ of tenant "acme": the key is read-only and this tool changes data/);
+    expect(upstream.seen.length).toBe(before);
+    await expect(reader.callTool({ name: 'notes_lst_notes', arguments: {} })).rejects.toThrow(/Unknown tool: notes_lst_notes; did you mean notes_list_notes/);
     const notesOnly = await connect(keys.notesOnly);
     expect(new Set((await listAll(notesOnly)).map((t) => t.name.split('_')[0]))).toEqual(new Set(['notes']));
   });

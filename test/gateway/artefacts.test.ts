@@ -11,7 +11,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pino, { type Logger } from 'pino';
 import { loadArtefactsOrSpec, loadConnectorFromArtefacts } from '../../gateway/registry/load-artefacts';
-import { loadConnector, type LoadedConnector } from '../../gateway/registry/load-connector';
+import { loadConnector } from '../../gateway/registry/load-connector';
+import type { ServedConnector } from '../../gateway/core';
 import { Registry } from '../../gateway/registry/registry';
 import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
 import { startServe } from '../helpers/hub-process';
@@ -22,7 +23,7 @@ import { json, startUpstream, type Upstream } from '../helpers/upstream';
 afterAll(removeScratchDirs);
 
 /** What the pipeline sees of a connector: tools (with bindings and operations), runtime, config, problems, skipped. */
-function expectSameConnector(fromArtefacts: LoadedConnector, fromSpec: LoadedConnector): void {
+function expectSameConnector(fromArtefacts: ServedConnector, fromSpec: ServedConnector): void {
   expect(fromArtefacts.tools.map((t) => t.tool)).toEqual(fromSpec.tools.map((t) => t.tool));
   expect(fromArtefacts.tools.map((t) => t.binding)).toEqual(fromSpec.tools.map((t) => t.binding));
   expect(fromArtefacts.tools.map((t) => t.operation)).toEqual(fromSpec.tools.map((t) => t.operation));

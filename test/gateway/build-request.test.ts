@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { request, Response, type Dispatcher } from 'undici';
 import { buildRequest, DEFAULT_ACCEPT } from '../../gateway/pipeline/build-request';
-import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../gateway/pipeline/types';
+import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../gateway/core';
 import * as serialise from '../../generators/client/serialise';
 import { decodeBytes, hasDotSegment, serialiseFormBody, serialiseQueryParam } from '../../generators/client/serialise';
 import { generateTools, type ToolSet } from '../../generators/generate-tools';
@@ -28,7 +28,7 @@ function registeredFrom(set: ToolSet, find: (key: string, operationId?: string) 
   if (!operation) throw new Error('no such operation in the fixture');
   const binding = set.bindings.find((b) => b.operation === operation.key)!;
   const tool = set.tools.find((t) => t.name === binding.tool)!;
-  return Object.freeze({ connectorId: set.connectorId, tool, binding, operation });
+  return Object.freeze({ kind: 'http' as const, connectorId: set.connectorId, tool, binding, operation });
 }
 
 let styles: ToolSet;

@@ -6,8 +6,8 @@ import { errors, HubError } from '../../errors';
 import type { OperationModel } from '../../generators/operation';
 import type { McpTool } from '../../generators/tool';
 import { errorResult, formatBytes, mapResponse, messageFromJson, minifyJson } from '../../gateway/pipeline/map-result';
-import { redact, redactText } from '../../gateway/pipeline/redact';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../gateway/pipeline/types';
+import { redact, redactText } from '../../errors';
+import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../gateway/core';
 import { fixture, toolSetOf } from '../helpers/specs';
 
 const CAP = 1000;
@@ -31,7 +31,7 @@ function handTool(args: string[] = [], options: { outputSchema?: boolean; method
   const properties = Object.fromEntries(args.map((name) => [name, { type: 'string' }]));
   const tool: McpTool = { name: 'demo_list_things', inputSchema: { type: 'object', properties } };
   if (options.outputSchema) tool.outputSchema = OUTPUT_SCHEMA;
-  return { connectorId: 'demo', tool, binding: { tool: tool.name, operation: 'GET /things', arguments: [] }, operation: operation(options.method) };
+  return { kind: 'http', connectorId: 'demo', tool, binding: { tool: tool.name, operation: 'GET /things', arguments: [] }, operation: operation(options.method) };
 }
 
 function response(status: number, headers: Record<string, string | string[]>, body: string | Buffer = '', extra: Partial<UpstreamResponse> = {}): UpstreamResponse {
@@ -125,7 +125,7 @@ describe('mapResponse: JSON', () => {
   it('gives structuredContent for a tool generated from a spec (locations-3.0 get_member)', async () => {
     const set = await toolSetOf(fixture('locations-3.0.yaml'));
     const index = set.tools.findIndex((t) => t.name.endsWith('_get_member'));
-    const registered: RegisteredTool = { connectorId: set.connectorId, tool: set.tools[index], binding: set.bindings[index], operation: set.operations[index] };
+    const registered: RegisteredTool = { kind: 'http', connectorId: set.connectorId, tool: set.tools[index], binding: set.bindings[index], operation: set.operations[index] };
     const result = map(registered, response(200, json, '{"id": 1, "login": "octo"}'));
     expect(result.structuredContent).toEqual({ id: 1, login: 'octo' });
   });
@@ -250,7 +250,7 @@ describe('mapResponse: truncated bodies', () => {
   it('names the pagination arguments of a generated tool (get_member has `page` and `fields`)', async () => {
     const set = await toolSetOf(fixture('locations-3.0.yaml'));
     const index = set.tools.findIndex((t) => t.name.endsWith('_get_member'));
-    const registered: RegisteredTool = { connectorId: set.connectorId, tool: set.tools[index], binding: set.bindings[index], operation: set.operations[index] };
+    const registered: RegisteredTool = { kind: 'http', connectorId: set.connectorId, tool: set.tools[index], binding: set.bindings[index], operation: set.operations[index] };
     const result = map(registered, truncated(bigJson, json));
     expect(texts(result)[1]).toMatch(/the upstream did not say its size.*call again with the next `page`\./);
     // The cut text is kept (compacted); there is no value to validate, so a tool with an

@@ -1,20 +1,22 @@
 /** The tool half of the pipeline: stage order, the next()-twice guard, argument validation, views and pages. */
 import pino from 'pino';
-import { compose, type CallContext, type CallFn, type Stage } from '../../gateway/pipeline/compose';
+import { compose } from '../../gateway/pipeline/compose';
+import type { CallContext, CallFn, Stage } from '../../gateway/core';
 import { checkFor } from '../../gateway/pipeline/validate-arguments';
-import type { RegisteredTool } from '../../gateway/pipeline/types';
+import type { RegisteredTool } from '../../gateway/core';
 import { decodeCursor, pageOf } from '../../gateway/mcp/pagination';
-import { parseToolsets, visibleIn } from '../../gateway/mcp/tool-view';
-import { RegistrySnapshot } from '../../gateway/registry/snapshot';
+import { parseToolsets, visibleIn } from '../../gateway/core';
+import { RegistrySnapshot } from '../../gateway/core';
 
 const silent = pino({ level: 'silent' });
 
 function context(): CallContext {
-  return { callId: 'c1', toolName: 't', args: {}, signal: new AbortController().signal, snapshot: RegistrySnapshot.empty(), progress: () => undefined, log: silent };
+  return { callId: 'c1', toolName: 't', args: {}, signal: new AbortController().signal, snapshot: RegistrySnapshot.empty(), progress: () => undefined, log: silent, facts: {} };
 }
 
 function registered(name: string, inputSchema: Record<string, unknown> = { type: 'object' }, tags: string[] = [], connectorId = name.split('_')[0]): RegisteredTool {
   return {
+    kind: 'http',
     connectorId,
     tool: { name, inputSchema: inputSchema as RegisteredTool['tool']['inputSchema'] },
     binding: { tool: name, operation: `GET /${name}`, arguments: [] },

@@ -23,7 +23,7 @@ require.extensions['.ts'] = (module, filename) => {
 };
 
 const { composeExchange } = require('../../gateway/upstream/exchange.ts');
-const { DEFAULT_UPSTREAM_POLICY } = require('../../gateway/upstream/policy.ts');
+const { DEFAULT_UPSTREAM_POLICY } = require('../../gateway/core');
 const { createRateLimitStage } = require('../../gateway/upstream/rate-limit.ts');
 const { closeAgents, undiciExchange } = require('../../gateway/upstream/undici-exchange.ts');
 

@@ -8,9 +8,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { OperationModel } from '../../generators/operation';
 import { errorResult, mapResponse } from '../../gateway/pipeline/map-result';
-import type { ConnectorRuntime, RegisteredTool } from '../../gateway/pipeline/types';
+import type { ConnectorRuntime, RegisteredTool } from '../../gateway/core';
 import { composeExchange, type Exchange, type ExchangeRequest, type ExchangeResponse } from '../../gateway/upstream/exchange';
-import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from '../../gateway/upstream/policy';
+import { DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from '../../gateway/core';
 import { createRateLimitStage, type RateLimitStage } from '../../gateway/upstream/rate-limit';
 import { createRetryStage, retryStage } from '../../gateway/upstream/retry';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
@@ -133,7 +133,7 @@ function departures(): { terminal: Exchange; times(path: string, connectionId?: 
 function registered(connector: ConnectorRuntime, path: string): RegisteredTool {
   const operation: OperationModel = { key: `GET ${path}`, method: 'get', path, specPath: path, pointer: '/paths', tags: [], deprecated: false, parameters: [], responses: [], servers: [] };
   const name = `${connector.id}_call`;
-  return { connectorId: connector.id, tool: { name, inputSchema: { type: 'object', properties: {} } }, binding: { tool: name, operation: operation.key, arguments: [] }, operation };
+  return { kind: 'http', connectorId: connector.id, tool: { name, inputSchema: { type: 'object', properties: {} } }, binding: { tool: name, operation: operation.key, arguments: [] }, operation };
 }
 
 function textOf(result: CallToolResult): string {

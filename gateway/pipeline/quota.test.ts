@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { rejected } from '../test/helpers/errors';
-import type { Principal } from '../auth/principal';
-import type { CallContext } from './pipeline/compose';
-import { connectTestRedis, removeKeysAndQuit, TEST_REDIS_URL } from '../test/helpers/redis';
+import { rejected } from '../../test/helpers/errors';
+import type { Principal } from '../../auth/principal';
+import type { CallContext } from '../core';
+import { connectTestRedis, removeKeysAndQuit, TEST_REDIS_URL } from '../../test/helpers/redis';
 import { memoryCounter, quotaStage, redisCounter, type QuotaCounter } from './quota';
 
 const REDIS_URL = TEST_REDIS_URL;
@@ -13,7 +13,7 @@ function principal(quota: Principal['quota']): Principal {
 }
 
 function context(p: Principal): CallContext {
-  return { callId: 'c', toolName: 'demo_tool', args: {}, signal: new AbortController().signal, snapshot: undefined as never, progress: () => undefined, log: pino({ enabled: false }), principal: p };
+  return { callId: 'c', toolName: 'demo_tool', args: {}, signal: new AbortController().signal, snapshot: undefined as never, progress: () => undefined, log: pino({ enabled: false }), principal: p, facts: {} };
 }
 
 const ok = async () => ({ content: [] });

@@ -8,6 +8,10 @@ import diagnostics from 'node:diagnostics_channel';
 export interface CallEndEvent {
   connector: string;
   tool: string;
+  /** The tool's kind (`http`...). */
+  kind: string;
+  /** Where the call came in (MCP, console, workflow...). */
+  entry: string;
   /** ok, tool_error (isError result: upstream 4xx/5xx, bad arguments...), failed (an exception). */
   outcome: 'ok' | 'tool_error' | 'failed';
   code?: string;

@@ -2,8 +2,8 @@
  * An immutable view of every connector the hub serves. A reload builds a new one and
  * swaps it in; calls in flight keep the one they started on.
  */
-import type { RegisteredTool } from '../pipeline/types';
-import type { LoadedConnector } from './load-connector';
+import type { ServedConnector } from './connector';
+import type { RegisteredTool } from './tool';
 
 /** A spec (or connector file) that could not be loaded; /healthz shows these. */
 export interface LoadFailure {
@@ -18,11 +18,11 @@ export class RegistrySnapshot {
   /** Sorted by tool name: tools/list pages are deterministic and cursors are names. */
   readonly tools: readonly RegisteredTool[];
   readonly byName: ReadonlyMap<string, RegisteredTool>;
-  readonly connectors: ReadonlyMap<string, LoadedConnector>;
+  readonly connectors: ReadonlyMap<string, ServedConnector>;
 
   constructor(
     readonly version: number,
-    connectors: readonly LoadedConnector[],
+    connectors: readonly ServedConnector[],
     readonly failures: readonly LoadFailure[],
   ) {
     this.connectors = new Map(connectors.map((c) => [c.id, c]));

@@ -7,9 +7,9 @@
  * it never reaches the upstream.
  */
 import type Redis from 'ioredis';
-import { errors } from '../errors';
-import type { Principal } from '../auth/principal';
-import type { Stage } from './pipeline/compose';
+import { errors } from '../../errors';
+import type { Principal } from '../../auth/principal';
+import type { Stage } from '../core';
 
 const WINDOW_MS = 60_000;
 

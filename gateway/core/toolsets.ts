@@ -5,7 +5,7 @@
  * carry their toolsets.
  */
 import { errors } from '../../errors';
-import type { RegisteredTool } from '../pipeline/types';
+import { tagsOf, type RegisteredTool } from './tool';
 
 export interface ToolView {
   /** connector id -> tags (an empty set: every tool of the connector). */
@@ -41,6 +41,6 @@ export function visibleIn(view: ToolView | undefined): ((tool: RegisteredTool) =
     const tags = view.connectors.get(tool.connectorId);
     if (!tags) return false;
     if (tags.size === 0) return true;
-    return tool.operation.tags.some((t) => tags.has(t.toLowerCase()));
+    return tagsOf(tool).some((t) => tags.has(t.toLowerCase()));
   };
 }

@@ -1,11 +1,13 @@
 /**
- * The shapes every pipeline stage agrees on (DESIGN.md "The call pipeline"). Stages
- * are `(next: CallFn) => CallFn`, composed once at start-up (compose.ts).
+ * The HTTP operation kind's shapes: the connector runtime a call needs, and the request
+ * and response the HTTP half exchanges (DESIGN.md "The call pipeline", stages 5-10).
  */
 import type { UpstreamAuth } from '../../auth/upstream/schemes';
-import type { UpstreamPolicy } from '../upstream/policy';
 import type { OperationModel } from '../../generators/operation';
-import type { McpTool, ToolBinding } from '../../generators/tool';
+import type { ToolBinding } from '../../generators/tool';
+import type { UpstreamPolicy } from './policy';
+import type { CallContext } from './call';
+import type { ToolBase } from './tool';
 
 /** What the pipeline needs to know about a connector at call time; frozen per registry snapshot. */
 export interface ConnectorRuntime {
@@ -21,14 +23,13 @@ export interface ConnectorRuntime {
   headers?: Readonly<Record<string, string>>;
   /** How the upstream authenticates; absent: calls carry no credentials. */
   auth?: UpstreamAuth;
-  /** Rate limits, retries, caching, circuit breaker (gateway/upstream/policy.ts); defaults when absent. */
+  /** Rate limits, retries, caching, circuit breaker (core/policy.ts); defaults when absent. */
   policy?: Readonly<UpstreamPolicy>;
 }
 
-/** One tool as the registry serves it: its MCP face, how its arguments map to HTTP, and its operation. */
-export interface RegisteredTool {
-  connectorId: string;
-  tool: McpTool;
+/** A tool that calls one HTTP operation of a connector's spec. */
+export interface HttpOperationTool extends ToolBase {
+  readonly kind: 'http';
   binding: ToolBinding;
   operation: OperationModel;
 }
@@ -53,4 +54,11 @@ export interface UpstreamResponse {
   truncated: boolean;
   /** The body's full size when the upstream said it (content-length). */
   declaredBytes?: number;
+}
+
+/** The tool of a call that only an HTTP tool can make; any other kind there is a wiring bug. */
+export function httpToolOf(ctx: Pick<CallContext, 'registered'>): HttpOperationTool {
+  const tool = ctx.registered as ToolBase | undefined;
+  if (tool?.kind !== 'http') throw new Error(`an HTTP stage ran for a ${tool?.kind ?? 'missing'} tool`);
+  return tool as HttpOperationTool;
 }

@@ -1,0 +1,22 @@
+/**
+ * A connector as the registry serves it, whatever source it came from (the specs folder,
+ * a built-in `connectors/<id>/`, generated artefacts).
+ */
+import type { SkippedOperation } from '../../generators/generate-tools';
+import type { Problem } from '../../generators/problems';
+import type { ConnectorRuntime } from './http';
+import type { RegisteredTool } from './tool';
+
+export interface ServedConnector {
+  id: string;
+  /** The spec file it was generated from. */
+  specFile: string;
+  /** The connector file read, if there was one. */
+  configFile?: string;
+  runtime: ConnectorRuntime;
+  tools: RegisteredTool[];
+  /** The spec's problems, and warnings about the connector file (rule `connector-*`). */
+  problems: Problem[];
+  /** Operations not served: deprecated, not buildable, or left out by the connector file. */
+  skipped: SkippedOperation[];
+}

@@ -1,0 +1,14 @@
+/**
+ * The hub's domain model, shared by every room of gateway/: tool kinds, the call context
+ * and stage shape, connectors as served, the immutable registry snapshot, upstream
+ * policies, toolset filters and the diagnostics channels. core/ imports nothing else of
+ * gateway/.
+ */
+export * from './call';
+export * from './connector';
+export * from './diagnostics';
+export * from './http';
+export * from './policy';
+export * from './snapshot';
+export * from './tool';
+export * from './toolsets';

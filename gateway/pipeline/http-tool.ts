@@ -1,0 +1,39 @@
+/**
+ * The HTTP operation kind: build the request from the operation (stage 5), put the
+ * connection's credentials on it (7), and send it through the HTTP half (gateway/upstream:
+ * shared reads -> cache -> retry -> breaker -> rate limit -> undici), mapping the answer
+ * into an MCP result (9, 10). The cache keys on the connection the credentials stage
+ * chose, so it sits after that stage and before the socket.
+ */
+import { httpToolOf, type Stage, type ToolKind } from '../core';
+import type { Exchange } from '../upstream/exchange';
+import { buildRequest } from './build-request';
+import { compose, tracedTerminal } from './compose';
+import { credentialsStage, type CredentialSource } from './credentials';
+import { createSend } from './send';
+
+export interface HttpToolServices {
+  credentials?: CredentialSource;
+  exchange: Exchange;
+}
+
+export const buildUpstreamRequest: Stage = (next) => async (ctx) => {
+  const tool = httpToolOf(ctx);
+  const connector = ctx.snapshot.connectors.get(tool.connectorId)!.runtime;
+  ctx.http = { connector, request: buildRequest(tool, ctx.args, connector) };
+  return next(ctx);
+};
+
+export const httpToolKind: ToolKind<HttpToolServices> = {
+  kind: 'http',
+  createInvoker(services, trace) {
+    return compose(
+      [
+        { name: 'buildRequest', stage: buildUpstreamRequest },
+        { name: 'credentials', stage: credentialsStage(services.credentials) },
+      ],
+      tracedTerminal('send', createSend(services.exchange), trace),
+      trace,
+    );
+  },
+};
