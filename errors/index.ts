@@ -107,3 +107,4 @@ export function toHubError(value: unknown): HubError {
 export { didYouMean, nearestNames } from './did-you-mean';
 export { REDACTED, redact, redactText, redactValues, SECRET_HEADER_NAMES } from './redact';
 export { redactUrl } from './redact-url';
+export { ABORT_CODES, findErrorCode, isNetworkCode, NETWORK_ERROR_CODES, TIMEOUT_PHASES, type FoundCode } from './failure-codes';

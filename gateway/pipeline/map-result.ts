@@ -9,10 +9,8 @@
 import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { errors, isHubError, type HubError } from '../../errors';
-import { redact, redactText, redactValues } from '../../errors';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../core';
-import { DEFAULT_UPSTREAM_POLICY } from '../core';
+import { ABORT_CODES, errors, findErrorCode, isHubError, isNetworkCode, redact, redactText, redactValues, TIMEOUT_PHASES, type FoundCode, type HubError } from '../../errors';
+import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime, type RegisteredTool, type UpstreamResponse } from '../core';
 import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit-headers';
 
 type ContentBlock = CallToolResult['content'][number];
@@ -388,52 +386,7 @@ function stripTags(html: string): string {
 
 // ---------------------------------------------------------------- failures around the call
 
-/** undici's timeout codes, with the phase each one means. */
-const TIMEOUT_PHASES: Record<string, string> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connecting',
-  UND_ERR_HEADERS_TIMEOUT: 'waiting for the response headers',
-  UND_ERR_BODY_TIMEOUT: 'reading the response body',
-  ETIMEDOUT: 'connecting (ETIMEDOUT)',
-};
-
-const ABORT_CODES = new Set(['ABORT_ERR', 'UND_ERR_ABORT', 'UND_ERR_ABORTED']);
-
-/** Codes that mean the upstream could not be reached, dropped the connection or spoke broken HTTP (`HPE_*`). */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EAI_FAIL',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EPIPE',
-  'EPROTO',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-  'UND_ERR_HEADERS_OVERFLOW',
-  'UND_ERR_PRX_TLS',
-  'UND_ERR_SOCKS5',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-]);
-
 const RETRY_EXHAUSTED = 'UND_ERR_REQ_RETRY';
-
-function isNetworkCode(code: string): boolean {
-  return NETWORK_CODES.has(code) || code.startsWith('HPE_');
-}
 
 /**
  * A failure before, around or instead of an upstream response, as an `isError` result
@@ -476,28 +429,9 @@ function classifyFailure(error: unknown, toolName: string): Pick<HubError, 'code
   return errors.INTERNAL([message || 'unknown error'], { cause: error });
 }
 
-/**
- * The first known code on the error, its `cause` chain or an AggregateError's
- * `errors` (fetch wraps undici's error in a TypeError; happy eyeballs aggregates one
- * error per address), with the message of the error that carries it.
- */
-function findCode(error: unknown): { code: string; message: string; node: object } | undefined {
-  const queue: unknown[] = [error];
-  let first: { code: string; message: string; node: object } | undefined;
-  for (let seen = 0; queue.length > 0 && seen < 16; seen++) {
-    const node = queue.shift();
-    if (node === null || typeof node !== 'object') continue;
-    const { code, message, cause } = node as { code?: unknown; message?: unknown; cause?: unknown };
-    if (typeof code === 'string') {
-      const found = { code, message: typeof message === 'string' ? message : '', node };
-      if (Object.hasOwn(TIMEOUT_PHASES, code) || isNetworkCode(code) || ABORT_CODES.has(code) || code === RETRY_EXHAUSTED) return found;
-      first ??= found;
-    }
-    if (cause !== undefined) queue.push(cause);
-    const inner = (node as { errors?: unknown }).errors;
-    if (Array.isArray(inner)) queue.push(...inner);
-  }
-  return first;
+/** The first code on the error or its causes that this mapping knows, else the first code at all. */
+function findCode(error: unknown): FoundCode | undefined {
+  return findErrorCode(error, (code) => Object.hasOwn(TIMEOUT_PHASES, code) || isNetworkCode(code) || ABORT_CODES.has(code) || code === RETRY_EXHAUSTED);
 }
 
 function nameOf(error: unknown): string | undefined {

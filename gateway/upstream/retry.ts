@@ -22,7 +22,7 @@
  * jitter on top for the same reason. No retry starts past `retry.budgetMs` after the
  * first attempt, nor after `retry.attempts` attempts in all.
  */
-import { isHubError } from '../../errors';
+import { findErrorCode } from '../../errors';
 import type { ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
 import { readResponseLimits, waitFromLimits } from './rate-limit-headers';
@@ -175,27 +175,7 @@ function hasHeader(request: ExchangeRequest, name: string): boolean {
  * the first code found.
  */
 export function retryableCode(error: unknown): string | undefined {
-  const queue: unknown[] = [error];
-  let first: string | undefined;
-  for (let seen = 0; queue.length > 0 && seen < 16; seen++) {
-    const node = queue.shift();
-    if (node === null || typeof node !== 'object') continue;
-    const { code, cause } = node as { code?: unknown; cause?: unknown };
-    // The hub's own error has decided what happened (HUB_ERR_RATE_STORE caused by a refused
-    // Redis connection is not a refused upstream): its cause is not looked into.
-    if (isHubError(node)) {
-      if (first === undefined) return node.code;
-      continue;
-    }
-    if (typeof code === 'string') {
-      if (RETRY_ERROR_CODES.has(code)) return code;
-      first ??= code;
-    }
-    if (cause !== undefined) queue.push(cause);
-    const inner = (node as { errors?: unknown }).errors;
-    if (Array.isArray(inner)) queue.push(...inner);
-  }
-  return first;
+  return findErrorCode(error, (code) => RETRY_ERROR_CODES.has(code), { stopAtHubErrors: true })?.code;
 }
 
 /** A timer that ends early, rejecting with the signal's reason (as undici rejects on abort), when the signal aborts. */
