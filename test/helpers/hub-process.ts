@@ -1,4 +1,5 @@
 /** `lunar-hub serve` / `stdio` as real processes, the way users and CI run them. */
+import { stopChild } from './child-process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,16 +68,7 @@ export async function startServe(args: string[], env: Record<string, string> = {
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve(child.exitCode);
-        // A hub that ignores SIGTERM must not hang the suite: killed after 15 s (and the test sees null).
-        const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        child.once('exit', (code) => {
-          clearTimeout(force);
-          resolve(code);
-        });
-        child.kill('SIGTERM');
-      }),
+    // A hub that ignores SIGTERM must not hang the suite: killed after 15 s (and the test sees null).
+    stop: () => stopChild(child, 15_000),
   };
 }

@@ -3,6 +3,7 @@
  * oidc-server.mjs in its own process), and a scripted user for its built-in development
  * login and consent pages: plain fetch, a small cookie jar, redirects followed by hand.
  */
+import { stopChild } from './child-process';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
@@ -78,16 +79,9 @@ export async function startOidcServer(config: OidcServerConfig): Promise<OidcSer
         .filter((line) => line.startsWith('{"event"'))
         .map((line) => JSON.parse(line) as GrantEvent),
     stderr: () => stderr,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        child.once('exit', () => {
-          clearTimeout(force);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stop: async () => {
+      await stopChild(child);
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 /** Stoplight Prism (`prism mock`) as a real process on 127.0.0.1: the independent judge of requests. */
+import { stopChild } from '../helpers/child-process';
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 
@@ -57,16 +58,9 @@ function launch(spec: string, port: number, timeoutMs: number): Promise<PrismMoc
   };
   child.stdout!.on('data', append);
   child.stderr!.on('data', append);
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
+  const stop = async () => {
+    await stopChild(child);
+  };
   return new Promise<PrismMock>((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();

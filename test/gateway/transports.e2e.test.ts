@@ -1,0 +1,101 @@
+/**
+ * The same end-to-end scenarios over both transports: `lunar-hub stdio` and `lunar-hub serve`
+ * (Streamable HTTP) as real processes, the SDK's Client over the real transport, and one
+ * real HTTP upstream. Each scenario runs once per transport, and the tool lists of the two
+ * are compared with each other.
+ */
+import { copyFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { removeScratchDirs, REPO, scratchDir } from '../helpers/cli';
+import { BIN, freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
+import { listAll } from '../helpers/mcp';
+import { fixture } from '../helpers/specs';
+import { json, startUpstream, type Upstream } from '../helpers/upstream';
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+let upstream: Upstream;
+let hub: ServedHub;
+const clients: Record<string, Client> = {};
+
+beforeAll(async () => {
+  upstream = await startUpstream({
+    'GET /api/items/*': (req, res) =>
+      req.url.endsWith('/missing') ? json(res, 404, { message: 'Item not found' }) : json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget' }),
+    'POST /api/items': (req, res) => json(res, 201, { id: '1', ...JSON.parse(req.body.toString('utf8')) }),
+    'GET /api/items/*/image': (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(PNG),
+  });
+  const specs = scratchDir('transport-specs');
+  copyFileSync(fixture('e2e/shop.yaml'), path.join(specs, 'shop.yaml'));
+  writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
+  const stdio = new Client({ name: 'stdio-e2e', version: '1.0.0' });
+  await stdio.connect(
+    new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', freshDataDir()], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' }),
+  );
+  clients.stdio = stdio;
+  hub = await startServe(['--specs', specs]);
+  const http = new Client({ name: 'http-e2e', version: '1.0.0' });
+  await http.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
+  clients['streamable http'] = http;
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(Object.values(clients).map((c) => c.close()));
+  await hub?.stop();
+  await upstream?.close();
+  removeScratchDirs();
+});
+
+function text(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+}
+
+it('lists the same tools, field for field, over stdio and over Streamable HTTP', async () => {
+  const [overStdio, overHttp] = await Promise.all([listAll(clients.stdio), listAll(clients['streamable http'])]);
+  expect(overStdio.length).toBeGreaterThan(0);
+  expect(overStdio).toEqual(overHttp);
+});
+
+describe.each(['stdio', 'streamable http'])('over %s', (transport) => {
+  const client = () => clients[transport];
+
+  it('lists every tool of the spec with its annotations', async () => {
+    const tools: Tool[] = await listAll(client());
+    expect(tools.map((t) => t.name)).toEqual(['shop_create_item', 'shop_delete_item', 'shop_export_all', 'shop_get_item', 'shop_get_item_image', 'shop_list_items', 'shop_slow']);
+    expect(tools.find((t) => t.name === 'shop_get_item')!.annotations).toEqual({ readOnlyHint: true, idempotentHint: true });
+  });
+
+  it('calls a tool through the pipeline: the path parameter encoded, JSON back as structuredContent', async () => {
+    const got = (await client().callTool({ name: 'shop_get_item', arguments: { id: `x/y-${transport}` } })) as CallToolResult;
+    expect(got.structuredContent).toEqual({ id: `x/y-${transport}`, name: 'widget' });
+    expect(upstream.seen.at(-1)!.url).toBe(`/api/items/x%2Fy-${transport.replace(' ', '%20')}`);
+  });
+
+  it('refuses bad arguments naming the field, and sends nothing upstream', async () => {
+    const before = upstream.seen.length;
+    const bad = (await client().callTool({ name: 'shop_create_item', arguments: {} })) as CallToolResult;
+    expect(bad.isError).toBe(true);
+    expect(bad.content[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/name: is required/) });
+    expect(upstream.seen.length).toBe(before);
+  });
+
+  it("returns an upstream 404 as isError with the status and the upstream's message", async () => {
+    const missing = (await client().callTool({ name: 'shop_get_item', arguments: { id: 'missing' } })) as CallToolResult;
+    expect(missing.isError).toBe(true);
+    expect(missing._meta).toMatchObject({ 'lunar-hub/status': 404 });
+    expect(text(missing)).toMatch(/404.*Item not found/s);
+  });
+
+  it('returns an image as image content', async () => {
+    const image = (await client().callTool({ name: 'shop_get_item_image', arguments: { id: '1' } })) as CallToolResult;
+    expect(image.content).toContainEqual(expect.objectContaining({ type: 'image', mimeType: 'image/png', data: PNG.toString('base64') }));
+  });
+
+  it('answers an unknown tool with a JSON-RPC error naming the nearest tools', async () => {
+    await expect(client().callTool({ name: 'shop_get_itm', arguments: {} })).rejects.toThrow(/Unknown tool: shop_get_itm; did you mean shop_get_item/);
+  });
+});
