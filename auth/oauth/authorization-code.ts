@@ -8,8 +8,9 @@
  * wrong `state`, an `error=` or a missing code never reaches the token endpoint.
  */
 import { errors } from '../../errors';
-import { clientAuthentication, clientMetadata, type OAuthClient } from './client';
-import { callbackError, exchangeError } from './oauth-errors';
+import { clientMetadata, type OAuthClient } from './client';
+import { withClient } from './client-exchange';
+import { callbackError } from './oauth-errors';
 import { oauth, type AuthorizationServer } from './oauth4webapi';
 import { toTokenSet, type Clock, type TokenSet } from './token-set';
 import { requestOptions } from './transport';
@@ -104,23 +105,13 @@ export async function finishAuthorization(input: FinishAuthorizationInput): Prom
     throw callbackError(error, secrets);
   }
   if (!code) throw errors.OAUTH_CALLBACK(['the callback carries no authorization code']);
-  try {
-    const response = await oauth.authorizationCodeGrantRequest(
-      as,
-      metadata,
-      clientAuthentication(as, input.client),
-      validated,
-      input.redirectUri,
-      input.codeVerifier,
-      requestOptions(as),
-    );
+  return withClient({ as, client: input.client, exchange: 'authorization code', secrets }, async ({ auth, options }) => {
+    const response = await oauth.authorizationCodeGrantRequest(as, metadata, auth, validated, input.redirectUri, input.codeVerifier, options);
     const result = await oauth.processAuthorizationCodeResponse(as, metadata, response, {
       expectedNonce: input.nonce ?? oauth.expectNoNonce,
     });
     return toTokenSet(result, { now: input.now, requestedScopes: input.scopes });
-  } catch (error) {
-    throw exchangeError(as.issuer, 'authorization code', error, secrets);
-  }
+  });
 }
 
 function checkRedirectUri(redirectUri: string): void {

@@ -7,11 +7,10 @@
  * `expired_token` (the code ran out) or `access_denied` (the user refused).
  */
 import { errors } from '../../errors';
-import { clientAuthentication, clientMetadata, type OAuthClient } from './client';
-import { exchangeError } from './oauth-errors';
+import type { OAuthClient } from './client';
+import { withClient } from './client-exchange';
 import { oauth, type AuthorizationServer } from './oauth4webapi';
 import { systemClock, toTokenSet, type Clock, type TokenSet } from './token-set';
-import { requestOptions } from './transport';
 
 /** RFC 8628 §3.2: the polling interval when the server gives none (seconds). */
 export const DEFAULT_DEVICE_INTERVAL_SECONDS = 5;
@@ -42,11 +41,10 @@ export async function startDeviceAuthorization(input: StartDeviceInput): Promise
   if (!as.device_authorization_endpoint) {
     throw errors.OAUTH_APP([`The authorisation server at ${as.issuer} has no device authorization endpoint`]);
   }
-  const metadata = clientMetadata(client);
   const params = new URLSearchParams(input.extraParams);
   if (input.scopes.length) params.set('scope', input.scopes.join(' '));
-  try {
-    const response = await oauth.deviceAuthorizationRequest(as, metadata, clientAuthentication(as, client), params, requestOptions(as));
+  return withClient({ as, client, exchange: 'device authorization', secrets: [client.clientSecret] }, async ({ metadata, auth, options }) => {
+    const response = await oauth.deviceAuthorizationRequest(as, metadata, auth, params, options);
     const result = await oauth.processDeviceAuthorizationResponse(as, metadata, response);
     const now = (input.now ?? systemClock)();
     const started: DeviceAuthorization = {
@@ -58,9 +56,7 @@ export async function startDeviceAuthorization(input: StartDeviceInput): Promise
     };
     if (result.verification_uri_complete) started.verificationUriComplete = result.verification_uri_complete;
     return started;
-  } catch (error) {
-    throw exchangeError(as.issuer, 'device authorization', error, [client.clientSecret]);
-  }
+  });
 }
 
 export interface PollDeviceInput {
@@ -76,15 +72,15 @@ export type DevicePoll = { status: 'pending' } | { status: 'slow_down' } | { sta
 
 export async function pollDeviceAuthorization(input: PollDeviceInput): Promise<DevicePoll> {
   const { as, client } = input;
-  const metadata = clientMetadata(client);
-  try {
-    const response = await oauth.deviceCodeGrantRequest(as, metadata, clientAuthentication(as, client), input.deviceCode, requestOptions(as));
-    const result = await oauth.processDeviceCodeResponse(as, metadata, response);
-    return { status: 'done', tokens: toTokenSet(result, { now: input.now, requestedScopes: input.scopes }) };
-  } catch (error) {
+  const recover = (error: unknown): DevicePoll | undefined => {
     const e = error as { code?: unknown; error?: unknown };
     if (e.code === 'OAUTH_RESPONSE_BODY_ERROR' && e.error === 'authorization_pending') return { status: 'pending' };
     if (e.code === 'OAUTH_RESPONSE_BODY_ERROR' && e.error === 'slow_down') return { status: 'slow_down' };
-    throw exchangeError(as.issuer, 'device code', error, [input.deviceCode, client.clientSecret]);
-  }
+    return undefined;
+  };
+  return withClient<DevicePoll>({ as, client, exchange: 'device code', secrets: [input.deviceCode, client.clientSecret], recover }, async ({ metadata, auth, options }) => {
+    const response = await oauth.deviceCodeGrantRequest(as, metadata, auth, input.deviceCode, options);
+    const result = await oauth.processDeviceCodeResponse(as, metadata, response);
+    return { status: 'done', tokens: toTokenSet(result, { now: input.now, requestedScopes: input.scopes }) };
+  });
 }

@@ -3,11 +3,10 @@
  * comes back in the token set; when it does not, the old one is kept.
  */
 import { REFRESH_ENDPOINT } from './authorization-server';
-import { clientAuthentication, clientMetadata, type OAuthClient } from './client';
-import { exchangeError } from './oauth-errors';
+import type { OAuthClient } from './client';
+import { withClient } from './client-exchange';
 import { oauth, type AuthorizationServer } from './oauth4webapi';
 import { toTokenSet, type Clock, type TokenSet } from './token-set';
-import { requestOptions } from './transport';
 
 export interface RefreshInput {
   as: AuthorizationServer;
@@ -19,18 +18,15 @@ export interface RefreshInput {
 }
 
 export async function refreshTokens(input: RefreshInput): Promise<TokenSet> {
-  const metadata = clientMetadata(input.client);
   // OpenAPI's refreshUrl, when it differs from tokenUrl (authorization-server.ts).
   const refreshEndpoint = input.as[REFRESH_ENDPOINT];
   const as: AuthorizationServer = typeof refreshEndpoint === 'string' ? { ...input.as, token_endpoint: refreshEndpoint } : input.as;
-  try {
-    const response = await oauth.refreshTokenGrantRequest(as, metadata, clientAuthentication(as, input.client), input.refreshToken, {
-      ...requestOptions(as),
+  return withClient({ as, client: input.client, exchange: 'refresh token', secrets: [input.refreshToken, input.client.clientSecret] }, async ({ metadata, auth, options }) => {
+    const response = await oauth.refreshTokenGrantRequest(as, metadata, auth, input.refreshToken, {
+      ...options,
       additionalParameters: input.scopes?.length ? { scope: input.scopes.join(' ') } : undefined,
     });
     const result = await oauth.processRefreshTokenResponse(as, metadata, response);
     return toTokenSet(result, { now: input.now, requestedScopes: input.scopes, previousRefreshToken: input.refreshToken });
-  } catch (error) {
-    throw exchangeError(as.issuer, 'refresh token', error, [input.refreshToken, input.client.clientSecret]);
-  }
+  });
 }

@@ -3,10 +3,9 @@
  * connection is removed. Revoking a refresh token usually ends the whole grant.
  */
 import { errors } from '../../errors';
-import { clientAuthentication, clientMetadata, type OAuthClient } from './client';
-import { exchangeError } from './oauth-errors';
+import type { OAuthClient } from './client';
+import { withClient } from './client-exchange';
 import { oauth, type AuthorizationServer } from './oauth4webapi';
-import { requestOptions } from './transport';
 
 export interface RevokeInput {
   as: AuthorizationServer;
@@ -20,14 +19,11 @@ export async function revokeToken(input: RevokeInput): Promise<void> {
   if (!as.revocation_endpoint) {
     throw errors.OAUTH_APP([`The authorisation server at ${as.issuer} has no revocation endpoint`]);
   }
-  const metadata = clientMetadata(client);
-  try {
-    const response = await oauth.revocationRequest(as, metadata, clientAuthentication(as, client), input.token, {
-      ...requestOptions(as),
+  await withClient({ as, client, exchange: 'token revocation', secrets: [input.token, client.clientSecret] }, async ({ metadata, auth, options }) => {
+    const response = await oauth.revocationRequest(as, metadata, auth, input.token, {
+      ...options,
       additionalParameters: input.tokenTypeHint ? { token_type_hint: input.tokenTypeHint } : undefined,
     });
     await oauth.processRevocationResponse(response);
-  } catch (error) {
-    throw exchangeError(as.issuer, 'token revocation', error, [input.token, client.clientSecret]);
-  }
+  });
 }
