@@ -7,9 +7,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { CallCredential } from '../../auth/credentials/credential-service';
 import type { Principal } from '../../auth/principal';
-import type { ConnectorRuntime, UpstreamRequest } from './http';
+import type { ConnectorRuntime, HttpOperationTool, UpstreamRequest } from './http';
 import type { RegistrySnapshot } from './snapshot';
 import type { RegisteredTool } from './tool';
+import type { ToolBase } from './tool-base';
 
 /** Where a call came in; the audit trail and metrics record it. */
 export type EntryPoint = 'mcp' | 'console' | 'workflow' | 'messaging' | 'connection-test';
@@ -60,3 +61,10 @@ export type Stage = (next: CallFn) => CallFn;
 
 /** Sees every stage start and end (a test pins the order with it; a tracer could too). */
 export type StageTrace = (event: 'start' | 'end', stage: string, ctx: CallContext) => void;
+
+/** The tool of a call that only an HTTP tool can make; any other kind there is a wiring bug. */
+export function httpToolOf(ctx: Pick<CallContext, 'registered'>): HttpOperationTool {
+  const tool = ctx.registered as ToolBase | undefined;
+  if (tool?.kind !== 'http') throw new Error(`an HTTP stage ran for a ${tool?.kind ?? 'missing'} tool`);
+  return tool as HttpOperationTool;
+}

@@ -6,8 +6,7 @@ import type { UpstreamAuth } from '../../auth/upstream/schemes';
 import type { OperationModel } from '../../generators/operation';
 import type { ToolBinding } from '../../generators/tool';
 import type { UpstreamPolicy } from './policy';
-import type { CallContext } from './call';
-import type { ToolBase } from './tool';
+import type { ToolBase } from './tool-base';
 
 /** What the pipeline needs to know about a connector at call time; frozen per registry snapshot. */
 export interface ConnectorRuntime {
@@ -56,9 +55,3 @@ export interface UpstreamResponse {
   declaredBytes?: number;
 }
 
-/** The tool of a call that only an HTTP tool can make; any other kind there is a wiring bug. */
-export function httpToolOf(ctx: Pick<CallContext, 'registered'>): HttpOperationTool {
-  const tool = ctx.registered as ToolBase | undefined;
-  if (tool?.kind !== 'http') throw new Error(`an HTTP stage ran for a ${tool?.kind ?? 'missing'} tool`);
-  return tool as HttpOperationTool;
-}

@@ -11,4 +11,6 @@ export * from './http';
 export * from './policy';
 export * from './snapshot';
 export * from './tool';
+export * from './tool-base';
+export * from './tool-kind';
 export * from './toolsets';
