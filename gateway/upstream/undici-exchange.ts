@@ -4,7 +4,7 @@
  * read up to the connector's cap.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { readBodyCapped } from '../pipeline/read-body';
+import { readBodyCapped } from './read-body';
 import type { Exchange } from './exchange';
 
 const agents = new Map<number, Agent>();

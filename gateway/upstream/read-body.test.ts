@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { readBodyCapped } from '../../gateway/pipeline/read-body';
+import { readBodyCapped } from './read-body';
 
 const MiB = 1024 * 1024;
 const HUGE = 50 * MiB;
