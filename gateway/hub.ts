@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { errors } from '../errors';
 import { createLogger } from './logger';
 import type { CallFn } from './core';
-import { Registry } from './registry/registry';
+import { Registry, type BuiltInConnectorsOptions } from './registry';
 import type { AuditTrail } from './audit';
 import type { HubServices } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
@@ -30,6 +30,8 @@ export interface HubOptions {
   specsDir: string;
   /** A folder written by `lunar-hub generate --out`: start from its artefacts where they are fresh. */
   generatedDir?: string;
+  /** Built-in connectors to serve: `dir` holds one folder each (`<id>/connector.yaml`), `enabled` names them. */
+  connectors?: BuiltInConnectorsOptions['connectors'];
   logLevel?: string;
   watch?: boolean;
   /** The data dir: the SQLite store and the master key live here (unless env vars say otherwise). */
@@ -82,7 +84,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await opened.services.close();
   };
   if (options.eagerServices) await open();
-  const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}) });
+  const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}), ...(options.connectors ? { connectors: options.connectors } : {}) });
   registryRef = registry;
   try {
     await registry.start();

@@ -9,6 +9,8 @@ import type { RegisteredTool } from './tool';
 
 export interface ServedConnector {
   id: string;
+  /** The source it came from: `specs` (the specs folder), `connectors` (built-in); absent outside the registry. */
+  source?: string;
   /** The spec file it was generated from. */
   specFile: string;
   /** The connector file read, if there was one. */

@@ -89,7 +89,7 @@ export function connectorArtefact(set: ToolSet, spec: LoadedSpec, stamp: Artefac
   for (const skip of set.skipped) {
     if (known.has(skip.operation)) continue;
     known.add(skip.operation);
-    // The same reading as OperationIndex in load-connector.ts, done once here.
+    // The same reading as OperationIndex in load-connector/operation-index.ts, done once here.
     const raw = resolvePointer(spec.document, skip.pointer) as Record<string, unknown> | undefined;
     const operationId = typeof raw?.operationId === 'string' && raw.operationId.trim() !== '' ? raw.operationId.trim() : undefined;
     const tags = Array.isArray(raw?.tags) ? raw.tags.filter((t): t is string => typeof t === 'string') : [];

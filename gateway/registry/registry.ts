@@ -1,43 +1,29 @@
 /**
- * The live registry: loads every spec in the specs folder (with its optional
- * connector file), watches the folder, and on any change builds a new snapshot and
- * emits `changed`. A spec that breaks keeps its last good version served; a broken new
- * spec is reported (failures, /healthz) and disturbs nothing else.
- *
- * With `generatedDir` (`serve --generated DIR`), a spec seen for the first time is
- * loaded from the folder `lunar-hub generate` wrote for it when that is still fresh
- * (load-artefacts.ts), which skips parsing and generation; a spec that changes while
- * the hub runs is loaded from the spec, as without it.
+ * The live registry: reads every connector source (sources/: the specs folder, built-in
+ * connectors) into one snapshot, watches them, and on any change builds a new snapshot
+ * and emits `changed`. A connector that breaks keeps its last good version served; a
+ * broken new one is reported (failures, /healthz) and disturbs nothing else. Two files
+ * that map to one id, in any sources, are a CONFIG_CONNECTOR_ID failure naming both.
  */
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors, toHubError } from '../../errors';
-import { artefactDirFor, loadArtefactsOrSpec } from './load-artefacts';
-import { loadConnector, type LoadedConnector } from './load-connector';
-import { RegistrySnapshot, type LoadFailure } from '../core';
+import type { LoadedConnector } from './load-connector';
+import { SOURCE_KINDS, type ConnectorSource, type SourceEntry, type SourceOptions } from './sources';
+import { RegistrySnapshot, type LoadFailure, type ServedConnector } from '../core';
 
-const SPEC_FILE = /\.(json|ya?ml)$/i;
-const CONNECTOR_FILE = /\.connector\.ya?ml$/i;
-
-export interface RegistryOptions {
-  specsDir: string;
+export type RegistryOptions = SourceOptions & {
   log: Logger;
   /** Quiet time after the last file event before reloading; editors write files in bursts. */
   debounceMs?: number; // milliseconds
-  /**
-   * A folder written by `lunar-hub generate --out`: first loads come from its
-   * `<connector>/` artefacts when they match the spec, else from the spec (with a warning).
-   */
-  generatedDir?: string;
-}
+};
 
 interface Entry {
-  /** mtime and size of the spec and its connector file: unchanged stamp, no reload. */
+  source: ConnectorSource;
+  file: string;
+  /** What the source stamped it with: unchanged stamp, no reload. */
   stamp: string;
-  connector?: LoadedConnector;
+  connector?: ServedConnector;
   failure?: LoadFailure;
 }
 
@@ -47,8 +33,12 @@ export declare interface Registry {
 
 export class Registry extends EventEmitter {
   private snapshot = RegistrySnapshot.empty();
+  private readonly sources: ConnectorSource[];
+  /** By source id and file. */
   private readonly entries = new Map<string, Entry>();
-  private watcher?: FSWatcher;
+  /** Each source's failures that belong to no entry, as of its last scan. */
+  private readonly scanFailures = new Map<string, readonly LoadFailure[]>();
+  private stopWatching?: Array<() => void>;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
@@ -57,27 +47,27 @@ export class Registry extends EventEmitter {
     super();
     // Every open MCP session listens for `changed`: dozens are normal, not a leak.
     this.setMaxListeners(0);
+    this.sources = SOURCE_KINDS.map((kind) => kind.create(options, { log: options.log })).filter((s): s is ConnectorSource => s !== undefined);
   }
 
   get current(): RegistrySnapshot {
     return this.snapshot;
   }
 
-  /** Loads every spec once; resolves when the first snapshot is in place. */
+  /** Loads every connector once; resolves when the first snapshot is in place. */
   async start(): Promise<RegistrySnapshot> {
     await this.rescan();
     return this.snapshot;
   }
 
   watch(): void {
-    if (this.watcher) return;
-    this.watcher = watch(this.options.specsDir, () => this.schedule());
-    this.watcher.on('error', (error) => this.options.log.error({ err: error.message }, 'watching the specs folder failed'));
+    if (this.stopWatching) return;
+    this.stopWatching = this.sources.map((source) => source.watch(() => this.schedule()));
   }
 
   close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const stop of this.stopWatching ?? []) stop();
+    this.stopWatching = undefined;
     clearTimeout(this.timer);
   }
 
@@ -102,29 +92,26 @@ export class Registry extends EventEmitter {
   }
 
   private async scanOnce(): Promise<void> {
-    const { specsDir, log } = this.options;
-    let names: string[];
-    try {
-      names = (await readdir(specsDir)).filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n)).sort();
-    } catch (cause) {
-      log.error({ dir: specsDir, err: (cause as Error).message }, 'cannot read the specs folder');
-      names = [];
-    }
+    const { log } = this.options;
     let changed = false;
-    const present = new Set(names.map((n) => path.join(specsDir, n)));
-    for (const file of [...this.entries.keys()]) {
-      if (!present.has(file)) {
-        this.entries.delete(file);
+    for (const source of this.sources) {
+      const scan = await source.scan();
+      if (JSON.stringify(scan.failures) !== JSON.stringify(this.scanFailures.get(source.id) ?? [])) changed = true;
+      this.scanFailures.set(source.id, scan.failures);
+      const present = new Set(scan.entries.map((e) => keyOf(source, e.file)));
+      for (const [key, entry] of this.entries) {
+        if (entry.source !== source || present.has(key)) continue;
+        this.entries.delete(key);
         changed = true;
-        log.info({ file }, 'spec removed');
+        log.info({ file: entry.file }, 'spec removed');
       }
-    }
-    for (const file of present) {
-      const stamp = await stampOf(file);
-      const entry = this.entries.get(file);
-      if (entry && entry.stamp === stamp) continue;
-      changed = true;
-      this.entries.set(file, await this.load(file, stamp, entry));
+      for (const found of scan.entries) {
+        const key = keyOf(source, found.file);
+        const entry = this.entries.get(key);
+        if (entry && entry.stamp === found.stamp) continue;
+        changed = true;
+        this.entries.set(key, await this.load(source, found, entry));
+      }
     }
     if (!changed) return;
     const next = this.buildSnapshot();
@@ -134,54 +121,50 @@ export class Registry extends EventEmitter {
     this.emit('changed', next, previous);
   }
 
-  private async load(file: string, stamp: string, previous: Entry | undefined): Promise<Entry> {
+  private async load(source: ConnectorSource, { file, stamp }: SourceEntry, previous: Entry | undefined): Promise<Entry> {
     const started = performance.now();
-    const { generatedDir, log } = this.options;
+    const { log } = this.options;
     try {
-      // Artefacts describe the spec as generate saw it; a spec edited while the hub runs is read afresh.
-      const { connector, source } =
-        generatedDir !== undefined && previous === undefined
-          ? await loadArtefactsOrSpec(await artefactDirFor(generatedDir, file), { specFile: file, log })
-          : { connector: await loadConnector(file), source: 'spec' as const };
-      log.info({ file, connector: connector.id, tools: connector.tools.length, warnings: connector.problems.length, ...(generatedDir !== undefined ? { source } : {}), ms: Math.round(performance.now() - started) }, 'spec loaded');
-      return { stamp, connector };
+      const loaded = await source.load({ file, stamp }, previous === undefined);
+      const connector = served(loaded.connector, source);
+      log.info({ file, connector: connector.id, tools: connector.tools.length, warnings: connector.problems.length, ...loaded.log, ms: Math.round(performance.now() - started) }, 'spec loaded');
+      return { source, file, stamp, connector };
     } catch (cause) {
       const error = toHubError(cause);
       const kept = previous?.connector;
-      this.options.log.warn({ file, code: error.code, err: error.message, servingPrevious: kept?.id }, 'spec not loaded');
-      return { stamp, connector: kept, failure: { file, code: error.code, message: error.message, ...(kept ? { servingPrevious: kept.id } : {}) } };
+      log.warn({ file, code: error.code, err: error.message, servingPrevious: kept?.id }, 'spec not loaded');
+      return { source, file, stamp, connector: kept, failure: { file, code: error.code, message: error.message, ...(kept ? { servingPrevious: kept.id } : {}) } };
     }
   }
 
   private buildSnapshot(): RegistrySnapshot {
-    const connectors: LoadedConnector[] = [];
+    const connectors: ServedConnector[] = [];
     const failures: LoadFailure[] = [];
     const owner = new Map<string, string>();
-    for (const [file, entry] of [...this.entries].sort(([a], [b]) => a.localeCompare(b))) {
-      if (entry.failure) failures.push(entry.failure);
-      if (!entry.connector) continue;
-      const other = owner.get(entry.connector.id);
-      if (other !== undefined) {
-        const error = errors.CONFIG_CONNECTOR_ID([entry.connector.id, `both ${other} and ${file} map to it; rename one file or set \`id\` in a connector file`]);
-        failures.push({ file, code: error.code, message: error.message });
-        continue;
+    for (const source of this.sources) {
+      const entries = [...this.entries.values()].filter((e) => e.source === source).sort((a, b) => a.file.localeCompare(b.file));
+      for (const { file, connector, failure } of entries) {
+        if (failure) failures.push(failure);
+        if (!connector) continue;
+        const other = owner.get(connector.id);
+        if (other !== undefined) {
+          const error = errors.CONFIG_CONNECTOR_ID([connector.id, `both ${other} and ${file} map to it; rename one file or set \`id\` in a connector file`]);
+          failures.push({ file, code: error.code, message: error.message });
+          continue;
+        }
+        owner.set(connector.id, file);
+        connectors.push(connector);
       }
-      owner.set(entry.connector.id, file);
-      connectors.push(entry.connector);
+      failures.push(...(this.scanFailures.get(source.id) ?? []));
     }
     return new RegistrySnapshot(this.snapshot.version + 1, connectors, failures);
   }
 }
 
-async function stampOf(specFile: string): Promise<string> {
-  const base = specFile.replace(/\.(json|ya?ml)$/i, '');
-  const parts = await Promise.all([specFile, `${base}.connector.yaml`, `${base}.connector.yml`].map(async (f) => {
-    try {
-      const s = await stat(f);
-      return `${s.mtimeMs}:${s.size}`;
-    } catch {
-      return '-';
-    }
-  }));
-  return parts.join('|');
+function keyOf(source: ConnectorSource, file: string): string {
+  return `${source.id}\0${file}`;
+}
+
+function served(connector: LoadedConnector, source: ConnectorSource): LoadedConnector & ServedConnector {
+  return { ...connector, source: source.id };
 }

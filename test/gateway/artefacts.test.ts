@@ -242,7 +242,7 @@ describe('the registry with generatedDir', () => {
       const loaded = () => lines.filter((l) => l.msg === 'spec loaded').map((l) => [path.basename(String(l.file)), l.source]);
       expect(loaded()).toEqual([['shop.yaml', 'artefacts'], ['trees.json', 'spec']]);
       expect(lines.find((l) => l.msg === 'generated artefact not used; loading the spec')).toMatchObject({ file: path.join(specs, 'trees.json'), reason: expect.stringMatching(/no .*connector\.json/) });
-      expectSameConnector(registry.current.connectors.get('shop')!, await loadConnector(spec));
+      expectSameConnector(registry.current.connectors.get('shop')!, { ...(await loadConnector(spec)), source: 'specs' });
 
       lines.length = 0;
       writeFileSync(spec, readFileSync(spec, 'utf8').replace('summary: Get an item', 'summary: Get an item, edited'));

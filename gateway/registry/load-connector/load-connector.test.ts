@@ -2,11 +2,11 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rejected } from '../helpers/errors';
-import { DEFAULT_CONNECTOR_CONFIG } from '../../gateway/registry/connector-config';
-import { connectorFileFor, loadConnector, type LoadedConnector } from '../../gateway/registry/load-connector';
-import { REAL_SPECS } from '../helpers/real-specs';
-import { fixture, MCP_TOOL_NAME } from '../helpers/specs';
+import { rejected } from '../../../test/helpers/errors';
+import { DEFAULT_CONNECTOR_CONFIG } from '../connector-config';
+import { connectorFileFor, loadConnector, type LoadedConnector } from '.';
+import { REAL_SPECS } from '../../../test/helpers/real-specs';
+import { fixture, MCP_TOOL_NAME } from '../../../test/helpers/specs';
 
 let root: string;
 beforeAll(() => {
@@ -309,7 +309,7 @@ describe('real specs', () => {
   });
 
   it('GitHub with the complete example of docs/connectors.md', async () => {
-    const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'connectors.md'), 'utf8');
+    const doc = readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'connectors.md'), 'utf8');
     const example = /```yaml\n(# specs\/github\.connector\.yaml[\s\S]*?)```/.exec(doc)![1];
     const dir = folder('github-docs', { 'github.connector.yaml': example });
     const connector = await loadConnector(REAL_SPECS.github, { configFile: path.join(dir, 'github.connector.yaml') });

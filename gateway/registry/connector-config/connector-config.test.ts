@@ -2,14 +2,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HubError } from '../../errors';
-import { rejected } from '../helpers/errors';
-import { DEFAULT_CONNECTOR_CONFIG, parseConnectorConfig, readConnectorConfig, type ConnectorConfig } from '../../gateway/registry/connector-config';
-import { loadConnector } from '../../gateway/registry/load-connector';
+import type { HubError } from '../../../errors';
+import { rejected } from '../../../test/helpers/errors';
+import { DEFAULT_CONNECTOR_CONFIG, parseConnectorConfig, readConnectorConfig, type ConnectorConfig } from '.';
+import { loadConnector } from '../load-connector';
 
 const FILE = 'specs/acme.connector.yaml';
-const REPO = path.join(__dirname, '..', '..');
-const PETSTORE = path.join(REPO, 'specs', 'petstore.yaml');
+// A copy of the example shipped in specs/: that folder is the user's, and tests never read it.
+const EXAMPLE = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'specs', 'petstore-example');
+const PETSTORE = path.join(EXAMPLE, 'petstore.yaml');
 
 function thrown(fn: () => unknown): HubError {
   try {
@@ -133,8 +134,8 @@ describe('valid connector files', () => {
     expect(Object.isFrozen(DEFAULT_CONNECTOR_CONFIG.timeouts)).toBe(true);
   });
 
-  it('keeps the example beside specs/petstore.yaml valid', async () => {
-    const file = path.join(REPO, 'specs', 'petstore.connector.yaml');
+  it('keeps the example beside specs/petstore.yaml valid (as copied into the fixtures)', async () => {
+    const file = path.join(EXAMPLE, 'petstore.connector.yaml');
     const config = await readConnectorConfig(file);
     expect(config?.baseUrl).toBe('http://127.0.0.1:4010');
     const loaded = await loadConnector(PETSTORE);

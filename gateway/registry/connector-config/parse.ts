@@ -1,0 +1,39 @@
+/** Reading and parsing one connector file: YAML, then the schema, then the value checks, every problem in one error. */
+import { readFile } from 'node:fs/promises';
+import { checkValues } from './checks';
+import { yaml } from './load-yaml';
+import { connectorError, Reasons } from './problems';
+import { resolveConfig, type RawConfig } from './resolve';
+import { validator } from './schema';
+import { describeSchemaErrors } from './schema-errors';
+import type { ConnectorConfig } from './types';
+
+/** Reads a connector file; undefined when there is none. */
+export async function readConnectorConfig(file: string): Promise<ConnectorConfig | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw connectorError(file, [`cannot be read: ${(cause as Error).message}`], cause);
+  }
+  return parseConnectorConfig(file, text);
+}
+
+/** Parses and validates one connector file; throws one CONFIG_CONNECTOR listing every problem. */
+export function parseConnectorConfig(file: string, text: string): ConnectorConfig {
+  // Duplicate keys stay errors here (unlike specs): in a hand-written file they are mistakes.
+  const { parseDocument } = yaml();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''));
+  if (doc.errors.length > 0) {
+    throw connectorError(file, doc.errors.map((e) => `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ''}${e.message.split('\n')[0]}`));
+  }
+  // An empty file (or only comments) means "all defaults".
+  const raw: unknown = doc.toJS() ?? {};
+  const reasons = new Reasons(raw);
+  const validate = validator();
+  if (!validate(raw)) describeSchemaErrors(validate.errors ?? [], reasons);
+  checkValues(raw, reasons);
+  if (reasons.size > 0) throw connectorError(file, reasons.inFileOrder(doc));
+  return resolveConfig(raw as RawConfig);
+}

@@ -1,0 +1,37 @@
+/** A valid connector file laid over the defaults, normalised (lower-case names, no trailing slash) and frozen. */
+import { deepFreeze } from './deep-freeze';
+import { DEFAULT_CONNECTOR_CONFIG } from './defaults';
+import { resolvePolicy, type RawPolicy } from './policy-sections';
+import type { ConnectorConfig, ConnectorTimeouts, Selection } from './types';
+
+export type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags' | 'policy'>> & RawPolicy & {
+  timeouts?: Partial<ConnectorTimeouts>;
+  operations?: Partial<Selection>;
+  tags?: Partial<Selection>;
+};
+
+export function resolveConfig(raw: RawConfig): ConnectorConfig {
+  const d = DEFAULT_CONNECTOR_CONFIG;
+  const config: ConnectorConfig = {
+    ...(raw.id !== undefined ? { id: raw.id } : {}),
+    ...(raw.spec !== undefined ? { spec: raw.spec } : {}),
+    ...(raw.baseUrl !== undefined ? { baseUrl: normaliseBaseUrl(raw.baseUrl) } : {}),
+    serverVariables: { ...(raw.serverVariables ?? d.serverVariables) },
+    allowedHosts: [...new Set((raw.allowedHosts ?? d.allowedHosts).map((h) => h.toLowerCase()))],
+    timeouts: { ...d.timeouts, ...raw.timeouts },
+    maxResponseBytes: raw.maxResponseBytes ?? d.maxResponseBytes,
+    headers: Object.fromEntries(Object.entries(raw.headers ?? d.headers).map(([k, v]) => [k.toLowerCase(), v])),
+    operations: { ...raw.operations, exclude: raw.operations?.exclude ?? [] },
+    tags: { ...raw.tags, exclude: raw.tags?.exclude ?? [] },
+    deprecated: raw.deprecated ?? d.deprecated,
+    outputSchema: raw.outputSchema ?? d.outputSchema,
+    tools: { ...raw.tools },
+    ...(raw.auth !== undefined ? { auth: { ...raw.auth } } : {}),
+    policy: resolvePolicy(raw),
+  };
+  return deepFreeze(config);
+}
+
+function normaliseBaseUrl(url: string): string {
+  return new URL(url).href.replace(/\/+$/, '');
+}

@@ -1,0 +1,96 @@
+/**
+ * The connector file's one JSON Schema (ajv, Draft 2020-12), each node with an
+ * `expected` text that problem messages quote. Unknown keys are errors so a typo never
+ * silently does nothing; reserved sections are refused with what will read them.
+ */
+import type Ajv2020 from 'ajv/dist/2020';
+import { AUTH_SECTION_SCHEMA } from './auth-section';
+import { MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, TOOL_NAME } from './limits';
+import { POLICY_SECTIONS } from './policy-sections';
+import { nonEmptyString, timeout } from './schema-parts';
+
+/** Sections a later version reads; accepting them now would silently do nothing. */
+export const RESERVED_SECTIONS: Readonly<Record<string, string>> = Object.freeze({
+  toolsets: 'toolsets',
+});
+
+function selectionSchema(many: string, one: string): Record<string, unknown> {
+  const item = { type: 'string', minLength: 1, expected: one };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    expected: 'a mapping with `include` and/or `exclude` lists',
+    properties: {
+      include: { type: 'array', minItems: 1, items: item, expected: `a non-empty list of ${many} (leave \`include\` out to keep every one)` },
+      exclude: { type: 'array', items: item, expected: `a list of ${many}` },
+    },
+  };
+}
+
+/** One schema per top-level key; a new section is one more entry. */
+const SECTIONS: Record<string, unknown> = {
+  id: { type: 'string', expected: 'a connector id: 1-24 characters of a-z, 0-9 and "-"' },
+  baseUrl: { type: 'string', expected: 'an absolute http(s) URL' },
+  serverVariables: {
+    type: 'object',
+    expected: 'a mapping from server variable name to value',
+    additionalProperties: { type: 'string', expected: 'a string (quote numbers: "2")' },
+  },
+  allowedHosts: { type: 'array', items: { type: 'string', expected: 'a host or host:port' }, expected: 'a list of host or host:port entries' },
+  timeouts: {
+    type: 'object',
+    additionalProperties: false,
+    expected: 'a mapping with connectMs, headersMs and/or bodyMs',
+    properties: { connectMs: timeout, headersMs: timeout, bodyMs: timeout },
+  },
+  maxResponseBytes: { type: 'integer', minimum: 1, maximum: MAX_RESPONSE_BYTES, expected: `a whole number of bytes from 1 to ${MAX_RESPONSE_BYTES}` },
+  headers: {
+    type: 'object',
+    expected: 'a mapping from header name to value',
+    additionalProperties: { type: 'string', expected: 'a string (quote numbers: "2")' },
+  },
+  operations: selectionSchema('operationIds or "METHOD /path" keys', 'an operationId or "METHOD /path"'),
+  tags: selectionSchema('tag names', 'a tag name'),
+  deprecated: { enum: ['include', 'exclude'], expected: 'one of include, exclude' },
+  outputSchema: { enum: ['shallow', 'full', 'none'], expected: 'one of shallow, full, none' },
+  tools: {
+    type: 'object',
+    expected: 'a mapping from operationId or "METHOD /path" to { name, title, description }',
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      expected: 'a mapping with name, title and/or description',
+      properties: {
+        name: { type: 'string', pattern: TOOL_NAME.source, expected: '1-64 characters of A-Z, a-z, 0-9, "_", "-" and "."' },
+        title: nonEmptyString,
+        description: nonEmptyString,
+      },
+    },
+  },
+  auth: AUTH_SECTION_SCHEMA,
+  ...POLICY_SECTIONS,
+  // Last: a new key must not change the did-you-mean of a typo that had an answer before.
+  spec: { type: 'string', minLength: 1, expected: 'a spec file name, relative to the connector folder' },
+};
+
+const CONNECTOR_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  expected: 'a mapping of connector settings',
+  properties: { ...SECTIONS, ...Object.fromEntries(Object.keys(RESERVED_SECTIONS).map((k) => [k, false])) },
+};
+
+let compiled: ReturnType<Ajv2020['compile']> | undefined;
+
+export function validator(): ReturnType<Ajv2020['compile']> {
+  if (!compiled) {
+    // verbose: the failing node's schema (its `expected` text) and value come with each error.
+    // Loaded on first use: a hub whose specs have no connector file never pays for ajv.
+    const Ajv = (require('ajv/dist/2020') as { default: typeof Ajv2020 }).default;
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, logger: false });
+    ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
+    compiled = ajv.compile(CONNECTOR_SCHEMA);
+  }
+  return compiled;
+}

@@ -1,0 +1,162 @@
+/** The connector file's filters, renames and per-operation rates on a generated tool set. */
+import { appendPointer } from '../../../generators/json-pointer';
+import { didYouMean } from '../../../errors';
+import type { SkippedOperation, ToolSet } from '../../../generators/generate-tools';
+import { MAX_TOOL_NAME } from '../../../generators/names';
+import type { OperationModel } from '../../../generators/operation';
+import type { Problem } from '../../../generators/problems';
+import type { McpTool } from '../../../generators/tool';
+import type { Rates, RegisteredTool, UpstreamPolicy } from '../../core';
+import { hint, keyPath, shown, TOOL_NAME, type ConnectorConfig, type ToolOverride } from '../connector-config';
+import { OperationIndex } from './operation-index';
+
+export interface AppliedConfig {
+  tools: RegisteredTool[];
+  /** Operations the filters left out, with the rule that did it. */
+  skipped: SkippedOperation[];
+  problems: Problem[];
+  /** `key.path: what is wrong`, for one CONFIG_CONNECTOR error. */
+  errors: string[];
+  /** The file's policies with `rateLimit.perOperation` keyed by operation key. */
+  policy: UpstreamPolicy;
+}
+
+/**
+ * The connector file's filters and overrides on a generated tool set. Pure: `document`
+ * (the spec the set came from) is read only to know the operations generation skipped,
+ * so a deprecated operation named in the file is "deprecated", not "unknown".
+ */
+export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file: string, document: Record<string, unknown>): AppliedConfig {
+  const index = new OperationIndex(set, document);
+  const errors: string[] = [];
+
+  const pick = (section: 'operations' | 'tags', list: 'include' | 'exclude'): Set<string> | undefined => {
+    const entries = config[section][list];
+    if (entries === undefined) return undefined;
+    const picked = new Set<string>();
+    entries.forEach((entry, i) => {
+      const where = `${section}.${list}[${i}]`;
+      if (section === 'tags') {
+        if (index.hasTag(entry)) picked.add(entry.toLowerCase());
+        else errors.push(`${where}: unknown tag ${shown(entry)}${hint(didYouMean(entry, index.tags()))}`);
+        return;
+      }
+      const found = index.find(entry);
+      if (found.length === 0) errors.push(`${where}: ${index.unknown(entry)}`);
+      for (const op of found) {
+        if (list === 'include' && op.deprecated && config.deprecated === 'exclude') {
+          errors.push(`${where}: ${shown(entry)} is deprecated and \`deprecated: exclude\` leaves it out; set \`deprecated: include\` to serve it`);
+        }
+        picked.add(op.key);
+      }
+    });
+    return picked;
+  };
+  const operationsIn = pick('operations', 'include');
+  const operationsOut = pick('operations', 'exclude')!;
+  const tagsIn = pick('tags', 'include');
+  const tagsOut = pick('tags', 'exclude')!;
+
+  // The most specific rule wins: an operation named in the file beats a tag rule.
+  const leftOutBy = (op: OperationModel): string | undefined => {
+    if (operationsOut.has(op.key)) return 'operations.exclude';
+    if (operationsIn?.has(op.key)) return undefined;
+    const excludedTag = op.tags.find((t) => tagsOut.has(t.toLowerCase()));
+    if (excludedTag !== undefined) return `tags.exclude (tag "${excludedTag}")`;
+    if (tagsIn !== undefined && op.tags.some((t) => tagsIn.has(t.toLowerCase()))) return undefined;
+    if (operationsIn !== undefined || tagsIn !== undefined) return 'neither operations.include nor tags.include';
+    return undefined;
+  };
+
+  const overrides = byOperation(index, ['tools'], config.tools, errors);
+
+  const operations = new Map(set.operations.map((op) => [op.key, op]));
+  const tools: RegisteredTool[] = [];
+  const skipped: SkippedOperation[] = [];
+  set.bindings.forEach((binding, i) => {
+    const operation = operations.get(binding.operation)!;
+    const rule = leftOutBy(operation);
+    if (rule !== undefined) {
+      skipped.push({ operation: operation.key, pointer: operation.pointer, reason: `left out by the connector file: ${rule}` });
+      return;
+    }
+    const override = overrides.get(operation.key)?.value;
+    const name = override?.name !== undefined ? prefixed(set.connectorId, override.name) : binding.tool;
+    const tool = override ? overriddenTool(set.tools[i], name, override) : set.tools[i];
+    tools.push({ kind: 'http', connectorId: set.connectorId, tool, binding: name === binding.tool ? binding : { ...binding, tool: name }, operation });
+  });
+
+  const byName = new Map<string, string[]>();
+  for (const { tool, operation } of tools) byName.set(tool.name, [...(byName.get(tool.name) ?? []), operation.key]);
+  for (const { tool, operation } of tools) {
+    const entry = overrides.get(operation.key);
+    if (entry?.value.name === undefined) continue;
+    if (!TOOL_NAME.test(tool.name)) {
+      errors.push(`${entry.where}.name: "${tool.name}" is ${tool.name.length} characters with the "${set.connectorId}_" prefix; at most ${MAX_TOOL_NAME}`);
+    }
+    const others = byName.get(tool.name)!.filter((key) => key !== operation.key);
+    // Generated names never clash, so every clash has a rename in it; blame the renames.
+    if (others.length > 0) errors.push(`${entry.where}.name: "${tool.name}" is also the name of ${others.join(', ')}; tool names must be unique`);
+  }
+
+  // Rates per operation, named like tool overrides: resolved to operation keys, each named once.
+  const rates = byOperation(index, ['rateLimit', 'perOperation'], config.policy.rateLimit.perOperation, errors);
+  const perOperation: Record<string, Rates> = Object.fromEntries([...rates].map(([key, { value }]) => [key, value]));
+  const policy: UpstreamPolicy = { ...config.policy, rateLimit: { ...config.policy.rateLimit, perOperation } };
+
+  const problems: Problem[] = [];
+  const unused = (named: Map<string, { entry: string; where: string }>, pointer: string) => {
+    for (const [key, { entry, where }] of named) {
+      if (tools.some((t) => t.operation.key === key)) continue;
+      const deprecated = index.byKey.get(key)?.deprecated === true;
+      problems.push({
+        severity: 'warning',
+        rule: 'connector-override-unused',
+        file,
+        pointer: appendPointer(pointer, entry),
+        message: `${where} has no effect: ${key} is not served (${deprecated ? 'deprecated' : 'left out by the filters'})`,
+      });
+    }
+  };
+  unused(overrides, '/tools');
+  unused(rates, '/rateLimit/perOperation');
+  return { tools, skipped, problems, errors, policy };
+}
+
+/**
+ * A mapping the connector file keys by operationId or `METHOD /path` (`tools`,
+ * `rateLimit.perOperation`), by operation key; an unknown entry, or two naming one
+ * operation, is an error at its key path.
+ */
+function byOperation<T>(index: OperationIndex, section: string[], mapping: Readonly<Record<string, T>>, errors: string[]): Map<string, { value: T; entry: string; where: string }> {
+  const named = new Map<string, { value: T; entry: string; where: string }>();
+  for (const [entry, value] of Object.entries(mapping)) {
+    const where = keyPath([...section, entry]);
+    const found = index.find(entry);
+    if (found.length === 0) errors.push(`${where}: ${index.unknown(entry)}`);
+    for (const op of found) {
+      const earlier = named.get(op.key);
+      if (earlier) errors.push(`${where}: names ${op.key}, as ${earlier.where} does; keep one`);
+      else named.set(op.key, { value, entry, where });
+    }
+  }
+  return named;
+}
+
+/** `open_issue` in `github` -> `github_open_issue`; a name already prefixed keeps it, as generated names do. */
+function prefixed(connectorId: string, name: string): string {
+  return name.startsWith(`${connectorId}_`) ? name : `${connectorId}_${name}`;
+}
+
+function overriddenTool(tool: McpTool, name: string, override: ToolOverride): McpTool {
+  const { name: _generated, title, description, ...rest } = tool;
+  const newTitle = override.title ?? title;
+  const newDescription = override.description ?? description;
+  // Key order is the order clients print: name, title, description first.
+  return {
+    name,
+    ...(newTitle !== undefined ? { title: newTitle } : {}),
+    ...(newDescription !== undefined ? { description: newDescription } : {}),
+    ...rest,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The specs folder (`serve --specs`): every `*.json|yaml` spec with its optional
+ * `<name>.connector.yaml`, watched with fs.watch.
+ *
+ * With `generatedDir` (`serve --generated DIR`), a spec seen for the first time is
+ * loaded from the folder `lunar-hub generate` wrote for it when that is still fresh
+ * (load-artefacts.ts), which skips parsing and generation; a spec that changes while
+ * the hub runs is loaded from the spec, as without it.
+ */
+import { watch } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { artefactDirFor, loadArtefactsOrSpec } from '../load-artefacts';
+import { connectorFileFor, loadConnector } from '../load-connector';
+import { stampOf, type SourceKind } from './source';
+
+const SPEC_FILE = /\.(json|ya?ml)$/i;
+const CONNECTOR_FILE = /\.connector\.ya?ml$/i;
+
+export interface SpecsFolderOptions {
+  specsDir: string;
+  /**
+   * A folder written by `lunar-hub generate --out`: first loads come from its
+   * `<connector>/` artefacts when they match the spec, else from the spec (with a warning).
+   */
+  generatedDir?: string;
+}
+
+export const specsFolder: SourceKind<SpecsFolderOptions> = {
+  create({ specsDir, generatedDir }, { log }) {
+    return {
+      id: 'specs',
+
+      async scan() {
+        let names: string[];
+        try {
+          names = (await readdir(specsDir)).filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n)).sort();
+        } catch (cause) {
+          log.error({ dir: specsDir, err: (cause as Error).message }, 'cannot read the specs folder');
+          names = [];
+        }
+        const files = names.map((n) => path.join(specsDir, n));
+        const entries = await Promise.all(files.map(async (file) => ({ file, stamp: await stampOf([file, connectorFileFor(file, 'yaml'), connectorFileFor(file, 'yml')]) })));
+        return { entries, failures: [] };
+      },
+
+      async load({ file }, first) {
+        if (generatedDir === undefined) return { connector: await loadConnector(file) };
+        // Artefacts describe the spec as generate saw it; a spec edited while the hub runs is read afresh.
+        const { connector, source } = first
+          ? await loadArtefactsOrSpec(await artefactDirFor(generatedDir, file), { specFile: file, log })
+          : { connector: await loadConnector(file), source: 'spec' as const };
+        return { connector, log: { source } };
+      },
+
+      watch(onChange) {
+        const watcher = watch(specsDir, onChange);
+        watcher.on('error', (error) => log.error({ err: error.message }, 'watching the specs folder failed'));
+        return () => watcher.close();
+      },
+    };
+  },
+};
