@@ -13,6 +13,7 @@ import { Registry } from './registry/registry';
 import type { AuditTrail } from './audit';
 import type { HubServices } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
+import type { CallPipeline } from './pipeline/call-pipeline';
 import { oauthEndpoints } from '../auth/upstream/schemes';
 
 export interface Hub {
@@ -103,7 +104,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     async close() {
       registry.close();
       try {
-        if (pipeline.loaded()) await (require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange')).closeAgents();
+        await pipeline.close();
         await closeOpened();
       } finally {
         log.flush();
@@ -115,26 +116,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 /**
  * The call pipeline is loaded on the first tools/call, not at start: its modules (undici
  * above all, ~0.1 s) are not needed to answer initialize and tools/list, which a client
- * waits for when it starts the hub. Composed once, as before.
+ * waits for when it starts the hub. Composed once, as before; `close()` closes its
+ * undici pools if it was ever made.
  */
-function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream: UpstreamStages }>): { call: CallFn; loaded: () => boolean } {
-  let pipeline: Promise<CallFn> | undefined;
-  let loaded = false;
+function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream: UpstreamStages }>): { call: CallFn; close: () => Promise<void> } {
+  let pipeline: Promise<CallPipeline> | undefined;
   return {
     call: async (ctx) => {
       pipeline ??= open().then(
-        ({ services, upstream }) => {
-          loaded = true;
-          return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages });
-        },
+        ({ services, upstream }) => (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages }),
         (error: unknown) => {
           pipeline = undefined; // the next call tries to open the store again
           throw error;
         },
       );
-      return (await pipeline)(ctx);
+      return (await pipeline).call(ctx);
     },
-    loaded: () => loaded,
+    close: async () => {
+      const made = await pipeline?.catch(() => undefined);
+      await made?.close();
+    },
   };
 }
 
