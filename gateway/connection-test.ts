@@ -47,12 +47,18 @@ export async function testConnection(services: HubServices, registry: Registry, 
   }
   const probe = probeTool(connector.tools, auth);
   if (!probe) return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
-  const { createExchange } = require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline');
+  const { composeExchange } = require('./upstream/exchange') as typeof import('./upstream/exchange');
+  const { createUndiciExchange } = require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange');
+  const { createRequestBuilder } = require('./pipeline/build-request') as typeof import('./pipeline/build-request');
+  const { createOutputConformer } = require('./pipeline/conform-output') as typeof import('./pipeline/conform-output');
   const { httpToolKind } = require('./pipeline/http-tool') as typeof import('./pipeline/http-tool');
   // The credentials stage asks for "the connection this call uses": here, always the one under test.
   const fixed = { forCall: async () => credential, refresh: services.credentials.refresh.bind(services.credentials) };
+  // A pool of its own for one request, closed when the test is done: a test is rare, and
+  // so neither the CLI nor the hub has pools to close for it afterwards.
+  const undici = createUndiciExchange();
   // The HTTP kind's own stages, without the generic ones: a test is not a tool call of an agent.
-  const run = httpToolKind.createInvoker({ credentials: fixed, exchange: createExchange({ exchangeStages: stages }) });
+  const run = httpToolKind.createInvoker({ credentials: fixed, exchange: composeExchange(stages, undici.exchange), requests: createRequestBuilder(), output: createOutputConformer() });
   const ctx: CallContext = {
     callId: randomUUID(),
     toolName: probe.tool.name,
@@ -73,6 +79,8 @@ export async function testConnection(services: HubServices, registry: Registry, 
   } catch (error) {
     const hubError = toHubError(error);
     return { ...base, ok: false, tool: probe.tool.name, detail: `${hubError.code}: ${hubError.message}` };
+  } finally {
+    await undici.close();
   }
   const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').slice(0, 300);
   const status = ctx.facts.upstreamStatus;

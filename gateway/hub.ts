@@ -13,6 +13,8 @@ import { Registry, type BuiltInConnectorsOptions } from './registry';
 import type { AuditTrail } from './audit';
 import type { HubServices } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
+import type { CallPipeline } from './pipeline/call-pipeline';
+import type { SharedState } from './state';
 import { oauthEndpoints } from '../auth/upstream/schemes';
 
 export interface Hub {
@@ -52,24 +54,34 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let registryRef: Registry | undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registryRef?.current.connectors.get(id)?.runtime.auth?.scheme);
   // kysely, the SQLite driver and the key file cost ~50 ms: not paid before the first tools/list over stdio.
-  let opening: Promise<{ services: HubServices; audit: AuditTrail; upstream: UpstreamStages }> | undefined;
+  let opening: Promise<{ shared: SharedState; services: HubServices; audit: AuditTrail; upstream: UpstreamStages }> | undefined;
   const open = () =>
     (opening ??= (async () => {
       const { openServices } = require('./services') as typeof import('./services');
       const { recordToolCalls } = require('./audit') as typeof import('./audit');
       const { createUpstreamStages } = require('./upstream/upstream-stages') as typeof import('./upstream/upstream-stages');
+      const { openSharedState } = require('./state') as typeof import('./state');
       const env = options.env ?? process.env;
-      const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
       const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
-      let upstream: UpstreamStages;
+      // The hub's one Redis connection (quotas, cache); a bad URL stops here, before anything else is opened.
+      const shared = openSharedState(redisUrl ? { redisUrl } : {});
+      let services: HubServices;
       try {
-        upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), ...(redisUrl ? { redisUrl } : {}) });
+        services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, shared, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
       } catch (error) {
-        // A bad LUNAR_REDIS_URL: what was opened is closed, not left reconnecting behind the error.
-        await services.close().catch(() => undefined);
+        await shared.close().catch(() => undefined);
         throw error;
       }
-      return { services, audit: recordToolCalls(services.store, log), upstream };
+      let upstream: UpstreamStages;
+      try {
+        upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), shared, ...(redisUrl ? { redisUrl } : {}) });
+      } catch (error) {
+        // What was opened is closed, not left reconnecting behind the error.
+        await services.close().catch(() => undefined);
+        await shared.close().catch(() => undefined);
+        throw error;
+      }
+      return { shared, services, audit: recordToolCalls(services.store, log), upstream };
     })().catch((error: unknown) => {
       // A store that failed to open (PostgreSQL restarting, say) is tried again by the next call.
       opening = undefined;
@@ -82,6 +94,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await opened.audit.close();
     await opened.upstream.close();
     await opened.services.close();
+    // Last: the cache and the quotas above borrowed its connection.
+    await opened.shared.close();
   };
   if (options.eagerServices) await open();
   const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}), ...(options.connectors ? { connectors: options.connectors } : {}) });
@@ -105,7 +119,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     async close() {
       registry.close();
       try {
-        if (pipeline.loaded()) await (require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange')).closeAgents();
+        await pipeline.close();
         await closeOpened();
       } finally {
         log.flush();
@@ -117,26 +131,26 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 /**
  * The call pipeline is loaded on the first tools/call, not at start: its modules (undici
  * above all, ~0.1 s) are not needed to answer initialize and tools/list, which a client
- * waits for when it starts the hub. Composed once, as before.
+ * waits for when it starts the hub. Composed once, as before; `close()` closes its
+ * undici pools if it was ever made.
  */
-function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream: UpstreamStages }>): { call: CallFn; loaded: () => boolean } {
-  let pipeline: Promise<CallFn> | undefined;
-  let loaded = false;
+function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream: UpstreamStages }>): { call: CallFn; close: () => Promise<void> } {
+  let pipeline: Promise<CallPipeline> | undefined;
   return {
     call: async (ctx) => {
       pipeline ??= open().then(
-        ({ services, upstream }) => {
-          loaded = true;
-          return (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages });
-        },
+        ({ services, upstream }) => (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages }),
         (error: unknown) => {
           pipeline = undefined; // the next call tries to open the store again
           throw error;
         },
       );
-      return (await pipeline)(ctx);
+      return (await pipeline).call(ctx);
     },
-    loaded: () => loaded,
+    close: async () => {
+      const made = await pipeline?.catch(() => undefined);
+      await made?.close();
+    },
   };
 }
 

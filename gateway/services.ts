@@ -13,6 +13,7 @@ import { secretBoxFor } from '../auth/crypto/master-key';
 import type { SecretBox } from '../auth/crypto/secret-box';
 import type { HubStore } from '../auth/store/types';
 import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota';
+import type { SharedState } from './state';
 
 
 export interface HubServices {
@@ -21,7 +22,7 @@ export interface HubServices {
   box: SecretBox;
   credentials: CredentialService;
   oauth: OAuthConnections;
-  /** Front-door quota counts: in memory, or in Redis with LUNAR_REDIS_URL (several nodes). */
+  /** Front-door quota counts: in memory, or in Redis through the shared state (several nodes). */
   quota: QuotaCounter;
   close(): Promise<void>;
 }
@@ -34,6 +35,8 @@ export interface ServicesOptions {
   adminUrl?: string;
   /** A connector's OAuth endpoints (from the registry), for connecting and refreshing. */
   endpointsOf?: (connectorId: string) => OAuthEndpoints | undefined;
+  /** The hub's shared state: with Redis, quotas are counted there (the hub closes it, after these services). */
+  shared?: SharedState;
 }
 
 export async function openServices(options: ServicesOptions): Promise<HubServices> {
@@ -46,8 +49,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
     const box = secretBoxFor(dataDir, env);
     const oauth = new OAuthConnections(store, box, { endpointsOf: options.endpointsOf ?? (() => undefined) });
     const credentials = new CredentialService(store, box, { refresher: oauth.refresher, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
-    const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
-    const quota = redisUrl ? redisCounter(redisUrl) : memoryCounter();
+    const quota = options.shared?.redis ? redisCounter(options.shared.redis) : memoryCounter();
     return {
       dataDir,
       store,

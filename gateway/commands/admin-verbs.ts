@@ -44,7 +44,6 @@ async function withOperations<T>(values: { data?: string; specs?: string }, io: 
     return await work(new AdminOperations(services.store, services.box, services.oauth), services, registry);
   } finally {
     await services.close();
-    if (registry) await (require('../upstream/undici-exchange') as typeof import('../upstream/undici-exchange')).closeAgents();
   }
 }
 

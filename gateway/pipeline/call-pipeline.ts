@@ -9,15 +9,17 @@
  */
 import type { CredentialService } from '../../auth/credentials/credential-service';
 import type { CallFn, StageTrace } from '../core';
-import { composeExchange, type Exchange, type ExchangeStage } from '../upstream/exchange';
-import { undiciExchange } from '../upstream/undici-exchange';
+import { composeExchange, type ExchangeStage } from '../upstream/exchange';
+import { createUndiciExchange } from '../upstream/undici-exchange';
 import { authorise } from './authorise';
+import { createRequestBuilder } from './build-request';
 import { compose, type NamedStage } from './compose';
+import { createOutputConformer } from './conform-output';
 import { observe } from './observe';
 import { quotaStage, type QuotaCounter } from './quota';
 import { resolveTool } from './resolve-tool';
 import { dispatchToKind } from './tool-kinds';
-import { validateArguments } from './validate-arguments';
+import { createArgumentValidator } from './validate-arguments';
 
 export interface PipelineServices {
   credentials?: CredentialService;
@@ -29,19 +31,34 @@ export interface PipelineServices {
   trace?: StageTrace;
 }
 
-/** The HTTP half, composed once (connection tests use it too). */
-export function createExchange(services: Pick<PipelineServices, 'exchangeStages'>): Exchange {
-  return composeExchange(services.exchangeStages ?? [], undiciExchange);
+/**
+ * One pipeline owns its argument validator, request builder, output conformer and undici
+ * pools: two hubs in one process (or a plugin) never share them. `close()` closes the
+ * pools (calls in flight finish first); the services passed in stay their owner's to close.
+ */
+export interface CallPipeline {
+  call: CallFn;
+  close(): Promise<void>;
 }
 
-export function createCallPipeline(services: PipelineServices = {}): CallFn {
+export function createCallPipeline(services: PipelineServices = {}): CallPipeline {
+  const validator = createArgumentValidator();
+  const undici = createUndiciExchange();
   const generic: NamedStage[] = [
     { name: 'observe', stage: observe },
     { name: 'resolveTool', stage: resolveTool },
     { name: 'authorise', stage: authorise },
-    { name: 'validateArguments', stage: validateArguments },
+    { name: 'validateArguments', stage: validator.stage },
     ...(services.quota ? [{ name: 'quota', stage: quotaStage(services.quota) }] : []),
   ];
-  const kinds = dispatchToKind({ exchange: createExchange(services), ...(services.credentials ? { credentials: services.credentials } : {}) }, services.trace);
-  return compose(generic, kinds, services.trace);
+  const kinds = dispatchToKind(
+    {
+      exchange: composeExchange(services.exchangeStages ?? [], undici.exchange),
+      requests: createRequestBuilder(),
+      output: createOutputConformer(),
+      ...(services.credentials ? { credentials: services.credentials } : {}),
+    },
+    services.trace,
+  );
+  return { call: compose(generic, kinds, services.trace), close: () => undici.close() };
 }

@@ -7,32 +7,40 @@
  */
 import { httpToolOf, type Stage, type ToolKind } from '../core';
 import type { Exchange } from '../upstream/exchange';
-import { buildRequest } from './build-request';
+import type { RequestBuilder } from './build-request';
 import { compose, tracedTerminal } from './compose';
+import type { OutputConformer } from './conform-output';
 import { credentialsStage, type CredentialSource } from './credentials';
 import { createSend } from './send';
 
+/** What the HTTP kind runs on; the pipeline (or a connection test) owns each and closes what needs closing. */
 export interface HttpToolServices {
   credentials?: CredentialSource;
   exchange: Exchange;
+  /** Keeps each tool's request plan (build-request/). */
+  requests: RequestBuilder;
+  /** Checks results against the tool's outputSchema (conform-output.ts). */
+  output: OutputConformer;
 }
 
-export const buildUpstreamRequest: Stage = (next) => async (ctx) => {
-  const tool = httpToolOf(ctx);
-  const connector = ctx.snapshot.connectors.get(tool.connectorId)!.runtime;
-  ctx.http = { connector, request: buildRequest(tool, ctx.args, connector) };
-  return next(ctx);
-};
+export function buildUpstreamRequest(requests: RequestBuilder): Stage {
+  return (next) => async (ctx) => {
+    const tool = httpToolOf(ctx);
+    const connector = ctx.snapshot.connectors.get(tool.connectorId)!.runtime;
+    ctx.http = { connector, request: requests.build(tool, ctx.args, connector) };
+    return next(ctx);
+  };
+}
 
 export const httpToolKind: ToolKind<HttpToolServices> = {
   kind: 'http',
   createInvoker(services, trace) {
     return compose(
       [
-        { name: 'buildRequest', stage: buildUpstreamRequest },
+        { name: 'buildRequest', stage: buildUpstreamRequest(services.requests) },
         { name: 'credentials', stage: credentialsStage(services.credentials) },
       ],
-      tracedTerminal('send', createSend(services.exchange), trace),
+      tracedTerminal('send', createSend(services.exchange, services.output), trace),
       trace,
     );
   },

@@ -4,6 +4,7 @@ import { rejected } from '../../test/helpers/errors';
 import type { Principal } from '../../auth/principal';
 import type { CallContext } from '../core';
 import { connectTestRedis, removeKeysAndQuit, TEST_REDIS_URL } from '../../test/helpers/redis';
+import { openSharedState } from '../state';
 import { memoryCounter, quotaStage, redisCounter, type QuotaCounter } from './quota';
 
 const REDIS_URL = TEST_REDIS_URL;
@@ -51,9 +52,10 @@ describe('redisCounter', () => {
     expect(await removeKeysAndQuit(await connectTestRedis(), `${prefix}:*`)).toEqual([]);
   });
 
-  it('shares one count between gateway nodes', async () => {
-    const a = redisCounter(REDIS_URL, prefix);
-    const b = redisCounter(REDIS_URL, prefix);
+  it("shares one count between gateway nodes, each on its hub's shared connection, which it leaves open", async () => {
+    const nodes = [openSharedState({ redisUrl: REDIS_URL }), openSharedState({ redisUrl: REDIS_URL })];
+    const a = redisCounter(nodes[0].redis!, prefix);
+    const b = redisCounter(nodes[1].redis!, prefix);
     try {
       const now = Date.UTC(2026, 10, 26, 10, 0, 0);
       const stageA = quotaStage(a, () => now)(ok);
@@ -66,6 +68,8 @@ describe('redisCounter', () => {
     } finally {
       await a.close();
       await b.close();
+      await expect(nodes[0].redis!.ping()).resolves.toBe('PONG');
+      await Promise.all(nodes.map((n) => n.close()));
     }
   });
 });

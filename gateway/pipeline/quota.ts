@@ -2,7 +2,8 @@
  * Front-door quotas (DESIGN.md stage 4): calls per minute for a tenant (all its agents
  * together) and for one agent key, counted in fixed one-minute windows. In one process
  * the counts live in memory; with LUNAR_REDIS_URL every gateway node counts in Redis
- * (INCR + PEXPIRE on a key per window), so the quota holds across nodes. A call over a
+ * (INCR + PEXPIRE on a key per window, over the hub's one connection from gateway/state),
+ * so the quota holds across nodes. A call over a
  * quota is an `isError` result saying which quota and when the next call is allowed;
  * it never reaches the upstream.
  */
@@ -38,11 +39,8 @@ export function memoryCounter(): QuotaCounter {
   };
 }
 
-export function redisCounter(url: string, prefix = 'lunar-hub:quota'): QuotaCounter {
-  const RedisClient = require('ioredis') as typeof Redis;
-  const redis = new RedisClient(url, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  // Without a listener ioredis prints every reconnect failure itself; the calls get the coded error below.
-  redis.on('error', () => undefined);
+/** Counts in Redis through `redis`, the hub's shared connection (gateway/state): borrowed, so `close()` leaves it open. */
+export function redisCounter(redis: Redis, prefix = 'lunar-hub:quota'): QuotaCounter {
   return {
     async hit(key, nowMs) {
       const window = Math.floor(nowMs / WINDOW_MS);
@@ -59,9 +57,7 @@ export function redisCounter(url: string, prefix = 'lunar-hub:quota'): QuotaCoun
       if (failure || typeof count !== 'number') throw errors.STORE_UNAVAILABLE(['quota counter (Redis)', failure instanceof Error ? failure.message : 'no count returned'], { cause: failure });
       return { count, resetInMs: (window + 1) * WINDOW_MS - nowMs };
     },
-    async close() {
-      await redis.quit().catch(() => redis.disconnect());
-    },
+    async close() {},
   };
 }
 

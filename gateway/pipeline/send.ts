@@ -4,7 +4,7 @@
  * for progress, long waits and large downloads report it.
  */
 import { httpToolOf, upstreamResponse, type CallContext, type CallFn, type UpstreamEvent } from '../core';
-import { conformOutput } from './conform-output';
+import type { OutputConformer } from './conform-output';
 import { mapResponse } from './map-result';
 import type { Exchange } from '../upstream/exchange';
 
@@ -13,7 +13,7 @@ const WAIT_PROGRESS_EVERY = 1000; // milliseconds
 /** And while the body arrives, at most this often. */
 const BODY_PROGRESS_EVERY = 250; // milliseconds
 
-export function createSend(exchange: Exchange): CallFn {
+export function createSend(exchange: Exchange, output: OutputConformer): CallFn {
   return async (ctx) => {
     const { request: upstream, connector, credential } = ctx.http!;
     const registered = httpToolOf(ctx);
@@ -48,7 +48,7 @@ export function createSend(exchange: Exchange): CallFn {
     if (upstreamResponse.hasSubscribers) upstreamResponse.publish(event);
     ctx.log.debug({ ...event, attempts: response.attempts, cache: response.cache, shared: response.shared }, 'upstream answered');
     const result = mapResponse(registered, response, connector!);
-    return conformOutput(registered, result, ctx.log);
+    return output.conform(registered, result, ctx.log);
   };
 }
 

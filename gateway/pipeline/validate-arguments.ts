@@ -1,7 +1,9 @@
 /**
  * Stage 3: arguments are checked against the tool's inputSchema before anything is
  * sent, and a failure names every bad field. Validators are compiled lazily, once per
- * tool object (a reload brings new tool objects, so a WeakMap forgets the old ones).
+ * tool object (a reload brings new tool objects, so a WeakMap forgets the old ones), by
+ * one validator per pipeline: two hubs in one process, or a plugin, never share an ajv
+ * (its compiled schemas and added formats) or a cache.
  *
  * Some real schemas make ajv throw at compile time. Such a tool must still work: it
  * falls back to checking each top-level property that does compile, plus `required`
@@ -16,38 +18,46 @@ import type { RegisteredTool } from '../core';
 
 type Check = (args: Record<string, unknown>) => string[];
 
-const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false, coerceTypes: false });
-addFormats(ajv);
-const checks = new WeakMap<RegisteredTool, Check>();
-
-export const validateArguments: Stage = (next) => async (ctx) => {
-  const registered = ctx.registered!;
-  const problems = checkFor(registered, ctx.log)(ctx.args);
-  if (problems.length > 0) throw errors.CALL_ARGUMENTS([registered.tool.name, problems.join('; ')], { details: { problems } });
-  return next(ctx);
-};
-
-export function checkFor(registered: RegisteredTool, log?: Logger): Check {
-  let check = checks.get(registered);
-  if (check === undefined) {
-    check = compileCheck(registered, log);
-    checks.set(registered, check);
-  }
-  return check;
+export interface ArgumentValidator {
+  /** The pipeline stage: refuses the call with CALL_ARGUMENTS naming every bad field. */
+  stage: Stage;
+  /** The tool's check, compiled on first use and kept while the tool object lives. */
+  checkFor(registered: RegisteredTool, log?: Logger): Check;
 }
 
-function compileCheck(registered: RegisteredTool, log?: Logger): Check {
+export function createArgumentValidator(): ArgumentValidator {
+  const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false, coerceTypes: false });
+  addFormats(ajv);
+  const checks = new WeakMap<RegisteredTool, Check>();
+  const checkFor = (registered: RegisteredTool, log?: Logger): Check => {
+    let check = checks.get(registered);
+    if (check === undefined) {
+      check = compileCheck(ajv, registered, log);
+      checks.set(registered, check);
+    }
+    return check;
+  };
+  const stage: Stage = (next) => async (ctx) => {
+    const registered = ctx.registered!;
+    const problems = checkFor(registered, ctx.log)(ctx.args);
+    if (problems.length > 0) throw errors.CALL_ARGUMENTS([registered.tool.name, problems.join('; ')], { details: { problems } });
+    return next(ctx);
+  };
+  return { stage, checkFor };
+}
+
+function compileCheck(ajv: Ajv2020, registered: RegisteredTool, log?: Logger): Check {
   const schema = registered.tool.inputSchema;
   try {
     const validate = ajv.compile(schema);
     return (args) => (validate(args) ? [] : describe(validate.errors ?? []));
   } catch (cause) {
     log?.warn({ tool: registered.tool.name, err: (cause as Error).message }, 'inputSchema does not compile; validating what can be validated');
-    return partialCheck(schema as Record<string, unknown>);
+    return partialCheck(ajv, schema as Record<string, unknown>);
   }
 }
 
-function partialCheck(schema: Record<string, unknown>): Check {
+function partialCheck(ajv: Ajv2020, schema: Record<string, unknown>): Check {
   const properties = (schema.properties ?? {}) as Record<string, unknown>;
   const defs = schema.$defs;
   const perProperty = new Map<string, ValidateFunction | undefined>();

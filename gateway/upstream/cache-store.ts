@@ -1,13 +1,14 @@
 /**
  * Where cached responses live: keyv over a bounded in-process Map by default, or over
- * Redis (@keyv/redis) when several hub nodes should share entries (docs/caching.md
- * "Redis"). A store failure never fails a call: reads answer "nothing here", writes
- * are dropped, and the error goes to `onError`.
+ * Redis (the hub's shared ioredis connection, redis-keyv-store.ts) when several hub nodes
+ * should share entries (docs/caching.md "Redis"). A store failure never fails a call:
+ * reads answer "nothing here", writes are dropped, and the error goes to `onError`.
  */
 import { Keyv } from 'keyv';
-import type { RedisClientType } from '@keyv/redis';
 import { errors } from '../../errors';
 import { redactUrl } from '../../errors';
+import { openSharedState, type SharedState } from '../state';
+import { readyWithin, RedisKeyvStore } from './redis-keyv-store';
 
 export const DEFAULT_CACHE_NAMESPACE = 'lunar-hub:cache';
 
@@ -18,10 +19,17 @@ export const DEFAULT_MEMORY_BOUNDS = Object.freeze({
 
 /** How long the first calls wait for Redis to connect before going on without it. */
 export const DEFAULT_REDIS_CONNECT_WAIT_MS = 2_000; // milliseconds
-const REDIS_RECONNECT_MAX_MS = 2_000; // milliseconds between attempts, at most
 
 export interface CacheStoreOptions {
-  /** `redis://` or `rediss://` URL (LUNAR_REDIS_URL); absent: in-process memory. */
+  /**
+   * The hub's shared state (gateway/state): with Redis, entries go through its one
+   * connection, which the store borrows and never closes; embedded: in-process memory.
+   */
+  shared?: SharedState;
+  /**
+   * `redis://` or `rediss://` URL for a connection of the store's own, closed with it (a
+   * stage used on its own, tests); not together with `shared`. Neither: in-process memory.
+   */
   redisUrl?: string;
   /** Key prefix in Redis (`<namespace>::<key>`) and in memory. */
   namespace?: string;
@@ -107,10 +115,12 @@ export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
     throw errors.CACHE_CONFIG([`namespace must be 1-100 characters of letters, digits, "_", ":", "." and "-" (got ${JSON.stringify(namespace)})`]);
   }
   const onError = options.onError ?? (() => {});
-  if (options.redisUrl === undefined) return openMemory(namespace, options.memory ?? {}, onError);
+  if (options.shared !== undefined && options.redisUrl !== undefined) throw errors.CACHE_CONFIG(['give the shared state or a Redis URL, not both']);
+  if (options.redisUrl === undefined && options.shared?.redis === undefined) return openMemory(namespace, options.memory ?? {}, onError);
   const waitMs = options.redisConnectWaitMs ?? DEFAULT_REDIS_CONNECT_WAIT_MS;
   if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw errors.CACHE_CONFIG([`redisConnectWaitMs must be a whole number of milliseconds, 0 or more (got ${String(waitMs)})`]);
-  return openRedis(options.redisUrl, namespace, waitMs, onError);
+  if (options.shared !== undefined) return openRedis(options.shared, false, namespace, waitMs, onError);
+  return openRedis(openOwnState(options.redisUrl!), true, namespace, waitMs, onError);
 }
 
 function openMemory(namespace: string, bounds: { maxEntries?: number; maxBytes?: number }, onError: (error: unknown) => void): CacheStore {
@@ -123,7 +133,8 @@ function openMemory(namespace: string, bounds: { maxEntries?: number; maxBytes?:
   return wrap('memory', new Keyv({ store: map, namespace }), onError, async () => map.clear());
 }
 
-function openRedis(url: string, namespace: string, waitMs: number, onError: (error: unknown) => void): CacheStore {
+/** A connection of the store's own; a malformed URL is this cache's setting error, named as such. */
+function openOwnState(url: string): SharedState {
   let parsed: URL | undefined;
   try {
     parsed = new URL(url);
@@ -133,29 +144,19 @@ function openRedis(url: string, namespace: string, waitMs: number, onError: (err
   if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
     throw errors.CACHE_CONFIG([`the Redis URL ${redactUrl(url)} is not a redis:// or rediss:// URL`]);
   }
-  // Loaded only when Redis is configured: a single-node hub never pays for the client.
-  const { default: KeyvRedis, createClient } = require('@keyv/redis') as typeof import('@keyv/redis');
-  const client = createClient({
-    url,
-    // While Redis is away, commands fail at once (a miss, the call goes upstream) instead of queueing.
-    disableOfflineQueue: true,
-    socket: { connectTimeout: Math.max(waitMs, 1_000), reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, REDIS_RECONNECT_MAX_MS) },
-  }) as RedisClientType;
-  // node-redis emits 'error' on every failed (re)connection: without a listener that would crash the process.
-  client.on('error', (error: unknown) => onError(errors.CACHE_UNAVAILABLE([redactUrl(url), (error as Error)?.message ?? String(error)], { cause: error })));
-  const connected = client.connect().then(
-    () => undefined,
-    () => undefined,
-  );
-  let waiting: Promise<void> | undefined = Promise.race([connected, delay(waitMs)]).then(() => {
+  return openSharedState({ redisUrl: url });
+}
+
+function openRedis(state: SharedState, owned: boolean, namespace: string, waitMs: number, onError: (error: unknown) => void): CacheStore {
+  const redis = state.redis!;
+  let waiting: Promise<void> | undefined = readyWithin(redis, waitMs).then(() => {
     waiting = undefined;
   });
-  const adapter = new KeyvRedis(client, { namespace, throwOnConnectError: false, throwErrors: false });
-  const keyv = new Keyv({ store: adapter, namespace, useKeyPrefix: false });
+  const keyv = new Keyv({ store: new RedisKeyvStore(redis, state.describe), namespace, useKeyPrefix: false });
   const store = wrap('redis', keyv, onError, async () => {
+    if (!owned) return;
     try {
-      if (client.isReady) await client.quit();
-      else if (client.isOpen) await client.disconnect();
+      await state.close();
     } catch (error) {
       onError(error);
     }
@@ -199,9 +200,5 @@ function wrap(kind: CacheStore['kind'], keyv: Keyv, onError: (error: unknown) =>
       keyv.removeAllListeners();
     },
   };
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 

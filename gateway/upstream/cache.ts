@@ -34,7 +34,9 @@ import { openCacheStore, type CacheStoreOptions } from './cache-store';
 export type { CachePurgeScope } from './cache-key';
 
 export interface CacheStageOptions {
-  /** Redis for entries shared by several nodes (the hub passes LUNAR_REDIS_URL); absent: in-process memory. */
+  /** The hub's shared state: with Redis, entries are shared by every node through its one connection (borrowed, not closed). */
+  shared?: CacheStoreOptions['shared'];
+  /** Or a Redis connection of the stage's own, closed with it (stages used alone, tests); neither: in-process memory. */
   redisUrl?: string;
   /** Key prefix; `lunar-hub:cache` by default (tests use one of their own). */
   namespace?: string;
@@ -102,7 +104,7 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
   const hashKey = options.hashKey ?? randomBytes(32);
   if (hashKey.length < 32) throw errors.CACHE_CONFIG([`hashKey must be 32 bytes or more (got ${hashKey.length})`]);
   const onError = options.onError ?? (() => {});
-  const store = openCacheStore({ redisUrl: options.redisUrl, namespace: options.namespace, memory: options.memory, redisConnectWaitMs: options.redisConnectWaitMs, onError });
+  const store = openCacheStore({ shared: options.shared, redisUrl: options.redisUrl, namespace: options.namespace, memory: options.memory, redisConnectWaitMs: options.redisConnectWaitMs, onError });
 
   /** http-cache-semantics reads the time through `now()`, made for replacing. */
   class Policy extends CachePolicy {

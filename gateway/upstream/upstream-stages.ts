@@ -4,6 +4,7 @@
  * entries and the rate-limit budgets are shared by every gateway node on that Redis.
  */
 import type { Logger } from 'pino';
+import type { SharedState } from '../state';
 import { createCacheStage } from './cache';
 import type { CachePurgeScope } from './cache-key';
 import { createCircuitBreakerStage } from './circuit-breaker';
@@ -25,13 +26,22 @@ export interface UpstreamStages {
   close(): Promise<void>;
 }
 
+export interface UpstreamStagesOptions {
+  log: Logger;
+  /** The hub's shared state: the cache goes through its Redis connection (which the hub closes, after these stages). */
+  shared?: SharedState;
+  /** The rate limiter's Redis (LUNAR_REDIS_URL), still by URL: it opens its own connections. */
+  redisUrl?: string;
+  cacheHashKey: Buffer;
+}
+
 /**
  * `cacheHashKey`: the key of the cache's HMACs (hub.ts derives it from the master key), the
  * same on every node, so that nodes sharing a Redis cache find each other's entries.
  */
-export function createUpstreamStages(options: { redisUrl?: string; log: Logger; cacheHashKey: Buffer }): UpstreamStages {
+export function createUpstreamStages(options: UpstreamStagesOptions): UpstreamStages {
   const { redisUrl, log } = options;
-  const cache = createCacheStage({ ...(redisUrl ? { redisUrl } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached') });
+  const cache = createCacheStage({ ...(options.shared ? { shared: options.shared } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached') });
   const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed') });
   const breaker = createCircuitBreakerStage();
   return {

@@ -9,15 +9,15 @@ import path from 'node:path';
 import pino from 'pino';
 import diagnostics from 'node:diagnostics_channel';
 import { RegistrySnapshot, type CallContext, type CallEndEvent } from '../../gateway/core';
-import { createCallPipeline } from '../../gateway/pipeline/call-pipeline';
+import { createCallPipeline, type CallPipeline } from '../../gateway/pipeline/call-pipeline';
 import { memoryCounter } from '../../gateway/pipeline/quota';
 import { loadConnector } from '../../gateway/registry/load-connector';
-import { closeAgents } from '../../gateway/upstream/undici-exchange';
 import { startUpstream, type Upstream } from '../helpers/upstream';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'specs', 'e2e', 'shop.yaml');
 let upstream: Upstream;
 let snapshot: RegistrySnapshot;
+const pipelines: CallPipeline[] = [];
 
 beforeAll(async () => {
   upstream = await startUpstream({ 'GET /items': (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"1","name":"cup"}]') });
@@ -29,17 +29,18 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await upstream.close();
-  await closeAgents();
+  await Promise.all(pipelines.map((p) => p.close()));
 });
 
 function context(toolName: string, args: Record<string, unknown> = {}): CallContext {
   return { callId: 'c1', toolName, args, signal: new AbortController().signal, snapshot, progress: () => undefined, log: pino({ level: 'silent' }), entry: 'mcp', facts: {} };
 }
 
-function traced(): { events: string[]; call: ReturnType<typeof createCallPipeline> } {
+function traced(): { events: string[]; call: CallPipeline['call'] } {
   const events: string[] = [];
-  const call = createCallPipeline({ quota: memoryCounter(), trace: (event, stage) => events.push(`${event.toUpperCase()} ${stage}`) });
-  return { events, call };
+  const pipeline = createCallPipeline({ quota: memoryCounter(), trace: (event, stage) => events.push(`${event.toUpperCase()} ${stage}`) });
+  pipelines.push(pipeline);
+  return { events, call: pipeline.call };
 }
 
 describe('the call pipeline order', () => {

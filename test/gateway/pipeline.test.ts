@@ -2,13 +2,14 @@
 import pino from 'pino';
 import { compose } from '../../gateway/pipeline/compose';
 import type { CallContext, CallFn, Stage } from '../../gateway/core';
-import { checkFor } from '../../gateway/pipeline/validate-arguments';
+import { createArgumentValidator } from '../../gateway/pipeline/validate-arguments';
 import type { RegisteredTool } from '../../gateway/core';
 import { decodeCursor, pageOf } from '../../gateway/mcp/pagination';
 import { parseToolsets, visibleIn } from '../../gateway/core';
 import { RegistrySnapshot } from '../../gateway/core';
 
 const silent = pino({ level: 'silent' });
+const { checkFor } = createArgumentValidator();
 
 function context(): CallContext {
   return { callId: 'c1', toolName: 't', args: {}, signal: new AbortController().signal, snapshot: RegistrySnapshot.empty(), progress: () => undefined, log: silent, facts: {} };

@@ -11,6 +11,7 @@ import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-excha
 import { createCacheStage, type CacheStage } from '../../gateway/upstream/cache';
 import { digest, keyedDigest } from '../../gateway/upstream/cache-key';
 import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/core';
+import { openSharedState } from '../../gateway/state';
 import type { ConnectorRuntime } from '../../gateway/core';
 import { connectTestRedis, keysMatching, removeKeysAndQuit, TEST_REDIS_URL } from '../helpers/redis';
 import { startUpstream, type Upstream } from '../helpers/upstream';
@@ -135,6 +136,25 @@ describe('cache on Redis', () => {
     expect(stored).toContain(keyedDigest(NODES_HASH_KEY, token));
     expect((await node().send(request('/repos/o/r/issues/7'))).cache).toBe('hit');
     expect((await node([], randomBytes(32)).send(request('/repos/o/r/issues/7'))).cache).toBe('miss');
+  });
+
+  it("works on the hub's shared connection (gateway/state), which closing the stage leaves open", async () => {
+    const errors: unknown[] = [];
+    const states = [openSharedState({ redisUrl: REDIS_URL }), openSharedState({ redisUrl: REDIS_URL })];
+    try {
+      const [a, b] = states.map((shared) => createCacheStage({ shared, namespace, hashKey: NODES_HASH_KEY, onError: (e) => errors.push(e) }));
+      stages.push(a, b);
+      const first = await composeExchange([a.stage], undiciExchange)(request('/repos/o/r/issues/8'));
+      const second = await composeExchange([b.stage], undiciExchange)(request('/repos/o/r/issues/8'));
+      expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
+      await a.close();
+      await expect(states[0].redis!.ping()).resolves.toBe('PONG');
+      expect(errors).toEqual([]);
+    } finally {
+      await Promise.all(stages.map((s) => s.close()));
+      stages = [];
+      await Promise.all(states.map((s) => s.close()));
+    }
   });
 
   it('purge() with nothing named clears the namespace', async () => {

@@ -2,13 +2,13 @@ import net from 'node:net';
 import { errors as undiciErrors, request } from 'undici';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { errors, HubError } from '../../errors';
-import type { OperationModel } from '../../generators/operation';
-import type { McpTool } from '../../generators/tool';
-import { errorResult, formatBytes, mapResponse, messageFromJson, minifyJson } from '../../gateway/pipeline/map-result';
-import { redact, redactText } from '../../errors';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../gateway/core';
-import { fixture, toolSetOf } from '../helpers/specs';
+import { errors, HubError } from '../../../errors';
+import type { OperationModel } from '../../../generators/operation';
+import type { McpTool } from '../../../generators/tool';
+import { errorResult, formatBytes, mapResponse, messageFromJson, minifyJson } from '.';
+import { redact, redactText } from '../../../errors';
+import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
+import { fixture, toolSetOf } from '../../../test/helpers/specs';
 
 const CAP = 1000;
 

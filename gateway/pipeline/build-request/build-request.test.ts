@@ -7,17 +7,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { request, Response, type Dispatcher } from 'undici';
-import { buildRequest, DEFAULT_ACCEPT } from '../../gateway/pipeline/build-request';
-import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../gateway/core';
-import * as serialise from '../../generators/client/serialise';
-import { decodeBytes, hasDotSegment, serialiseFormBody, serialiseQueryParam } from '../../generators/client/serialise';
-import { generateTools, type ToolSet } from '../../generators/generate-tools';
-import { readSpecFile } from '../../generators/spec-reader';
-import { REAL_SPECS } from '../helpers/real-specs';
-import { fixture } from '../helpers/specs';
-import { startUpstream, type SeenRequest, type Upstream } from '../helpers/upstream';
+import { createRequestBuilder, DEFAULT_ACCEPT } from '.';
+import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../core';
+import * as serialise from '../../../generators/client/serialise';
+import { decodeBytes, hasDotSegment, serialiseFormBody, serialiseQueryParam } from '../../../generators/client/serialise';
+import { generateTools, type ToolSet } from '../../../generators/generate-tools';
+import { readSpecFile } from '../../../generators/spec-reader';
+import { REAL_SPECS } from '../../../test/helpers/real-specs';
+import { fixture } from '../../../test/helpers/specs';
+import { startUpstream, type SeenRequest, type Upstream } from '../../../test/helpers/upstream';
 
 const BASE = 'https://api.example.com/v2';
+const { build: buildRequest } = createRequestBuilder();
 
 function connectorFor(baseUrl = BASE, allowedHosts: string[] = [new URL(baseUrl).host]): ConnectorRuntime {
   return Object.freeze({ id: 'styles', baseUrl, allowedHosts, timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 }, maxResponseBytes: 1 << 20 });
@@ -585,7 +586,7 @@ describe('bodies, as a real HTTP server receives them', () => {
 
 describe('generators/client/serialise.ts', () => {
   it('imports nothing, so it can be copied beside generated clients', () => {
-    const source = readFileSync(path.join(__dirname, '..', '..', 'generators', 'client', 'serialise.ts'), 'utf8');
+    const source = readFileSync(path.join(__dirname, '..', '..', '..', 'generators', 'client', 'serialise.ts'), 'utf8');
     expect(source).not.toMatch(/^\s*import\s/m);
     expect(source).not.toMatch(/\brequire\(/);
   });

@@ -1,0 +1,5 @@
+/** `_meta` keys a program can read instead of parsing the text. */
+export const META_STATUS = 'lunar-hub/status';
+export const META_CODE = 'lunar-hub/code';
+export const META_RETRY_AFTER = 'lunar-hub/retry-after';
+export const META_TRUNCATED = 'lunar-hub/truncated';
