@@ -12,7 +12,7 @@ import { DEFAULT_TENANT } from '../principal';
 import { tenantNamed } from './tenant-named';
 import type { OAuthConnections, StartedConnection } from '../credentials/oauth-connections';
 import { hashPassword, passwordProblem } from './passwords';
-import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../store/types';
+import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../../store';
 
 export interface Actor {
   kind: 'admin' | 'system';

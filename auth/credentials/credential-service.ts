@@ -11,7 +11,7 @@ import { errors, isHubError } from '../../errors';
 import type { Principal } from '../principal';
 import { ownerLabel } from '../principal';
 import type { SecretBox } from '../crypto/secret-box';
-import type { Connection, HubStore } from '../store/types';
+import type { Connection, HubStore } from '../../store';
 import { kindsFor, type OAuthEndpoints, type UpstreamScheme } from '../upstream/schemes';
 import type { CredentialPayload, OAuthTokens } from './payload';
 

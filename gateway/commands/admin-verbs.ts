@@ -11,7 +11,7 @@ import { oauthEndpoints } from '../../auth/upstream/schemes';
 import type { Registry } from '../registry/registry';
 import { parseArgs } from 'node:util';
 import { AdminOperations, CLI_ACTOR } from '../../auth/admin/admin-operations';
-import type { ConnectionKind } from '../../auth/store/types';
+import type { ConnectionKind } from '../../store';
 import { errors } from '../../errors';
 import type { HubServices } from '../services';
 import { dataDirOf } from './data-dir';

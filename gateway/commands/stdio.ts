@@ -6,7 +6,7 @@ import { createMcpServer } from '../mcp/server';
 import { parseToolsets } from '../core';
 import { startHub } from '../hub';
 import type { Principal } from '../../auth/principal';
-import type { Tenant } from '../../auth/store/types';
+import type { Tenant } from '../../store';
 import type { CallFn } from '../core';
 import { tenantNamed } from '../../auth/admin/tenant-named';
 import { DEFAULT_TENANT } from '../../auth/principal';

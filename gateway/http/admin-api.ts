@@ -14,7 +14,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { AdminOperations, type Actor } from '../../auth/admin/admin-operations';
 import { verifyPassword } from '../../auth/admin/passwords';
 import { hashSecret } from '../../auth/agents/agent-keys';
-import type { AuditQuery, ConnectionKind } from '../../auth/store/types';
+import type { AuditQuery, ConnectionKind } from '../../store';
 import { errors, toHubError } from '../../errors';
 import type { HubServices } from '../services';
 import type { Registry } from '../registry/registry';
