@@ -8,7 +8,7 @@ import { startHub } from '../hub';
 import type { Principal } from '../../auth/principal';
 import type { Tenant } from '../../store';
 import type { CallFn } from '../core';
-import { tenantNamed } from '../../auth/admin/tenant-named';
+import { tenantNamed } from '../../auth/tenant-named';
 import { DEFAULT_TENANT } from '../../auth/principal';
 import { dataDirOf } from './data-dir';
 import type { CommandIO } from './io';
