@@ -43,9 +43,8 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
     tenant ??= hub.services().then((services) => tenantNamed(services.store, tenantName, tenantName === DEFAULT_TENANT));
     tenant.catch(() => (tenant = undefined)); // a tenant created meanwhile is found by the next call
     const { id, callsPerMinute } = await tenant;
-    // The server reads what the pipeline records on this very context (credential, status) for the audit trail.
-    Object.assign(ctx, { principal: { ...principal, tenantId: id, quota: { tenantPerMinute: callsPerMinute } } });
-    return hub.call(ctx);
+    // The audit trail records the principal the pipeline's observe stage sees: its tenant id must be the row's, never the placeholder above.
+    return hub.call({ ...ctx, principal: { ...principal, tenantId: id, quota: { tenantPerMinute: callsPerMinute } } });
   };
   const { server, dispose } = createMcpServer({ registry: hub.registry, call, log: hub.log, pageSize, view, principal });
   const transport = new StdioServerTransport();

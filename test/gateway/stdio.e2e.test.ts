@@ -4,13 +4,15 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { removeScratchDirs, REPO, scratchDir } from '../helpers/cli';
+import { removeScratchDirs, REPO, runCli, scratchDir } from '../helpers/cli';
 import { BIN, freshDataDir } from '../helpers/hub-process';
 import { fixture } from '../helpers/specs';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
 let upstream: Upstream;
 let client: Client;
+let data: string;
+let stderr = '';
 
 beforeAll(async () => {
   upstream = await startUpstream({
@@ -21,9 +23,10 @@ beforeAll(async () => {
   copyFileSync(fixture('e2e/shop.yaml'), path.join(specs, 'shop.yaml'));
   writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
   client = new Client({ name: 'stdio-e2e', version: '1.0.0' });
-  await client.connect(
-    new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', freshDataDir()], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' }),
-  );
+  data = freshDataDir();
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', data], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' });
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  await client.connect(transport);
 }, 60_000);
 
 afterAll(async () => {
@@ -45,4 +48,30 @@ it('calls tools through the pipeline', async () => {
   const bad = (await client.callTool({ name: 'shop_create_item', arguments: {} })) as CallToolResult;
   expect(bad.isError).toBe(true);
   expect(bad.content[0]).toMatchObject({ type: 'text', text: expect.stringMatching(/name: is required/) });
+});
+
+it('audits every call over stdio (issue 14, 12): the entries are in the store, as the default tenant and the stdio agent', async () => {
+  await client.callTool({ name: 'shop_get_item', arguments: { id: 'audited' } });
+  await client.callTool({ name: 'shop_create_item', arguments: {} });
+  const read = async () => {
+    const result = await runCli(['audit', '--tenant', 'default', '--tool', 'shop_get_item', '--data', data, '--json']);
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+  };
+  let entries = await read();
+  for (let tries = 0; entries.length < 2 && tries < 50; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    entries = await read();
+  }
+  // Two shop_get_item calls so far (the earlier test's and this one's), each with its outcome and upstream status.
+  expect(entries.map((e) => [e.action, e.actorKind, e.actorId, e.tool, e.outcome, e.upstreamStatus])).toEqual([
+    ['tool.call', 'agent', 'stdio', 'shop_get_item', 'ok', 200],
+    ['tool.call', 'agent', 'stdio', 'shop_get_item', 'ok', 200],
+  ]);
+  const refused = JSON.parse((await runCli(['audit', '--tenant', 'default', '--tool', 'shop_create_item', '--data', data, '--json'])).stdout) as Array<Record<string, unknown>>;
+  expect(refused.map((e) => [e.outcome, e.detail])).toEqual([
+    ['tool_error', 'HUB_ERR_CALL_ARGUMENTS'],
+    ['tool_error', 'HUB_ERR_CALL_ARGUMENTS'],
+  ]);
+  expect(stderr).not.toContain('audit entry not written');
 });
