@@ -6,7 +6,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Logger } from 'pino';
-import type { HubStore, NewAuditEntry } from '../auth/store/types';
+import type { HubStore, NewAuditEntry } from '../store';
 import type { CallEndEvent } from './core';
 
 export interface AuditTrail {

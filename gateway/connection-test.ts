@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { Connection } from '../auth/store/types';
+import type { Connection } from '../store';
 import { operationNeedsCredentials, type UpstreamAuth } from '../auth/upstream/schemes';
 import { toHubError } from '../errors';
 import type { CallContext } from './core';

@@ -11,7 +11,7 @@ import { OAuthConnections } from '../auth/credentials/oauth-connections';
 import type { OAuthEndpoints } from '../auth/upstream/schemes';
 import { secretBoxFor } from '../auth/crypto/master-key';
 import type { SecretBox } from '../auth/crypto/secret-box';
-import type { HubStore } from '../auth/store/types';
+import type { HubStore } from '../store';
 import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota';
 import type { SharedState } from './state';
 
@@ -43,7 +43,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
   const env = options.env ?? process.env;
   const dataDir = path.resolve(options.dataDir);
   // Loaded here: kysely and the SQLite driver are not needed by `tools`, `validate` or `generate`.
-  const { openStore, storeConfigFromEnv } = require('../auth/store/open-store') as typeof import('../auth/store/open-store');
+  const { openStore, storeConfigFromEnv } = require('../store') as typeof import('../store');
   const store = await openStore(storeConfigFromEnv(dataDir, env), options.log ? { log: options.log } : {});
   try {
     const box = secretBoxFor(dataDir, env);

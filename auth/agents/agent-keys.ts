@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { errors } from '../../errors';
 import type { Principal } from '../principal';
-import type { AgentKey, HubStore } from '../store/types';
+import type { AgentKey, HubStore } from '../../store';
 
 const PREFIX = 'lsh_';
 const KEY_SHAPE = /^lsh_[A-Za-z0-9_-]{43}$/;

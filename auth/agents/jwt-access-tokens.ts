@@ -11,7 +11,7 @@ import { discoverAuthorizationServer, type AuthorizationServer } from '../oauth'
 import { oauth } from '../oauth/oauth4webapi';
 import { requestOptions } from '../oauth/transport';
 import type { Principal } from '../principal';
-import type { HubStore } from '../store/types';
+import type { HubStore } from '../../store';
 
 export interface JwtFrontDoorConfig {
   /** The authorisation server whose tokens are accepted (discovery at its well-known URL). */

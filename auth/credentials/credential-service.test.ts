@@ -9,8 +9,8 @@ import { rejected } from '../../test/helpers/errors';
 import { postgresBackend, sqliteBackend, type Backend } from '../../test/helpers/stores';
 import { SecretBox } from '../crypto/secret-box';
 import type { Principal } from '../principal';
-import { openStore } from '../store/open-store';
-import type { HubStore, Tenant } from '../store/types';
+import { openStore } from '../../store';
+import type { HubStore, Tenant } from '../../store';
 import type { UpstreamScheme } from '../upstream/schemes';
 import { errors } from '../../errors';
 import { CredentialService, type TokenRefresher } from './credential-service';
@@ -97,7 +97,10 @@ describe.each<[string, () => Backend]>([
   it('refuses a connection of the wrong kind and one that needs an admin', async () => {
     await connection('keyed', { kind: 'api_key', apiKey: 'k' });
     const service = new CredentialService(store, box);
-    expect((await rejected(service.forCall(principal(), 'keyed', BEARER))).code).toBe('HUB_ERR_CRED_SCHEME');
+    const wrongKind = await rejected(service.forCall(principal(), 'keyed', BEARER));
+    expect(wrongKind.code).toBe('HUB_ERR_CRED_SCHEME');
+    // Issue 14 (13): the way out that keeps the connection is to pick the spec's other scheme.
+    expect(wrongKind.message).toContain('`auth.scheme` in the connector file');
     const broken = await connection('broken', expiring('old'), { status: 'needs_reauth' });
     const reauth = await rejected(service.forCall(principal(), 'broken', OAUTH));
     expect(reauth.code).toBe('HUB_ERR_CRED_NEEDS_REAUTH');

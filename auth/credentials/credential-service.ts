@@ -11,7 +11,7 @@ import { errors, isHubError } from '../../errors';
 import type { Principal } from '../principal';
 import { ownerLabel } from '../principal';
 import type { SecretBox } from '../crypto/secret-box';
-import type { Connection, HubStore } from '../store/types';
+import type { Connection, HubStore } from '../../store';
 import { kindsFor, type OAuthEndpoints, type UpstreamScheme } from '../upstream/schemes';
 import type { CredentialPayload, OAuthTokens } from './payload';
 
@@ -87,7 +87,7 @@ export class CredentialService {
     if (usable.status === 'needs_reauth') throw this.needsReauth(usable);
     if (usable.status === 'revoked') throw this.needsReauth(usable, 'it was revoked');
     if (!kindsFor(scheme).includes(usable.kind)) {
-      throw errors.CRED_SCHEME([usable.connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind`]);
+      throw errors.CRED_SCHEME([usable.connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind, or pick another of the spec's securitySchemes with \`auth.scheme\` in the connector file`]);
     }
     const credential = this.open(usable);
     if (this.options.refresher && credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && renewable(credential.payload) && scheme.type === 'oauth2') {

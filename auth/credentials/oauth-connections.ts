@@ -22,7 +22,7 @@ import {
   type OAuthClient,
   type TokenSet,
 } from '../oauth';
-import type { Connection, HubStore, OAuthApp } from '../store/types';
+import type { Connection, HubStore, OAuthApp } from '../../store';
 import type { OAuthEndpoints } from '../upstream/schemes';
 import type { TokenRefresher } from './credential-service';
 import type { CredentialPayload, OAuthTokens } from './payload';

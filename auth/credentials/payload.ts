@@ -3,7 +3,7 @@
  * store never sees these.
  */
 import { errors } from '../../errors';
-import type { ConnectionKind } from '../store/types';
+import type { ConnectionKind } from '../../store';
 
 export interface OAuthTokens {
   accessToken: string;

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { errors } from '../../errors';
-import type { HubStore } from '../store/types';
+import type { HubStore } from '../../store';
 import { keyFile, loadMasterKeys, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV, nextKeyFile, parseKey, readKeyFile, writeKeyFile } from './master-key';
 import { KEY_BYTES, keyIdOf, SecretBox } from './secret-box';
 

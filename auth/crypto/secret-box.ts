@@ -8,7 +8,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { errors } from '../../errors';
-import type { Sealed } from '../store/types';
+import type { Sealed } from '../../store';
 
 const VERSION = 'v1';
 const IV_BYTES = 12; // the GCM standard nonce size

@@ -6,7 +6,7 @@
  * empty list is called without credentials.
  */
 import { errors } from '../../errors';
-import type { ConnectionKind } from '../store/types';
+import type { ConnectionKind } from '../../store';
 
 /** An authorisation server's URLs, as a spec's flows or a connector file give them. */
 export interface OAuthUrls {

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { oauthEndpoints } from '../../auth/upstream/schemes';
 import type { Registry } from '../registry/registry';
 import { parseArgs } from 'node:util';
-import { AdminOperations, CLI_ACTOR } from '../../auth/admin/admin-operations';
-import type { ConnectionKind } from '../../auth/store/types';
+import { AdminOperations, CLI_ACTOR } from '../../admin';
+import type { ConnectionKind } from '../../store';
 import { errors } from '../../errors';
 import type { HubServices } from '../services';
 import { dataDirOf } from './data-dir';
@@ -21,7 +21,7 @@ export const adminUsage = [
   'lunar-hub tenants add NAME | tenants list | tenants quota NAME --calls-per-minute N|none   [--data DIR] [--json]',
   'lunar-hub admins add USERNAME [--tenant NAME] (password from LUNAR_ADMIN_PASSWORD or --password-stdin)',
   'lunar-hub keys create --tenant NAME --name TEXT [--user ID] [--toolsets a,b:tag] [--read-only] [--expires ISO] [--calls-per-minute N] | keys list --tenant NAME | keys revoke ID --tenant NAME',
-  'lunar-hub connections add --tenant NAME --connector ID --kind api_key|bearer|basic [--user ID] [--username U] [--shared] (--secret-env VAR | --secret-stdin)',
+  'lunar-hub connections add --tenant NAME --connector ID --kind api_key|bearer|basic [--user ID] [--username U] [--shared] [--specs DIR] (--secret-env VAR | --secret-stdin)',
   'lunar-hub connections list --tenant NAME [--connector ID] | connections revoke ID --tenant NAME | connections share ID --tenant NAME [--off]',
   'lunar-hub connections connect --tenant NAME --connector ID [--user ID] [--device | --client-credentials] [--specs DIR]   (OAuth: prints the URL to open, or runs the device flow here)',
   'lunar-hub connections reconnect ID --tenant NAME [--specs DIR]   (a new authorization URL for a connection that needs one)',
@@ -41,7 +41,7 @@ async function withOperations<T>(values: { data?: string; specs?: string }, io: 
   const { openServices } = require('../services') as typeof import('../services');
   const services = await openServices({ dataDir: dataDirOf(values.data, io.env), env: io.env, endpointsOf });
   try {
-    return await work(new AdminOperations(services.store, services.box, services.oauth), services, registry);
+    return await work(new AdminOperations(services.store, services.box, services.oauth, registry), services, registry);
   } finally {
     await services.close();
   }
@@ -155,7 +155,8 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
     allowPositionals: true,
   });
   const [action, id] = positionals;
-  if (action === 'connect' || action === 'reconnect' || action === 'test') values.specs ??= 'specs';
+  // `add` too: a connection is checked against the connector it is for (its secret must be one the connector sends).
+  if (action === 'add' || action === 'connect' || action === 'reconnect' || action === 'test') values.specs ??= 'specs';
   return withOperations(values, io, async (ops, services, registry) => {
     if (action === 'add') {
       const kind = values.kind as ConnectionKind;

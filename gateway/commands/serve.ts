@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
-import { tenantNamed } from '../../auth/admin/tenant-named';
+import { tenantNamed } from '../../auth/tenant-named';
+import { adminApi, oauthCallback } from '../../admin';
 import { DEFAULT_TENANT } from '../../auth/principal';
 import { dataDirOf } from './data-dir';
 
@@ -38,7 +39,6 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
   const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
   const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
-  const { adminApi, oauthCallback } = require('../http/admin-api') as typeof import('../http/admin-api');
   const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL, eagerServices: true });
   const services = await hub.services();
   const upstream = await hub.upstream();
@@ -79,9 +79,12 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     host: values.host!,
     allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
     authenticate,
+    // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
+    mounts: [
+      { path: '/api', router: adminApi({ services, log: hub.log, registry: hub.registry, purgeCache: (scope) => upstream.purgeCache(scope), probeStages: upstream.probeStages }) },
+      { path: '/oauth/callback', method: 'get', router: oauthCallback({ services, log: hub.log }) },
+    ],
     extraRoutes: (app) => {
-      app.use('/api', adminApi({ services, log: hub.log, registry: hub.registry, purgeCache: (scope) => upstream.purgeCache(scope), probeStages: upstream.probeStages }));
-      app.get('/oauth/callback', oauthCallback({ services, log: hub.log }));
       if (jwt) {
         const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');
         for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) app.get(path, protectedResourceMetadata(jwt, resource));

@@ -6,9 +6,9 @@ import { createMcpServer } from '../mcp/server';
 import { parseToolsets } from '../core';
 import { startHub } from '../hub';
 import type { Principal } from '../../auth/principal';
-import type { Tenant } from '../../auth/store/types';
+import type { Tenant } from '../../store';
 import type { CallFn } from '../core';
-import { tenantNamed } from '../../auth/admin/tenant-named';
+import { tenantNamed } from '../../auth/tenant-named';
 import { DEFAULT_TENANT } from '../../auth/principal';
 import { dataDirOf } from './data-dir';
 import type { CommandIO } from './io';
@@ -43,9 +43,8 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
     tenant ??= hub.services().then((services) => tenantNamed(services.store, tenantName, tenantName === DEFAULT_TENANT));
     tenant.catch(() => (tenant = undefined)); // a tenant created meanwhile is found by the next call
     const { id, callsPerMinute } = await tenant;
-    // The server reads what the pipeline records on this very context (credential, status) for the audit trail.
-    Object.assign(ctx, { principal: { ...principal, tenantId: id, quota: { tenantPerMinute: callsPerMinute } } });
-    return hub.call(ctx);
+    // The audit trail records the principal the pipeline's observe stage sees: its tenant id must be the row's, never the placeholder above.
+    return hub.call({ ...ctx, principal: { ...principal, tenantId: id, quota: { tenantPerMinute: callsPerMinute } } });
   };
   const { server, dispose } = createMcpServer({ registry: hub.registry, call, log: hub.log, pageSize, view, principal });
   const transport = new StdioServerTransport();

@@ -36,7 +36,9 @@ export interface HttpAppOptions {
   maxRequestBytes?: number; // bytes
   /** Who is calling /mcp (front-door.ts); absent: no principal (tests of the bare transport). */
   authenticate?: Authenticate;
-  /** More routes (the admin API), mounted before the error handler. */
+  /** Routers built by the CLI (the admin API at /api, the OAuth callback), mounted before the error handler. */
+  mounts?: ReadonlyArray<{ path: string; router: express.RequestHandler; /** Absent: every method and sub-path (`app.use`). */ method?: 'get' }>;
+  /** More routes (the protected resource metadata), mounted before the error handler. */
   extraRoutes?: (app: express.Express) => void;
 }
 
@@ -147,6 +149,10 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     app.delete(path, handle);
   }
 
+  for (const mount of options.mounts ?? []) {
+    if (mount.method === 'get') app.get(mount.path, mount.router);
+    else app.use(mount.path, mount.router);
+  }
   options.extraRoutes?.(app);
 
   // Body-parser and routing errors (broken JSON, a body over the limit, `/mcp/%ZZ`) answer as

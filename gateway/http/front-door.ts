@@ -15,7 +15,7 @@ import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { authenticateAgentKey } from '../../auth/agents/agent-keys';
 import type { JwtAccessTokens } from '../../auth/agents/jwt-access-tokens';
 import type { Principal } from '../../auth/principal';
-import type { HubStore } from '../../auth/store/types';
+import type { HubStore } from '../../store';
 import { isHubError } from '../../errors';
 
 export type Authenticate = (req: Request, res: Response) => Promise<Principal | undefined>;

@@ -129,11 +129,11 @@ beforeAll(async () => {
   keys.notesOnly = await key('notes-only', ['--tenant', 'acme', '--toolsets', 'notes']);
   keys.expired = await key('expired', ['--tenant', 'acme', '--expires', '2020-01-01T00:00:00Z']);
   const secret = (value: string) => ({ SECRET: value });
-  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET'], secret(SECRETS.acmeNotes));
-  await cli(['connections', 'add', '--tenant', 'globex', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET'], secret(SECRETS.globexNotes));
-  await cli(['connections', 'add', '--tenant', 'acme', '--user', 'alice', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET'], secret(SECRETS.aliceNotes));
-  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'crm', '--kind', 'api_key', '--secret-env', 'SECRET'], secret(SECRETS.acmeCrm));
-  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'wiki', '--kind', 'basic', '--username', 'acme', '--secret-env', 'SECRET'], secret(SECRETS.wikiPassword));
+  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.acmeNotes));
+  await cli(['connections', 'add', '--tenant', 'globex', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.globexNotes));
+  await cli(['connections', 'add', '--tenant', 'acme', '--user', 'alice', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.aliceNotes));
+  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'crm', '--kind', 'api_key', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.acmeCrm));
+  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'wiki', '--kind', 'basic', '--username', 'acme', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.wikiPassword));
 
   hub = await startServe(['--specs', specs, '--data', data], { LOG_LEVEL: 'debug' }, { auth: true });
   // The authorisation server knows the hub's callback only now that the hub has a port.

@@ -67,7 +67,7 @@ beforeAll(async () => {
   writeFileSync(path.join(specs, 'crm.connector.yaml'), `baseUrl: ${upstream.url}/crm\n`);
   for (const args of [
     ['tenants', 'add', 'acme'],
-    ['connections', 'add', '--tenant', 'acme', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET'],
+    ['connections', 'add', '--tenant', 'acme', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs],
   ]) {
     const result = await runCli([...args, '--data', data], { env: { SECRET: 'acme-notes-token' } });
     expect(result.code).toBe(0);

@@ -35,7 +35,7 @@ beforeAll(async () => {
     return result.stdout;
   };
   await run(['tenants', 'add', 'initech']);
-  await run(['connections', 'add', '--tenant', 'initech', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET']);
+  await run(['connections', 'add', '--tenant', 'initech', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs]);
   const key = (JSON.parse(await run(['keys', 'create', '--tenant', 'initech', '--name', 'bot', '--json'])) as { key: string }).key;
   hub = await startServe(['--specs', specs, '--data', data], ENV, { auth: true });
   client = new Client({ name: 'e2e-pg', version: '1.0.0' });

@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { removeScratchDirs, REPO, scratchDir } from '../helpers/cli';
+import { removeScratchDirs, REPO, runCli, scratchDir } from '../helpers/cli';
 import { BIN, freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
 import { listAll } from '../helpers/mcp';
 import { fixture } from '../helpers/specs';
@@ -21,21 +21,25 @@ const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000
 let upstream: Upstream;
 let hub: ServedHub;
 const clients: Record<string, Client> = {};
+let stdioData: string;
+let stdioStderr = '';
 
 beforeAll(async () => {
   upstream = await startUpstream({
     'GET /api/items/*': (req, res) =>
       req.url.endsWith('/missing') ? json(res, 404, { message: 'Item not found' }) : json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget' }),
     'POST /api/items': (req, res) => json(res, 201, { id: '1', ...JSON.parse(req.body.toString('utf8')) }),
+    'GET /api/items': (_req, res) => json(res, 200, [{ id: '1', name: 'widget' }]),
     'GET /api/items/*/image': (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(PNG),
   });
   const specs = scratchDir('transport-specs');
   copyFileSync(fixture('e2e/shop.yaml'), path.join(specs, 'shop.yaml'));
   writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
   const stdio = new Client({ name: 'stdio-e2e', version: '1.0.0' });
-  await stdio.connect(
-    new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', freshDataDir()], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' }),
-  );
+  stdioData = freshDataDir();
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', stdioData], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' });
+  transport.stderr?.on('data', (chunk: Buffer) => (stdioStderr += chunk.toString('utf8')));
+  await stdio.connect(transport);
   clients.stdio = stdio;
   hub = await startServe(['--specs', specs]);
   const http = new Client({ name: 'http-e2e', version: '1.0.0' });
@@ -97,5 +101,32 @@ describe.each(['stdio', 'streamable http'])('over %s', (transport) => {
 
   it('answers an unknown tool with a JSON-RPC error naming the nearest tools', async () => {
     await expect(client().callTool({ name: 'shop_get_itm', arguments: {} })).rejects.toThrow(/Unknown tool: shop_get_itm; did you mean shop_get_item/);
+  });
+});
+
+describe('the audit trail over stdio (issue 14, item 12)', () => {
+  async function audited(tool: string, want: number): Promise<Array<Record<string, unknown>>> {
+    let entries: Array<Record<string, unknown>> = [];
+    for (let tries = 0; tries < 50; tries++) {
+      const result = await runCli(['audit', '--tenant', 'default', '--tool', tool, '--data', stdioData, '--json']);
+      expect(result.code).toBe(0);
+      entries = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
+      if (entries.length >= want) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return entries;
+  }
+
+  it('records every call, as the default tenant and the stdio agent, with its outcome and upstream status', async () => {
+    await clients.stdio.callTool({ name: 'shop_list_items', arguments: {} });
+    await clients.stdio.callTool({ name: 'shop_list_items', arguments: { per_page: 0 } });
+    const entries = await audited('shop_list_items', 2);
+    expect(entries.map((e) => [e.action, e.actorKind, e.actorId, e.tool, e.outcome, e.upstreamStatus ?? null, e.detail ?? null]).sort()).toEqual(
+      [
+        ['tool.call', 'agent', 'stdio', 'shop_list_items', 'ok', 200, null],
+        ['tool.call', 'agent', 'stdio', 'shop_list_items', 'tool_error', null, 'HUB_ERR_CALL_ARGUMENTS'],
+      ].sort(),
+    );
+    expect(stdioStderr).not.toContain('audit entry not written');
   });
 });

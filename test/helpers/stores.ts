@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import type { StoreConfig } from '../../auth/store/types';
+import type { StoreConfig } from '../../store';
 
 export const PG_URL = process.env.LUNAR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -179,7 +179,7 @@ export async function runSpec(spec: SpecCase, log: (line: string) => void = () =
     );
     const hubStarted = performance.now();
     const data = freshDataDir();
-    if (spec.connection) await addConnection(data, spec.name, spec.connection);
+    if (spec.connection) await addConnection(data, dir, spec.name, spec.connection);
     hub = await startServe(['--specs', dir, '--data', data], { LOG_LEVEL: 'warn' });
     client = new Client({ name: 'prism-requests', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
@@ -293,10 +293,10 @@ async function call(
 }
 
 /** The default tenant's connection to the connector, through the CLI as an admin would make it. */
-async function addConnection(data: string, connector: string, connection: NonNullable<SpecCase['connection']>): Promise<void> {
+async function addConnection(data: string, specs: string, connector: string, connection: NonNullable<SpecCase['connection']>): Promise<void> {
   const steps = [
     ['tenants', 'add', 'default'],
-    ['connections', 'add', '--tenant', 'default', '--connector', connector, '--kind', connection.kind, '--secret-env', 'PRISM_SECRET', ...(connection.username ? ['--username', connection.username] : [])],
+    ['connections', 'add', '--tenant', 'default', '--connector', connector, '--kind', connection.kind, '--secret-env', 'PRISM_SECRET', '--specs', specs, ...(connection.username ? ['--username', connection.username] : [])],
   ];
   for (const args of steps) {
     const result = await runCli([...args, '--data', data], { env: { PRISM_SECRET: connection.secret } });

@@ -65,7 +65,7 @@ beforeAll(async () => {
   writeFileSync(path.join(specs, 'notes.connector.yaml'), `baseUrl: ${upstream.url}/notes\nretry:\n  attempts: 3\n  baseDelayMs: 10\n  maxDelayMs: 50\n`);
   for (const tenant of ['acme', 'globex']) {
     await cli(['tenants', 'add', tenant]);
-    await cli(['connections', 'add', '--tenant', tenant, '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET'], { SECRET: `${tenant}-token` });
+    await cli(['connections', 'add', '--tenant', tenant, '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], { SECRET: `${tenant}-token` });
     keys[tenant] = (JSON.parse(await cli(['keys', 'create', '--tenant', tenant, '--name', 'bot', '--json'])) as { key: string }).key;
   }
   await cli(['admins', 'add', 'root'], { LUNAR_ADMIN_PASSWORD: 'upstream e2e password' });

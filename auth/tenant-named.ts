@@ -1,5 +1,5 @@
-import { errors } from '../../errors';
-import type { HubStore, Tenant } from '../store/types';
+import { errors } from '../errors';
+import type { HubStore, Tenant } from '../store';
 
 /** A tenant by name; created when asked (stdio's, open mode's and the CLI's default tenant need no setup step). */
 export async function tenantNamed(store: HubStore, name: string, create = false): Promise<Tenant> {

@@ -9,12 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Client } from 'pg';
-import { rejected } from '../../test/helpers/errors';
-import { PG_URL, postgresBackend, sqliteBackend, type Backend } from '../../test/helpers/stores';
-import type { KyselyStore } from './kysely-store';
-import { LATEST_SCHEMA_VERSION } from './migrations';
-import { openStore, redactUrl, storeConfigFromEnv } from './open-store';
-import type { Connection, HubStore, NewAuditEntry, NewConnection, OAuthPending, StoreConfig, Tenant } from './types';
+import { rejected } from '../test/helpers/errors';
+import { PG_URL, postgresBackend, sqliteBackend, type Backend } from '../test/helpers/stores';
+import { redactUrl } from '../errors';
+import { LATEST_SCHEMA_VERSION, openStore, storeConfigFromEnv, type KyselyStore } from '.';
+import type { Connection, HubStore, NewAuditEntry, NewConnection, OAuthPending, StoreConfig, Tenant } from '.';
 
 /** Raw SQL beside the store (its own connection), to set up what the store must cope with. */
 async function rawQuery(config: StoreConfig, statement: string): Promise<unknown[]> {

@@ -13,11 +13,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { errors } from '../../errors';
-import type { Database } from './database';
-import { KyselyStore } from './kysely-store';
-import type { HubStore, StoreConfig } from './types';
-import { redactUrl } from '../../errors';
+import { errors } from '../errors';
+import type { StoreConfig } from './config';
+import { createKyselyStore, type Database, type HubStore } from './hub-store';
+import { redactUrl } from '../errors';
 
 export { redactUrl };
 
@@ -208,7 +207,7 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
   } catch (error) {
     throw unavailable(error);
   }
-  const store = new KyselyStore(opened.db, config.kind, { log: options.log, schema: opened.schema });
+  const store = createKyselyStore(opened.db, config.kind, { log: options.log, schema: opened.schema });
   try {
     await opened.ready().catch((error: unknown) => {
       throw unavailable(error);

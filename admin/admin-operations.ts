@@ -4,15 +4,17 @@
  * actor (a hub-wide admin, a tenant's admin, or the local CLI) and recorded in the
  * audit trail; secrets arrive here in plain text and leave sealed.
  */
-import { errors } from '../../errors';
-import { issueAgentKey, type IssuedKey } from '../agents/agent-keys';
-import { checkPayload } from '../credentials/payload';
-import type { SecretBox } from '../crypto/secret-box';
-import { DEFAULT_TENANT } from '../principal';
-import { tenantNamed } from './tenant-named';
-import type { OAuthConnections, StartedConnection } from '../credentials/oauth-connections';
+import { errors } from '../errors';
+import { issueAgentKey, type IssuedKey } from '../auth/agents/agent-keys';
+import { checkPayload } from '../auth/credentials/payload';
+import type { SecretBox } from '../auth/crypto/secret-box';
+import { DEFAULT_TENANT } from '../auth/principal';
+import { tenantNamed } from '../auth/tenant-named';
+import type { OAuthConnections, StartedConnection } from '../auth/credentials/oauth-connections';
+import type { RegistrySnapshot } from '../gateway/core';
 import { hashPassword, passwordProblem } from './passwords';
-import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../store/types';
+import { checkConnectionKind, servedConnector } from './connection-target';
+import type { AgentKey, AuditEntry, AuditQuery, Connection, ConnectionKind, HubStore, OAuthApp, Tenant } from '../store';
 
 export interface Actor {
   kind: 'admin' | 'system';
@@ -31,11 +33,17 @@ const NAME = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export type ConnectionView = Omit<Connection, 'secret'> & { hasSecret: boolean };
 export type OAuthAppView = Omit<OAuthApp, 'clientSecret'> & { hasClientSecret: boolean };
 
+/** The connectors being served (a Registry): new connections are checked against them. */
+export interface ConnectorCatalogue {
+  readonly current: RegistrySnapshot;
+}
+
 export class AdminOperations {
   constructor(
     private readonly store: HubStore,
     private readonly box: SecretBox,
     private readonly oauth?: OAuthConnections,
+    private readonly connectors?: ConnectorCatalogue,
   ) {}
 
   /** The tenant an actor names (by name or id), refusing other tenants for a tenant admin. */
@@ -139,6 +147,7 @@ export class AdminOperations {
     checkUser(input.user);
     if (input.label !== undefined && input.label !== null && (typeof input.label !== 'string' || input.label.length > 100)) throw errors.API_BAD_REQUEST(['label must be a string of at most 100 characters']);
     if (input.credential !== undefined && (typeof input.credential !== 'object' || input.credential === null || Array.isArray(input.credential))) throw errors.API_BAD_REQUEST(['credential must be an object (apiKey, username and password, token or accessToken)']);
+    checkConnectionKind(servedConnector(this.catalogue().current, input.connector), input.kind);
     const payload = checkPayload(input.kind, input.credential ?? {});
     const connection = await this.store.createConnection({
       tenantId: tenant.id,
@@ -184,6 +193,7 @@ export class AdminOperations {
     const tenant = await this.tenant(actor, input.tenant);
     if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
     checkUser(input.user);
+    if (this.connectors) servedConnector(this.connectors.current, input.connector);
     const flow = input.flow ?? 'authorization_code';
     if (flow !== 'authorization_code' && flow !== 'client_credentials') throw errors.API_BAD_REQUEST(['flow must be authorization_code or client_credentials']);
     const who = { tenantId: tenant.id, connectorId: input.connector, userId: input.user ?? null };
@@ -206,6 +216,11 @@ export class AdminOperations {
     const started = await this.oauthFlows().start({ tenantId: tenant.id, connectorId: connection.connectorId, userId: connection.userId }, connection);
     await this.audit(actor, tenant.id, 'connection.reconnect', { connectorId: connection.connectorId, connectionId: id, detail: 'authorization URL issued' });
     return started;
+  }
+
+  private catalogue(): ConnectorCatalogue {
+    if (!this.connectors) throw errors.INTERNAL(['connections are added through operations that know the served connectors']);
+    return this.connectors;
   }
 
   private oauthFlows(): OAuthConnections {

@@ -1,53 +1,8 @@
-/**
- * The store's schema, as an ordered list of versioned migrations kept in code (not
- * files read from disk, so that dist/ and bundled builds carry them). kysely's
- * `Migrator` applies the pending ones at start and records each in `kysely_migration`;
- * names sort in the order they must run, so a new migration is `002_...`, never an edit
- * of `001_initial` once it has shipped.
- *
- * The schema builder writes the same DDL for both dialects except where they cannot
- * agree: the boolean type and the audit's autoincrement id (`dialectTypes`).
- */
-import {
-  Migrator,
-  type ColumnDefinitionBuilder,
-  type Kysely,
-  type Migration,
-  type MigrationProvider,
-} from 'kysely';
-import { errors } from '../../errors';
-import type { HubStore } from './types';
+import type { Kysely } from 'kysely';
+import type { StoreKind } from '../config';
+import { dialectTypes, ownedByTenant, primaryKey, required } from './dialect';
 
-export type StoreKind = HubStore['kind'];
-
-type MigrationStep = (db: Kysely<unknown>, kind: StoreKind) => Promise<void>;
-
-/** In order; the names are what `kysely_migration` records, so never rename one. */
-const MIGRATIONS: ReadonlyArray<readonly [name: string, up: MigrationStep]> = [
-  ['001_initial', initialSchema],
-  ['002_quotas', quotas],
-];
-
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1][0];
-
-interface DialectTypes {
-  boolean: 'integer' | 'boolean';
-  serialType: 'integer' | 'bigint';
-  serial(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
-}
-
-/** SQLite has no boolean type; PostgreSQL has no `autoincrement` (identity columns instead). */
-function dialectTypes(kind: StoreKind): DialectTypes {
-  return kind === 'sqlite'
-    ? { boolean: 'integer', serialType: 'integer', serial: (column) => column.primaryKey().autoIncrement() }
-    : { boolean: 'boolean', serialType: 'bigint', serial: (column) => column.primaryKey().generatedAlwaysAsIdentity() };
-}
-
-const required = (column: ColumnDefinitionBuilder) => column.notNull();
-const primaryKey = (column: ColumnDefinitionBuilder) => column.primaryKey();
-const ownedByTenant = (column: ColumnDefinitionBuilder) => column.notNull().references('tenants.id');
-
-async function initialSchema(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
+export async function initialSchema(db: Kysely<unknown>, kind: StoreKind): Promise<void> {
   const types = dialectTypes(kind);
 
   await db.schema
@@ -174,49 +129,4 @@ async function initialSchema(db: Kysely<unknown>, kind: StoreKind): Promise<void
   ] as const) {
     await db.schema.createIndex(name).on('audit').columns(['tenant_id', column]).execute();
   }
-}
-
-class InCodeMigrations implements MigrationProvider {
-  constructor(private readonly kind: StoreKind) {}
-
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return Object.fromEntries(MIGRATIONS.map(([name, up]) => [name, { up: (db: Kysely<unknown>) => up(db, this.kind) }]));
-  }
-}
-
-/** Front-door quotas (calls per minute) for a tenant and for one agent key; null: none. */
-async function quotas(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('tenants').addColumn('calls_per_minute', 'integer').execute();
-  await db.schema.alterTable('agent_keys').addColumn('calls_per_minute', 'integer').execute();
-}
-
-export interface MigrationTarget {
-  db: Kysely<unknown>;
-  kind: StoreKind;
-  /**
-   * PostgreSQL only: the schema holding kysely's bookkeeping tables. Named explicitly
-   * because kysely otherwise looks for `kysely_migration` in every schema, and would
-   * take another schema's table (a test run's, say) for this store's.
-   */
-  schema?: string;
-}
-
-function migrator(target: MigrationTarget): Migrator {
-  return new Migrator({ db: target.db, provider: new InCodeMigrations(target.kind), migrationTableSchema: target.schema });
-}
-
-/** Applies the pending migrations; returns their names. Throws HUB_ERR_STORE_MIGRATION. */
-export async function runMigrations(target: MigrationTarget): Promise<string[]> {
-  const { error, results = [] } = await migrator(target).migrateToLatest();
-  if (error !== undefined) {
-    const failed = results.find((result) => result.status === 'Error')?.migrationName ?? '(bookkeeping)';
-    throw errors.STORE_MIGRATION([failed, (error as { message?: string } | null)?.message ?? String(error)], { cause: error });
-  }
-  return results.map((result) => result.migrationName);
-}
-
-/** The name of the last applied migration; undefined on an empty store. */
-export async function schemaVersion(target: MigrationTarget): Promise<string | undefined> {
-  const applied = (await migrator(target).getMigrations()).filter((migration) => migration.executedAt !== undefined);
-  return applied[applied.length - 1]?.name;
 }

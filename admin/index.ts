@@ -1,0 +1,20 @@
+/**
+ * The admin side's face: the use-cases the CLI verbs share with the REST API, the API's
+ * router, and the OAuth callback. Every `lunar-hub` command imports the CLI verbs and so
+ * this file: express, passport and the routers load only when `serve` builds the API.
+ */
+import type express from 'express';
+import type { Logger } from 'pino';
+import type { HubServices } from '../gateway/services';
+import type { AdminApiOptions } from './admin-api';
+
+export { AdminOperations, CLI_ACTOR, type Actor, type ConnectionView, type ConnectorCatalogue, type OAuthAppView } from './admin-operations';
+export type { AdminApiOptions } from './admin-api';
+
+export function adminApi(options: AdminApiOptions): express.Router {
+  return (require('./admin-api') as typeof import('./admin-api')).adminApi(options);
+}
+
+export function oauthCallback(options: { services: HubServices; log: Logger }): express.RequestHandler {
+  return (require('./oauth-callback') as typeof import('./oauth-callback')).oauthCallback(options);
+}
