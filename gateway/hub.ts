@@ -11,7 +11,7 @@ import { createLogger } from './logger';
 import type { CallFn } from './core';
 import { Registry } from './registry/registry';
 import type { AuditTrail } from './audit';
-import type { HubServices } from './services';
+import type { HubServices, ServiceSettings } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
 import { oauthEndpoints } from '../auth/upstream/schemes';
 
@@ -32,9 +32,10 @@ export interface HubOptions {
   generatedDir?: string;
   logLevel?: string;
   watch?: boolean;
-  /** The data dir: the SQLite store and the master key live here (unless env vars say otherwise). */
+  /** The data dir: the SQLite store and the master key live here (unless the settings say otherwise). */
   dataDir: string;
-  env?: NodeJS.ProcessEnv;
+  /** Store, Redis and master key settings (gateway/config). */
+  settings: ServiceSettings;
   adminUrl?: string;
   /** Open the store while the specs load (serve's front door needs it for the first request). */
   eagerServices?: boolean;
@@ -56,14 +57,13 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const { openServices } = require('./services') as typeof import('./services');
       const { recordToolCalls } = require('./audit') as typeof import('./audit');
       const { createUpstreamStages } = require('./upstream/upstream-stages') as typeof import('./upstream/upstream-stages');
-      const env = options.env ?? process.env;
-      const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
-      const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
+      const services = await openServices({ dataDir: options.dataDir, log, endpointsOf, settings: options.settings, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+      const redisUrl = options.settings.redis.url;
       let upstream: UpstreamStages;
       try {
         upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), ...(redisUrl ? { redisUrl } : {}) });
       } catch (error) {
-        // A bad LUNAR_REDIS_URL: what was opened is closed, not left reconnecting behind the error.
+        // A bad redis.url: what was opened is closed, not left reconnecting behind the error.
         await services.close().catch(() => undefined);
         throw error;
       }
