@@ -6,6 +6,7 @@
 import { isHubError, toHubError } from '../errors';
 import { settingFromEnv } from './config';
 import { configUsage, runConfig } from './commands/config';
+import { demoUsage, runDemo } from './commands/demo';
 import { HUB_VERSION } from './package-info';
 import { runGenerate, generateUsage } from './commands/generate';
 import { runServe, serveUsage } from './commands/serve';
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   audit: runAudit,
   'rotate-key': runRotateKey,
   config: runConfig,
+  demo: runDemo,
 };
 
 const USAGE = `usage:
@@ -38,10 +40,11 @@ const USAGE = `usage:
   ${validateUsage}
   ${generateUsage}
   ${configUsage}
+  ${demoUsage}
   ${adminUsage}
   lunar-hub COMMAND --help | lunar-hub --version`;
 
-const SINGLE_USAGE: Record<string, string> = { serve: serveUsage, stdio: stdioUsage, tools: toolsUsage, validate: validateUsage, generate: generateUsage, config: configUsage };
+const SINGLE_USAGE: Record<string, string> = { serve: serveUsage, stdio: stdioUsage, tools: toolsUsage, validate: validateUsage, generate: generateUsage, config: configUsage, demo: demoUsage };
 
 function usageOf(command: string): string {
   const lines = SINGLE_USAGE[command] ?? adminUsage.split('\n  ').filter((line) => line.startsWith(`lunar-hub ${command} `)).join('\n  ');
