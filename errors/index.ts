@@ -49,6 +49,7 @@ export const errors = {
   SPEC_VERSION: createError('HUB_ERR_SPEC_VERSION', 'Spec %s declares unsupported version %s (supported: Swagger 2.0, OpenAPI 3.0 and 3.1)', 400),
   SPEC_CONVERT: createError('HUB_ERR_SPEC_CONVERT', 'Spec %s could not be converted from Swagger 2.0 to OpenAPI 3: %s', 400),
   CONFIG_USAGE: createError('HUB_ERR_CONFIG_USAGE', '%s', 400),
+  CONFIG_SETTINGS: createError('HUB_ERR_CONFIG_SETTINGS', 'The settings are invalid (%s):\n  %s', 400),
   CONFIG_CONNECTOR_ID: createError('HUB_ERR_CONFIG_CONNECTOR_ID', 'Connector id "%s" is invalid: %s', 400),
   GEN_OUTPUT: createError('HUB_ERR_GEN_OUTPUT', 'Cannot write generated files to %s: %s', 500),
   GEN_TYPES: createError('HUB_ERR_GEN_TYPES', 'openapi-typescript could not generate types for %s: %s', 500),

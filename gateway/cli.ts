@@ -1,8 +1,13 @@
 /**
  * `lunar-hub`: one binary, one verb per job (DESIGN.md "Interfaces"). Exit codes:
  * 0 done, 1 the input has errors (or a command failed), 2 the command line is wrong.
+ * `--help`/`-h` anywhere before `--` prints the command's usage; `--version` the package's.
  */
 import { isHubError, toHubError } from '../errors';
+import { settingFromEnv } from './config';
+import { configUsage, runConfig } from './commands/config';
+import { demoUsage, runDemo } from './commands/demo';
+import { HUB_VERSION } from './package-info';
 import { runGenerate, generateUsage } from './commands/generate';
 import { runServe, serveUsage } from './commands/serve';
 import { runStdio, stdioUsage } from './commands/stdio';
@@ -24,6 +29,8 @@ const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number
   'oauth-apps': runOAuthApps,
   audit: runAudit,
   'rotate-key': runRotateKey,
+  config: runConfig,
+  demo: runDemo,
 };
 
 const USAGE = `usage:
@@ -32,7 +39,22 @@ const USAGE = `usage:
   ${toolsUsage}
   ${validateUsage}
   ${generateUsage}
-  ${adminUsage}`;
+  ${configUsage}
+  ${demoUsage}
+  ${adminUsage}
+  lunar-hub COMMAND --help | lunar-hub --version`;
+
+const SINGLE_USAGE: Record<string, string> = { serve: serveUsage, stdio: stdioUsage, tools: toolsUsage, validate: validateUsage, generate: generateUsage, config: configUsage, demo: demoUsage };
+
+function usageOf(command: string): string {
+  const lines = SINGLE_USAGE[command] ?? adminUsage.split('\n  ').filter((line) => line.startsWith(`lunar-hub ${command} `)).join('\n  ');
+  return `usage:\n  ${lines}`;
+}
+
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
+}
 
 export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
   const [command, ...rest] = argv;
@@ -40,14 +62,23 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     io.stderr.write(`${USAGE}\n`);
     return 2;
   }
-  if (command === '--help' || command === '-h' || command === 'help') {
+  if (command === '--version') {
+    io.stdout.write(`${HUB_VERSION}\n`);
+    return 0;
+  }
+  const helpFor = command === 'help' ? rest[0] : command;
+  if (command === '--help' || command === '-h' || (command === 'help' && (helpFor === undefined || !COMMANDS[helpFor]))) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
+  const run = COMMANDS[command === 'help' ? helpFor! : command];
   if (!run) {
     io.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
     return 2;
+  }
+  if (command === 'help' || asksForHelp(rest)) {
+    io.stdout.write(`${usageOf(helpFor!)}\n`);
+    return 0;
   }
   try {
     return await run(rest, io);
@@ -60,7 +91,9 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     }
     const error = toHubError(cause);
     io.stderr.write(`error ${error.code}: ${error.message}\n`);
-    if (error.code === 'HUB_ERR_INTERNAL' && io.env.LUNAR_DEBUG) io.stderr.write(`${(cause as Error).stack}\n`);
-    return isHubError(cause) && error.code === 'HUB_ERR_CONFIG_USAGE' ? 2 : 1;
+    if (error.code === 'HUB_ERR_INTERNAL' && settingFromEnv(io.env, 'cli.debug') === true) io.stderr.write(`${(cause as Error).stack}\n`);
+    // Settings wrong only in flags are a wrong command line; in a file or the environment, wrong input.
+    const usage = error.code === 'HUB_ERR_CONFIG_USAGE' || (error.code === 'HUB_ERR_CONFIG_SETTINGS' && error.details.usage === true);
+    return isHubError(cause) && usage ? 2 : 1;
   }
 }

@@ -11,7 +11,7 @@ import { createLogger } from './logger';
 import type { CallFn } from './core';
 import { Registry, type BuiltInConnectorsOptions } from './registry';
 import type { AuditTrail } from './audit';
-import type { HubServices } from './services';
+import type { HubServices, ServiceSettings } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
 import type { CallPipeline } from './pipeline/call-pipeline';
 import type { SharedState } from './state';
@@ -36,9 +36,10 @@ export interface HubOptions {
   connectors?: BuiltInConnectorsOptions['connectors'];
   logLevel?: string;
   watch?: boolean;
-  /** The data dir: the SQLite store and the master key live here (unless env vars say otherwise). */
+  /** The data dir: the SQLite store and the master key live here (unless the settings say otherwise). */
   dataDir: string;
-  env?: NodeJS.ProcessEnv;
+  /** Store, Redis and master key settings (gateway/config). */
+  settings: ServiceSettings;
   adminUrl?: string;
   /** Open the store while the specs load (serve's front door needs it for the first request). */
   eagerServices?: boolean;
@@ -61,13 +62,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const { recordToolCalls } = require('./audit') as typeof import('./audit');
       const { createUpstreamStages } = require('./upstream/upstream-stages') as typeof import('./upstream/upstream-stages');
       const { openSharedState } = require('./state') as typeof import('./state');
-      const env = options.env ?? process.env;
-      const redisUrl = env.LUNAR_REDIS_URL?.trim() || undefined;
+      const redisUrl = options.settings.redis.url;
       // The hub's one Redis connection (quotas, cache); a bad URL stops here, before anything else is opened.
       const shared = openSharedState(redisUrl ? { redisUrl } : {});
       let services: HubServices;
       try {
-        services = await openServices({ dataDir: options.dataDir, log, endpointsOf, env, shared, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+        services = await openServices({ dataDir: options.dataDir, log, endpointsOf, settings: options.settings, shared, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
       } catch (error) {
         await shared.close().catch(() => undefined);
         throw error;

@@ -5,7 +5,8 @@
  */
 import pino, { type Logger } from 'pino';
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+/** `level` comes from the settings (`log.level`, LOG_LEVEL); the logger reads nothing itself. */
+export function createLogger(level = 'info'): Logger {
   return pino(
     {
       level,

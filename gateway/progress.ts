@@ -1,7 +1,7 @@
 /**
  * Progress for long work (generating a large spec) on a terminal; silent in CI and
- * when stderr is not a TTY, so logs and piped output stay clean. LUNAR_PROGRESS=1
- * forces it on (plain lines, one per update), LUNAR_PROGRESS=0 off.
+ * when stderr is not a TTY, so logs and piped output stay clean. The setting
+ * `cli.progress` (LUNAR_PROGRESS) `on` forces it on (plain lines, one per update), `off` off.
  */
 export interface Progress {
   stage(label: string): void;
@@ -9,12 +9,17 @@ export interface Progress {
   end(summary?: string): void;
 }
 
-export function createProgress(stream: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr, env = process.env): Progress {
-  const forced = env.LUNAR_PROGRESS;
+export interface ProgressSettings {
+  mode: 'auto' | 'on' | 'off';
+  /** In CI (`cli.ci`, CI): `auto` means off. */
+  ci: boolean;
+}
+
+export function createProgress(stream: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr, settings: ProgressSettings = { mode: 'auto', ci: false }): Progress {
   const tty = 'isTTY' in stream && stream.isTTY === true;
-  const enabled = forced === '1' || (forced !== '0' && tty && !env.CI);
+  const enabled = settings.mode === 'on' || (settings.mode === 'auto' && tty && !settings.ci);
   if (!enabled) return { stage() {}, tick() {}, end() {} };
-  const redraw = tty && forced !== '1';
+  const redraw = tty && settings.mode !== 'on';
   let label = '';
   let lastDrawn = 0;
   const draw = (text: string) => stream.write(redraw ? `\r\x1b[K${text}` : `${text}\n`);

@@ -1,6 +1,6 @@
 /**
  * The hub's durable side, opened once per process for `serve`, `stdio` and the admin
- * verbs: the store (SQLite under the data dir, or PostgreSQL by LUNAR_DATABASE_URL),
+ * verbs: the store (SQLite under the data dir, or PostgreSQL by `store.url`),
  * the secret box under the master key, the credential service, and the audit trail
  * fed from the call pipeline's diagnostics channel.
  */
@@ -14,6 +14,7 @@ import type { SecretBox } from '../auth/crypto/secret-box';
 import type { HubStore } from '../store';
 import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota';
 import type { SharedState } from './state';
+import type { Settings } from './config';
 
 
 export interface HubServices {
@@ -22,15 +23,18 @@ export interface HubServices {
   box: SecretBox;
   credentials: CredentialService;
   oauth: OAuthConnections;
-  /** Front-door quota counts: in memory, or in Redis through the shared state (several nodes). */
+  /** Front-door quota counts: in memory, or in Redis through the shared state (`redis.url`, several nodes). */
   quota: QuotaCounter;
   close(): Promise<void>;
 }
 
+/** The sections of the settings the durable services read. */
+export type ServiceSettings = Pick<Settings, 'store' | 'redis' | 'secrets'>;
+
 export interface ServicesOptions {
   dataDir: string;
   log?: Logger;
-  env?: NodeJS.ProcessEnv;
+  settings: ServiceSettings;
   /** Where admins reconnect, for messages. */
   adminUrl?: string;
   /** A connector's OAuth endpoints (from the registry), for connecting and refreshing. */
@@ -40,13 +44,13 @@ export interface ServicesOptions {
 }
 
 export async function openServices(options: ServicesOptions): Promise<HubServices> {
-  const env = options.env ?? process.env;
+  const { settings } = options;
   const dataDir = path.resolve(options.dataDir);
   // Loaded here: kysely and the SQLite driver are not needed by `tools`, `validate` or `generate`.
-  const { openStore, storeConfigFromEnv } = require('../store') as typeof import('../store');
-  const store = await openStore(storeConfigFromEnv(dataDir, env), options.log ? { log: options.log } : {});
+  const { openStore, storeConfigFrom } = require('../store') as typeof import('../store');
+  const store = await openStore(storeConfigFrom(dataDir, settings.store), options.log ? { log: options.log } : {});
   try {
-    const box = secretBoxFor(dataDir, env);
+    const box = secretBoxFor(dataDir, settings.secrets);
     const oauth = new OAuthConnections(store, box, { endpointsOf: options.endpointsOf ?? (() => undefined) });
     const credentials = new CredentialService(store, box, { refresher: oauth.refresher, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
     const quota = options.shared?.redis ? redisCounter(options.shared.redis) : memoryCounter();

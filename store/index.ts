@@ -10,4 +10,4 @@ export type { AgentKey, AgentKeyStore, NewAgentKey } from './agent-keys';
 export type { AuditActorKind, AuditEntry, AuditQuery, AuditStore, NewAuditEntry } from './audit';
 export type { SealedValueRef, SealedValueStore } from './sealed-values';
 export { LATEST_SCHEMA_VERSION } from './migrations';
-export { openStore, storeConfigFromEnv, type OpenStoreOptions } from './open-store';
+export { openStore, storeConfigFrom, type OpenStoreOptions, type StoreSettings } from './open-store';

@@ -1,6 +1,6 @@
 /**
- * Choosing and opening the store: `storeConfigFromEnv` reads the environment once at
- * start, `openStore` builds the kysely dialect for it, checks that the database answers
+ * Choosing and opening the store: `storeConfigFrom` turns the store settings into a
+ * config once at start, `openStore` builds the kysely dialect for it, checks that the database answers
  * and applies pending migrations. Only this file knows which driver is underneath.
  *
  * Failures to open name the store (the SQLite file, or the PostgreSQL URL with its
@@ -33,26 +33,31 @@ export interface OpenStoreOptions {
   log?: Logger;
 }
 
+/** The store's section of the hub's settings (`store.url` from LUNAR_DATABASE_URL, `store.schema` from LUNAR_DATABASE_SCHEMA). */
+export interface StoreSettings {
+  url?: string;
+  schema?: string;
+}
+
 /**
- * `LUNAR_DATABASE_URL` (postgres:// or postgresql://) selects PostgreSQL, in
- * `LUNAR_DATABASE_SCHEMA` if given; otherwise SQLite at `<dataDir>/hub.sqlite`, the data
- * dir created private (0700) if missing. Throws HUB_ERR_CONFIG_USAGE naming the variable.
+ * `url` (postgres:// or postgresql://) selects PostgreSQL, in `schema` if given;
+ * otherwise SQLite at `<dataDir>/hub.sqlite`, the data dir created private (0700) if
+ * missing. Throws HUB_ERR_CONFIG_USAGE naming the setting and its variable.
  */
-export function storeConfigFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): StoreConfig {
-  // Empty counts as unset: container and compose files often declare variables blank.
-  const url = env.LUNAR_DATABASE_URL?.trim() || undefined;
-  const schema = env.LUNAR_DATABASE_SCHEMA?.trim() || undefined;
+export function storeConfigFrom(dataDir: string, settings: StoreSettings = {}): StoreConfig {
+  const url = settings.url?.trim() || undefined;
+  const schema = settings.schema?.trim() || undefined;
   if (url === undefined) {
     if (schema !== undefined) {
-      throw errors.CONFIG_USAGE(['LUNAR_DATABASE_SCHEMA is set but LUNAR_DATABASE_URL is not: a schema applies to PostgreSQL only']);
+      throw errors.CONFIG_USAGE(['store.schema (LUNAR_DATABASE_SCHEMA) is set but store.url (LUNAR_DATABASE_URL) is not: a schema applies to PostgreSQL only']);
     }
     const dir = path.resolve(dataDir);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return { kind: 'sqlite', file: path.join(dir, SQLITE_FILE) };
   }
-  checkPostgresUrl(url, 'LUNAR_DATABASE_URL');
+  checkPostgresUrl(url, 'store.url (LUNAR_DATABASE_URL)');
   if (schema === undefined) return { kind: 'postgres', url };
-  checkSchemaName(schema, 'LUNAR_DATABASE_SCHEMA');
+  checkSchemaName(schema, 'store.schema (LUNAR_DATABASE_SCHEMA)');
   return { kind: 'postgres', url, schema };
 }
 

@@ -12,7 +12,7 @@ import { Client } from 'pg';
 import { rejected } from '../test/helpers/errors';
 import { PG_URL, postgresBackend, sqliteBackend, type Backend } from '../test/helpers/stores';
 import { redactUrl } from '../errors';
-import { LATEST_SCHEMA_VERSION, openStore, storeConfigFromEnv, type KyselyStore } from '.';
+import { LATEST_SCHEMA_VERSION, openStore, storeConfigFrom, type KyselyStore } from '.';
 import type { Connection, HubStore, NewAuditEntry, NewConnection, OAuthPending, StoreConfig, Tenant } from '.';
 
 /** Raw SQL beside the store (its own connection), to set up what the store must cope with. */
@@ -578,7 +578,7 @@ describe('SQLite file', () => {
 
   test('the data dir is created 0700, the database file 0600, in WAL mode', async () => {
     const dataDir = path.join(dir, 'nested', 'data');
-    const config = storeConfigFromEnv(dataDir, {});
+    const config = storeConfigFrom(dataDir, {});
     expect(config).toEqual({ kind: 'sqlite', file: path.join(dataDir, 'hub.sqlite') });
     expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     const store = await openStore(config);
@@ -603,28 +603,28 @@ describe('SQLite file', () => {
   });
 });
 
-describe('storeConfigFromEnv', () => {
+describe('storeConfigFrom', () => {
   const dataDir = path.join(os.tmpdir(), `hub-env-${randomUUID()}`);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   test.each([
     ['unset: SQLite under the data dir', {}, { kind: 'sqlite', file: path.join(dataDir, 'hub.sqlite') }],
-    ['empty: as unset', { LUNAR_DATABASE_URL: '' }, { kind: 'sqlite', file: path.join(dataDir, 'hub.sqlite') }],
-    ['postgres://', { LUNAR_DATABASE_URL: 'postgres://hub@db:5432/hub' }, { kind: 'postgres', url: 'postgres://hub@db:5432/hub' }],
-    ['postgresql:// with a schema', { LUNAR_DATABASE_URL: 'postgresql://hub:pw@db/hub', LUNAR_DATABASE_SCHEMA: 'lunar' }, { kind: 'postgres', url: 'postgresql://hub:pw@db/hub', schema: 'lunar' }],
-  ])('%s', (_name, env, want) => {
-    expect(storeConfigFromEnv(dataDir, env)).toEqual(want);
+    ['empty: as unset', { url: '' }, { kind: 'sqlite', file: path.join(dataDir, 'hub.sqlite') }],
+    ['postgres://', { url: 'postgres://hub@db:5432/hub' }, { kind: 'postgres', url: 'postgres://hub@db:5432/hub' }],
+    ['postgresql:// with a schema', { url: 'postgresql://hub:pw@db/hub', schema: 'lunar' }, { kind: 'postgres', url: 'postgresql://hub:pw@db/hub', schema: 'lunar' }],
+  ])('%s', (_name, settings, want) => {
+    expect(storeConfigFrom(dataDir, settings)).toEqual(want);
   });
 
   test.each([
-    ['another scheme', { LUNAR_DATABASE_URL: 'mysql://hub:s3cret@db/hub' }, 'LUNAR_DATABASE_URL'],
-    ['an unparsable URL', { LUNAR_DATABASE_URL: 'hub:s3cret at db' }, 'LUNAR_DATABASE_URL'],
-    ['a schema without a URL', { LUNAR_DATABASE_SCHEMA: 'lunar' }, 'LUNAR_DATABASE_SCHEMA'],
-    ['an invalid schema name', { LUNAR_DATABASE_URL: 'postgres://hub:s3cret@db/hub', LUNAR_DATABASE_SCHEMA: 'Lunar-Hub' }, 'LUNAR_DATABASE_SCHEMA'],
-  ])('refuses %s with HUB_ERR_CONFIG_USAGE naming the variable, never the password', (_name, env, variable) => {
+    ['another scheme', { url: 'mysql://hub:s3cret@db/hub' }, 'LUNAR_DATABASE_URL'],
+    ['an unparsable URL', { url: 'hub:s3cret at db' }, 'LUNAR_DATABASE_URL'],
+    ['a schema without a URL', { schema: 'lunar' }, 'LUNAR_DATABASE_SCHEMA'],
+    ['an invalid schema name', { url: 'postgres://hub:s3cret@db/hub', schema: 'Lunar-Hub' }, 'LUNAR_DATABASE_SCHEMA'],
+  ])('refuses %s with HUB_ERR_CONFIG_USAGE naming the variable, never the password', (_name, settings, variable) => {
     let error: unknown;
     try {
-      storeConfigFromEnv(dataDir, env);
+      storeConfigFrom(dataDir, settings);
     } catch (caught) {
       error = caught;
     }

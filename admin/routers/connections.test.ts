@@ -13,6 +13,7 @@ import { AdminOperations, CLI_ACTOR, adminApi } from '..';
 import { createLogger } from '../../gateway/logger';
 import { Registry } from '../../gateway/registry/registry';
 import { openServices, type HubServices } from '../../gateway/services';
+import { loadSettings } from '../../gateway/config';
 
 const PASSWORD = 'router test password';
 const op = (id: string, security?: string) =>
@@ -39,7 +40,7 @@ beforeAll(async () => {
   const log = createLogger('silent');
   registry = new Registry({ specsDir: specs, log });
   await registry.start();
-  services = await openServices({ dataDir: path.join(dir, 'data'), env: {}, log });
+  services = await openServices({ dataDir: path.join(dir, 'data'), settings: loadSettings({ env: {} }), log });
   await new AdminOperations(services.store, services.box).createAdmin(CLI_ACTOR, { username: 'root', password: PASSWORD });
   await services.store.createTenant('acme');
   app = express();

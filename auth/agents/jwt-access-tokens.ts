@@ -24,6 +24,8 @@ export interface JwtFrontDoorConfig {
   toolsetsClaim?: string;
   /** A token whose `scope` has this is read-only; default `hub:read-only`. */
   readOnlyScope?: string;
+  /** The tenant of a token without the tenant claim (a hub serving one tenant); absent: such a token is refused. */
+  defaultTenant?: string;
 }
 
 export class JwtAccessTokens {
@@ -47,8 +49,13 @@ export class JwtAccessTokens {
       throw errors.AUTH_UNAUTHENTICATED([`The access token was refused: ${(error as Error).message}`], { cause: error });
     }
     const tenantClaim = this.config.tenantClaim ?? 'tenant';
-    const tenantName = claims[tenantClaim];
-    if (typeof tenantName !== 'string' || tenantName === '') throw errors.AUTH_UNAUTHENTICATED([`The access token has no "${tenantClaim}" claim naming a tenant of this hub`]);
+    const claimed = claims[tenantClaim];
+    const tenantName = claimed === undefined ? this.config.defaultTenant : claimed;
+    if (typeof tenantName !== 'string' || tenantName === '') {
+      throw errors.AUTH_UNAUTHENTICATED([
+        `The access token has no "${tenantClaim}" claim naming a tenant of this hub; the hub's operator can name the claim to read with auth.jwt.tenantClaim (LUNAR_JWT_TENANT_CLAIM), or serve such tokens as one tenant with auth.jwt.defaultTenant (LUNAR_JWT_DEFAULT_TENANT)`,
+      ]);
+    }
     const tenant = await this.store.getTenantByName(tenantName);
     if (!tenant) throw errors.AUTH_UNAUTHENTICATED([`The access token's tenant "${tenantName}" is not a tenant of this hub`]);
     const rawToolsets = claims[this.config.toolsetsClaim ?? 'toolsets'];

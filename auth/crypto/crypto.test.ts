@@ -95,10 +95,10 @@ describe('master key', () => {
   test('LUNAR_MASTER_KEY wins over the file, as base64 or hex; a malformed one is named', () => {
     const dir = scratch();
     const key = randomBytes(32);
-    expect(loadMasterKeys(dir, { LUNAR_MASTER_KEY: key.toString('base64') }).primary.equals(key)).toBe(true);
-    expect(loadMasterKeys(dir, { LUNAR_MASTER_KEY: key.toString('hex') }).primary.equals(key)).toBe(true);
-    expect(loadMasterKeys(dir, { LUNAR_MASTER_KEY: key.toString('base64url') }).primary.equals(key)).toBe(true);
-    const bad = code(() => loadMasterKeys(dir, { LUNAR_MASTER_KEY: 'tooshort' }));
+    expect(loadMasterKeys(dir, { masterKey: key.toString('base64') }).primary.equals(key)).toBe(true);
+    expect(loadMasterKeys(dir, { masterKey: key.toString('hex') }).primary.equals(key)).toBe(true);
+    expect(loadMasterKeys(dir, { masterKey: key.toString('base64url') }).primary.equals(key)).toBe(true);
+    const bad = code(() => loadMasterKeys(dir, { masterKey: 'tooshort' }));
     expect(bad).toMatchObject({ code: 'HUB_ERR_CRED_MASTER_KEY', message: expect.stringContaining('LUNAR_MASTER_KEY') });
     expect(bad.message).not.toContain('tooshort');
     expect(code(() => parseKey(randomBytes(16).toString('base64'), 'X'))).toMatchObject({ code: 'HUB_ERR_CRED_MASTER_KEY' });

@@ -13,8 +13,15 @@ import path from 'node:path';
 import { errors } from '../../errors';
 import { KEY_BYTES, SecretBox } from './secret-box';
 
+/** Named in messages: where an operator sets the keys (the hub's settings read them from these variables). */
 export const MASTER_KEY_ENV = 'LUNAR_MASTER_KEY';
 export const NEW_MASTER_KEY_ENV = 'LUNAR_NEW_MASTER_KEY';
+
+/** The master keys given as text (settings `secrets.masterKey`, `secrets.newMasterKey`); absent: the key file. */
+export interface MasterKeySettings {
+  masterKey?: string;
+  newMasterKey?: string;
+}
 
 export function keyFile(dataDir: string): string {
   return path.join(dataDir, 'master.key');
@@ -65,11 +72,11 @@ export interface MasterKeys {
   source: 'env' | 'file' | 'generated';
 }
 
-export function loadMasterKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env): MasterKeys {
-  const fromEnv = env[MASTER_KEY_ENV];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const others = env[NEW_MASTER_KEY_ENV] ? [parseKey(env[NEW_MASTER_KEY_ENV]!, NEW_MASTER_KEY_ENV)] : [];
-    return { primary: parseKey(fromEnv, MASTER_KEY_ENV), others, source: 'env' };
+export function loadMasterKeys(dataDir: string, keys: MasterKeySettings = {}): MasterKeys {
+  const given = keys.masterKey;
+  if (given !== undefined && given !== '') {
+    const others = keys.newMasterKey ? [parseKey(keys.newMasterKey, NEW_MASTER_KEY_ENV)] : [];
+    return { primary: parseKey(given, MASTER_KEY_ENV), others, source: 'env' };
   }
   const file = keyFile(dataDir);
   const next = nextKeyFile(dataDir);
@@ -91,10 +98,10 @@ export function loadMasterKeys(dataDir: string, env: NodeJS.ProcessEnv = process
  * The box a hub uses. It seals with the key it started with until restarted, and opens
  * values re-sealed by a rotation run meanwhile by reading the data dir's keys again.
  */
-export function secretBoxFor(dataDir: string, env: NodeJS.ProcessEnv = process.env): SecretBox {
-  const keys = loadMasterKeys(dataDir, env);
+export function secretBoxFor(dataDir: string, settings: MasterKeySettings = {}): SecretBox {
+  const keys = loadMasterKeys(dataDir, settings);
   const reload = () => {
-    const again = loadMasterKeys(dataDir, env);
+    const again = loadMasterKeys(dataDir, settings);
     return [again.primary, ...again.others];
   };
   return new SecretBox(keys.primary, keys.others, reload);

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { errors } from '../../errors';
 import type { HubStore } from '../../store';
-import { keyFile, loadMasterKeys, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV, nextKeyFile, parseKey, readKeyFile, writeKeyFile } from './master-key';
+import { keyFile, loadMasterKeys, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV, nextKeyFile, parseKey, readKeyFile, writeKeyFile, type MasterKeySettings } from './master-key';
 import { KEY_BYTES, keyIdOf, SecretBox } from './secret-box';
 
 export interface RotationReport {
@@ -19,12 +19,12 @@ export interface RotationReport {
   resealed: number;
 }
 
-export async function rotateMasterKey(store: HubStore, dataDir: string, env: NodeJS.ProcessEnv = process.env, onProgress?: (done: number, total: number) => void): Promise<RotationReport> {
-  const keys = loadMasterKeys(dataDir, env);
+export async function rotateMasterKey(store: HubStore, dataDir: string, settings: MasterKeySettings = {}, onProgress?: (done: number, total: number) => void): Promise<RotationReport> {
+  const keys = loadMasterKeys(dataDir, settings);
   let next: Buffer;
   if (keys.source === 'env') {
-    if (!env[NEW_MASTER_KEY_ENV]) throw errors.CRED_MASTER_KEY([`comes from ${MASTER_KEY_ENV}`, `set ${NEW_MASTER_KEY_ENV} to the new key (\`openssl rand -base64 32\`) to rotate`]);
-    next = parseKey(env[NEW_MASTER_KEY_ENV]!, NEW_MASTER_KEY_ENV);
+    if (!settings.newMasterKey) throw errors.CRED_MASTER_KEY([`comes from ${MASTER_KEY_ENV}`, `set ${NEW_MASTER_KEY_ENV} to the new key (\`openssl rand -base64 32\`) to rotate`]);
+    next = parseKey(settings.newMasterKey, NEW_MASTER_KEY_ENV);
   } else {
     const pending = nextKeyFile(dataDir);
     // A rotation that died half way is finished with the key it had already saved.

@@ -6,7 +6,6 @@
  * an environment variable named by a flag, or from standard input.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { oauthEndpoints } from '../../auth/upstream/schemes';
 import type { Registry } from '../registry/registry';
 import { parseArgs } from 'node:util';
@@ -14,7 +13,8 @@ import { AdminOperations, CLI_ACTOR } from '../../admin';
 import type { ConnectionKind } from '../../store';
 import { errors } from '../../errors';
 import type { HubServices } from '../services';
-import { dataDirOf } from './data-dir';
+import { CONFIG_FLAG, settingsOf } from './settings';
+import type { Settings } from '../config';
 import { writeLine, type CommandIO } from './io';
 
 export const adminUsage = [
@@ -31,17 +31,28 @@ export const adminUsage = [
   'lunar-hub rotate-key [--data DIR]   (re-seal every secret under a new master key)',
 ].join('\n  ');
 
-const COMMON = { data: { type: 'string' }, json: { type: 'boolean', default: false }, tenant: { type: 'string' } } as const;
+const COMMON = { ...CONFIG_FLAG, data: { type: 'string' }, json: { type: 'boolean', default: false }, tenant: { type: 'string' } } as const;
 
-async function withOperations<T>(values: { data?: string; specs?: string }, io: CommandIO, work: (ops: AdminOperations, services: HubServices, registry?: Registry) => Promise<T>): Promise<T> {
+/** Only `--data` and `--config` of the admin verbs are settings: `--tenant` names the tenant acted on, not stdio's. */
+function adminSettings(io: CommandIO, values: { data?: string; config?: string; specs?: string }): Settings {
+  return settingsOf(io, { data: values.data, config: values.config, specs: values.specs });
+}
+
+async function withOperations<T>(
+  values: { data?: string; config?: string; specs?: string },
+  io: CommandIO,
+  work: (ops: AdminOperations, services: HubServices, registry: Registry | undefined, settings: Settings) => Promise<T>,
+  options: { registry?: boolean } = {},
+): Promise<T> {
+  const settings = adminSettings(io, values);
   // OAuth verbs need the connectors' endpoints: the specs folder is read only for those.
-  const registry = values.specs !== undefined ? await loadRegistry(values.specs) : undefined;
+  const registry = values.specs !== undefined || options.registry ? await loadRegistry(settings.specs.dir) : undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registry?.current.connectors.get(id)?.runtime.auth?.scheme);
   // Loaded here: every `lunar-hub` command imports this file, and the store and OAuth modules are heavy.
   const { openServices } = require('../services') as typeof import('../services');
-  const services = await openServices({ dataDir: dataDirOf(values.data, io.env), env: io.env, endpointsOf });
+  const services = await openServices({ dataDir: settings.data.dir, settings, endpointsOf });
   try {
-    return await work(new AdminOperations(services.store, services.box, services.oauth, registry), services, registry);
+    return await work(new AdminOperations(services.store, services.box, services.oauth, registry), services, registry, settings);
   } finally {
     await services.close();
   }
@@ -50,7 +61,7 @@ async function withOperations<T>(values: { data?: string; specs?: string }, io: 
 async function loadRegistry(specsDir: string) {
   const { Registry } = require('../registry/registry') as typeof import('../registry/registry');
   const { createLogger } = require('../logger') as typeof import('../logger');
-  const registry = new Registry({ specsDir: path.resolve(specsDir), log: createLogger('error') });
+  const registry = new Registry({ specsDir, log: createLogger('error') });
   await registry.start();
   return registry;
 }
@@ -95,7 +106,7 @@ export async function runAdmins(argv: string[], io: CommandIO): Promise<number> 
   const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON, 'password-stdin': { type: 'boolean', default: false } }, allowPositionals: true });
   const [action, username] = positionals;
   if (action !== 'add' || !username) usage('admins');
-  const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : io.env.LUNAR_ADMIN_PASSWORD;
+  const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : adminSettings(io, values).admin.password;
   if (!password) throw errors.CONFIG_USAGE(['admins add: give the password in LUNAR_ADMIN_PASSWORD or on standard input with --password-stdin']);
   return withOperations(values, io, async (ops) => {
     const admin = await ops.createAdmin(CLI_ACTOR, { username, password, ...(values.tenant ? { tenant: values.tenant } : {}) });
@@ -156,7 +167,7 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
   });
   const [action, id] = positionals;
   // `add` too: a connection is checked against the connector it is for (its secret must be one the connector sends).
-  if (action === 'add' || action === 'connect' || action === 'reconnect' || action === 'test') values.specs ??= 'specs';
+  const needsRegistry = action === 'add' || action === 'connect' || action === 'reconnect' || action === 'test';
   return withOperations(values, io, async (ops, services, registry) => {
     if (action === 'add') {
       const kind = values.kind as ConnectionKind;
@@ -203,7 +214,7 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
       print(io, values.json, connection, () => `connection ${connection.id} ${connection.shared ? 'shared with' : 'no longer shared with'} the tenant's users`);
     } else usage('connections');
     return 0;
-  });
+  }, { registry: needsRegistry });
 }
 
 export async function runOAuthApps(argv: string[], io: CommandIO): Promise<number> {
@@ -259,10 +270,10 @@ function isoTime(value: string): string {
 }
 
 export async function runRotateKey(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { ...CONFIG_FLAG, data: { type: 'string' } } });
   const { rotateMasterKey } = require('../../auth/crypto/rotate') as typeof import('../../auth/crypto/rotate');
-  return withOperations(values, io, async (ops, services) => {
-    const report = await rotateMasterKey(services.store, services.dataDir, io.env, (done, total) => {
+  return withOperations(values, io, async (ops, services, _registry, settings) => {
+    const report = await rotateMasterKey(services.store, services.dataDir, settings.secrets, (done, total) => {
       if (done % 500 === 0 || done === total) io.stderr.write(`re-sealed ${done} of ${total} secrets\n`);
     });
     await ops.audit(CLI_ACTOR, null, 'master_key.rotate', { detail: `${report.from} -> ${report.to}, ${report.resealed} secrets` });

@@ -22,6 +22,7 @@ import { createProgress, type Progress } from '../progress';
 import { writeLine, type CommandIO } from './io';
 import { GENERATION_FLAGS, generationOptions } from './spec-options';
 import { displayPath } from './tools';
+import { CONFIG_FLAG, settingsOf } from './settings';
 
 export const generateUsage = 'lunar-hub generate [SPEC...] [--specs DIR] [--out DIR] [--no-client] [--include-deprecated] [--output-schema MODE]';
 
@@ -32,7 +33,7 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { specs: { type: 'string' }, out: { type: 'string' }, 'no-client': { type: 'boolean' }, ...GENERATION_FLAGS },
+    options: { ...CONFIG_FLAG, specs: { type: 'string' }, out: { type: 'string' }, 'no-client': { type: 'boolean' }, ...GENERATION_FLAGS },
   });
   const out = path.resolve(io.cwd, values.out ?? 'generated');
   const files = positionals.length > 0 ? positionals.map((p) => path.resolve(io.cwd, p)) : await specFilesIn(path.resolve(io.cwd, values.specs ?? 'specs'));
@@ -42,7 +43,8 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   await mkdirOrFail(out);
   await writeClientRuntime(out);
   await writeOrFail(out, path.join(out, 'tsconfig.json'), TSCONFIG);
-  const progress = createProgress(io.stderr, io.env);
+  const { cli } = settingsOf(io, { config: values.config });
+  const progress = createProgress(io.stderr, { mode: cli.progress, ci: cli.ci });
   const index: Array<Record<string, unknown>> = [];
   const seen = new Map<string, string>();
   let failed = 0;

@@ -7,58 +7,58 @@ import { writeLine, type CommandIO } from './io';
 import { tenantNamed } from '../../auth/tenant-named';
 import { adminApi, oauthCallback } from '../../admin';
 import { DEFAULT_TENANT } from '../../auth/principal';
-import { dataDirOf } from './data-dir';
+import { CONFIG_FLAG, settingsOf } from './settings';
 
-export const serveUsage = 'lunar-hub serve [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+export const serveUsage = 'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
+      ...CONFIG_FLAG,
       port: { type: 'string' },
-      host: { type: 'string', default: '127.0.0.1' },
-      specs: { type: 'string', default: 'specs' },
+      host: { type: 'string' },
+      specs: { type: 'string' },
       generated: { type: 'string' },
-      stateless: { type: 'boolean', default: false },
+      stateless: { type: 'boolean' },
       data: { type: 'string' },
-      'no-auth': { type: 'boolean', default: false },
+      'no-auth': { type: 'boolean' },
       'jwt-issuer': { type: 'string' },
       'jwt-audience': { type: 'string' },
       'public-url': { type: 'string' },
-      'page-size': { type: 'string', default: '500' },
+      'page-size': { type: 'string' },
       'allowed-hosts': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });
-  const port = Number(values.port ?? io.env.PORT ?? 8787);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw errors.CONFIG_USAGE([`--port must be 0-65535 (got "${values.port ?? io.env.PORT}")`]);
-  const pageSize = Number(values['page-size']);
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw errors.CONFIG_USAGE([`--page-size must be a positive integer (got "${values['page-size']}")`]);
+  const settings = settingsOf(io, values);
+  const { port, host: listenHost, pageSize, stateless } = settings.server;
 
   // Loaded here, not at the top: every command imports this file, and express is heavy for `stdio`.
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
   const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
   const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
-  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL, eagerServices: true });
+  const hub = await startHub({ specsDir: settings.specs.dir, generatedDir: settings.specs.generated, dataDir: settings.data.dir, settings, logLevel: settings.log.level, eagerServices: true });
   const services = await hub.services();
   const upstream = await hub.upstream();
   // The URL clients use; known only after listening when the port is 0 and no --public-url is given.
-  let publicUrl = values['public-url'] ?? io.env.LUNAR_PUBLIC_URL;
+  let publicUrl = settings.server.publicUrl;
   const resource = () => `${publicUrl}/mcp`;
-  const jwtIssuer = values['jwt-issuer'] ?? io.env.LUNAR_JWT_ISSUER;
+  const jwtSettings = settings.auth.jwt;
   let jwt: import('../../auth/agents/jwt-access-tokens').JwtAccessTokens | undefined;
-  if (jwtIssuer) {
+  if (jwtSettings.issuer) {
     const { JwtAccessTokens } = require('../../auth/agents/jwt-access-tokens') as typeof import('../../auth/agents/jwt-access-tokens');
     jwt = new JwtAccessTokens(services.store, {
-      issuer: jwtIssuer,
-      audience: values['jwt-audience'] ?? io.env.LUNAR_JWT_AUDIENCE ?? '',
-      ...(io.env.LUNAR_JWT_TENANT_CLAIM ? { tenantClaim: io.env.LUNAR_JWT_TENANT_CLAIM } : {}),
-      ...(io.env.LUNAR_JWT_TOOLSETS_CLAIM ? { toolsetsClaim: io.env.LUNAR_JWT_TOOLSETS_CLAIM } : {}),
-      ...(io.env.LUNAR_JWT_READONLY_SCOPE ? { readOnlyScope: io.env.LUNAR_JWT_READONLY_SCOPE } : {}),
+      issuer: jwtSettings.issuer,
+      audience: jwtSettings.audience ?? '',
+      tenantClaim: jwtSettings.tenantClaim,
+      toolsetsClaim: jwtSettings.toolsetsClaim,
+      readOnlyScope: jwtSettings.readOnlyScope,
+      ...(jwtSettings.defaultTenant ? { defaultTenant: jwtSettings.defaultTenant } : {}),
     });
   }
   let authenticate;
-  if (values['no-auth']) {
+  if (settings.auth.open) {
     const tenant = await tenantNamed(services.store, DEFAULT_TENANT, true);
     authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false, quota: { tenantPerMinute: tenant.callsPerMinute } });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
@@ -75,9 +75,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     log: hub.log,
     metrics,
     pageSize,
-    stateless: values.stateless!,
-    host: values.host!,
-    allowedHosts: values['allowed-hosts']?.split(',').map((h) => h.trim()).filter(Boolean),
+    stateless,
+    host: listenHost,
+    allowedHosts: settings.server.allowedHosts ? [...settings.server.allowedHosts] : undefined,
     authenticate,
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
     mounts: [
@@ -91,17 +91,17 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       }
     },
   });
-  const server = http.app.listen(port, values.host!);
+  const server = http.app.listen(port, listenHost);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (error) => reject(errors.CONFIG_USAGE([`cannot listen on ${values.host}:${port}: ${error.message}`])));
+    server.once('error', (error) => reject(errors.CONFIG_USAGE([`cannot listen on ${listenHost}:${port}: ${error.message}`])));
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   publicUrl ??= url;
   if (jwt && jwt.config.audience === '') jwt.config.audience = resource();
-  hub.log.info({ url, mcp: `${url}/mcp`, stateless: values.stateless, tools: hub.registry.current.tools.length }, 'listening');
+  hub.log.info({ url, mcp: `${url}/mcp`, stateless, tools: hub.registry.current.tools.length }, 'listening');
   writeLine(io.stderr, `lunar-hub serving ${hub.registry.current.tools.length} tools at ${url}/mcp`);
 
   await new Promise<void>((resolve) => {

@@ -1,7 +1,6 @@
 /** `lunar-hub stdio`: the same tools over MCP stdio, for desktop clients. Logs go to stderr. */
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { errors } from '../../errors';
 import { createMcpServer } from '../mcp/server';
 import { parseToolsets } from '../core';
 import { startHub } from '../hub';
@@ -10,32 +9,33 @@ import type { Tenant } from '../../store';
 import type { CallFn } from '../core';
 import { tenantNamed } from '../../auth/tenant-named';
 import { DEFAULT_TENANT } from '../../auth/principal';
-import { dataDirOf } from './data-dir';
+import { CONFIG_FLAG, settingsOf } from './settings';
 import type { CommandIO } from './io';
 
-export const stdioUsage = 'lunar-hub stdio [--specs DIR] [--generated DIR] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
+export const stdioUsage = 'lunar-hub stdio [--config FILE] [--specs DIR] [--generated DIR] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
 
 export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      specs: { type: 'string', default: 'specs' },
+      ...CONFIG_FLAG,
+      specs: { type: 'string' },
       generated: { type: 'string' },
       toolsets: { type: 'string' },
       data: { type: 'string' },
       tenant: { type: 'string' },
       user: { type: 'string' },
       'read-only': { type: 'boolean', default: false },
-      'page-size': { type: 'string', default: '500' },
+      'page-size': { type: 'string' },
       'log-level': { type: 'string' },
     },
   });
-  const pageSize = Number(values['page-size']);
-  if (!Number.isInteger(pageSize) || pageSize < 1) throw errors.CONFIG_USAGE([`--page-size must be a positive integer (got "${values['page-size']}")`]);
+  const settings = settingsOf(io, values);
+  const pageSize = settings.server.pageSize;
   const view = parseToolsets(values.toolsets);
-  const hub = await startHub({ specsDir: values.specs!, generatedDir: values.generated, dataDir: dataDirOf(values.data, io.env), env: io.env, logLevel: values['log-level'] ?? io.env.LOG_LEVEL ?? 'warn' });
+  const hub = await startHub({ specsDir: settings.specs.dir, generatedDir: settings.specs.generated, dataDir: settings.data.dir, settings, logLevel: settings.log.level ?? 'warn' });
   // stdio runs as one configured tenant (and optionally one of its users): whoever can start the process is that principal.
-  const tenantName = values.tenant ?? io.env.LUNAR_TENANT ?? DEFAULT_TENANT;
+  const tenantName = settings.stdio.tenant;
   // What the session may see is known now; the tenant's id comes from the store, which opens on the first call.
   const principal: Principal = { tenantId: '', tenantName, userId: values.user ?? null, agentId: 'stdio', via: 'stdio', toolsets: [], readOnly: values['read-only']! };
   let tenant: Promise<Tenant> | undefined;

@@ -20,6 +20,8 @@ const AUDIENCE = 'urn:lunar-hub:e2e';
 let upstream: Upstream;
 let oidc: OidcServer;
 let hub: ServedHub;
+let data: string;
+let specs: string;
 const clients: Client[] = [];
 
 async function tokenFor(clientId: string, scopes: string[] = []): Promise<string> {
@@ -59,8 +61,8 @@ beforeAll(async () => {
       },
     },
   });
-  const data = freshDataDir();
-  const specs = scratchDir('jwt-specs');
+  data = freshDataDir();
+  specs = scratchDir('jwt-specs');
   copyFileSync(path.join(REPO, 'test', 'fixtures', 'specs', 'auth', 'notes.yaml'), path.join(specs, 'notes.yaml'));
   copyFileSync(path.join(REPO, 'test', 'fixtures', 'specs', 'auth', 'crm.yaml'), path.join(specs, 'crm.yaml'));
   writeFileSync(path.join(specs, 'notes.connector.yaml'), `baseUrl: ${upstream.url}/notes\n`);
@@ -114,11 +116,37 @@ it('refuses a token whose tenant is unknown, one without a tenant claim, and a t
   const ghost = await listStatus(await tokenFor('agent-ghost'));
   expect(ghost.status).toBe(401);
   expect(ghost.message).toContain('"no-such-tenant" is not a tenant of this hub');
-  expect((await listStatus(await tokenFor('agent-anonymous'))).message).toContain('no "tenant" claim');
+  const anonymous = (await listStatus(await tokenFor('agent-anonymous'))).message;
+  expect(anonymous).toContain('no "tenant" claim');
+  expect(anonymous).toContain('auth.jwt.defaultTenant (LUNAR_JWT_DEFAULT_TENANT)');
   const [header, payload, signature] = (await tokenFor('agent-acme')).split('.');
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
   const forged = Buffer.from(JSON.stringify({ ...claims, tenant: 'acme', toolsets: [] })).toString('base64url');
   const tampered = await listStatus(`${header}.${forged}.${signature}`);
   expect(tampered.status).toBe(401);
   expect(tampered.message).toContain('The access token was refused');
+});
+
+it('serves a token without a tenant claim as the configured default tenant (auth.jwt.defaultTenant in a config file)', async () => {
+  const config = path.join(scratchDir('jwt-config'), 'hub.yaml');
+  writeFileSync(config, `auth:\n  jwt:\n    issuer: ${oidc.issuer}\n    audience: ${AUDIENCE}\n    defaultTenant: acme\n`);
+  const second = await startServe(['--specs', specs, '--data', data, '--config', config], {}, { auth: true });
+  try {
+    const previous = hub;
+    hub = second;
+    try {
+      const agent = await connect(await tokenFor('agent-anonymous'));
+      expect((await listAll(agent)).map((t) => t.name)).toContain('notes_list_notes');
+      const result = (await agent.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult;
+      expect(result.isError).toBeFalsy();
+      expect(upstream.seen[upstream.seen.length - 1].headers.authorization).toBe('Bearer acme-notes-token');
+      // a token naming an unknown tenant is still refused: the default is only for tokens without the claim
+      expect((await listStatus(await tokenFor('agent-ghost'))).status).toBe(401);
+    } finally {
+      hub = previous;
+    }
+  } finally {
+    await Promise.all(clients.splice(0).map((c) => c.close().catch(() => undefined)));
+    await second.stop();
+  }
 });
