@@ -67,6 +67,8 @@ export interface AuditTables {
 
 export interface AuditStore {
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Several entries in one statement, in order (the call trail writes in batches, off the call path). */
+  appendAuditBatch(entries: readonly NewAuditEntry[]): Promise<void>;
   queryAudit(query: AuditQuery): Promise<AuditEntry[]>;
 }
 
@@ -102,6 +104,11 @@ export function auditQueries(db: Kysely<AuditTables>): AuditStore {
     async appendAudit(entry) {
       const row = entries.toRow({ ...entry, at: entry.at ?? now() });
       return entries.fromRow(await db.insertInto('audit').values(row).returningAll().executeTakeFirstOrThrow());
+    },
+    async appendAuditBatch(batch) {
+      if (batch.length === 0) return;
+      const at = now();
+      await db.insertInto('audit').values(batch.map((entry) => entries.toRow({ ...entry, at: entry.at ?? at }))).execute();
     },
     async queryAudit(filter) {
       let query = db.selectFrom('audit').selectAll();
