@@ -5,12 +5,12 @@
  * audit trail; secrets arrive here in plain text and leave sealed.
  */
 import { errors } from '../errors';
-import { issueAgentKey, type IssuedKey } from '../auth/agents/agent-keys';
-import { checkPayload } from '../auth/credentials/payload';
-import type { SecretBox } from '../auth/crypto/secret-box';
-import { DEFAULT_TENANT } from '../auth/principal';
-import { tenantNamed } from '../auth/tenant-named';
-import type { OAuthConnections, StartedConnection } from '../auth/credentials/oauth-connections';
+import { issueAgentKey, type IssuedKey } from '../auth';
+import { checkPayload } from '../auth';
+import type { SecretBox } from '../auth';
+import { DEFAULT_TENANT } from '../auth';
+import { tenantNamed } from '../auth';
+import type { OAuthConnections, StartedConnection } from '../auth';
 import type { RegistrySnapshot } from '../gateway/core';
 import { hashPassword, passwordProblem } from './passwords';
 import { checkConnectionKind, servedConnector } from './connection-target';

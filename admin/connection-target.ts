@@ -4,7 +4,7 @@
  * kind. A secret that would never go upstream is refused, never stored (issue 14).
  */
 import { errors, nearestNames } from '../errors';
-import { kindsFor, type UpstreamScheme } from '../auth/upstream/schemes';
+import { kindsFor, type UpstreamScheme } from '../auth';
 import type { ConnectionKind } from '../store';
 import type { RegistrySnapshot, ServedConnector } from '../gateway/core';
 

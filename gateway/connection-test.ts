@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { Connection } from '../store';
-import { operationNeedsCredentials, type UpstreamAuth } from '../auth/upstream/schemes';
+import { operationNeedsCredentials, type UpstreamAuth } from '../auth';
 import { toHubError } from '../errors';
 import type { CallContext } from './core';
 import type { RegisteredTool } from './core';

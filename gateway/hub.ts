@@ -15,7 +15,7 @@ import type { HubServices, ServiceSettings } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
 import type { CallPipeline } from './pipeline/call-pipeline';
 import type { SharedState } from './state';
-import { oauthEndpoints } from '../auth/upstream/schemes';
+import { oauthEndpoints } from '../auth';
 
 export interface Hub {
   log: Logger;

@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CredentialService } from '../auth/credentials/credential-service';
-import { OAuthConnections } from '../auth/credentials/oauth-connections';
-import type { OAuthEndpoints } from '../auth/upstream/schemes';
-import { secretBoxFor } from '../auth/crypto/master-key';
-import type { SecretBox } from '../auth/crypto/secret-box';
+import { CredentialService } from '../auth';
+import { OAuthConnections } from '../auth';
+import type { OAuthEndpoints } from '../auth';
+import { secretBoxFor } from '../auth';
+import type { SecretBox } from '../auth';
 import type { HubStore } from '../store';
 import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota';
 import type { SharedState } from './state';

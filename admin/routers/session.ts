@@ -9,7 +9,7 @@ import express, { type RequestHandler } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { hashSecret } from '../../auth/agents/agent-keys';
+import { hashSecret } from '../../auth';
 import { errors } from '../../errors';
 import type { HubStore } from '../../store';
 import type { Actor, AdminOperations } from '../admin-operations';

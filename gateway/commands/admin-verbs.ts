@@ -6,7 +6,7 @@
  * an environment variable named by a flag, or from standard input.
  */
 import { readFileSync } from 'node:fs';
-import { oauthEndpoints } from '../../auth/upstream/schemes';
+import { oauthEndpoints } from '../../auth';
 import type { Registry } from '../registry/registry';
 import { parseArgs } from 'node:util';
 import { AdminOperations, CLI_ACTOR } from '../../admin';
@@ -271,7 +271,7 @@ function isoTime(value: string): string {
 
 export async function runRotateKey(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { ...CONFIG_FLAG, data: { type: 'string' } } });
-  const { rotateMasterKey } = require('../../auth/crypto/rotate') as typeof import('../../auth/crypto/rotate');
+  const { rotateMasterKey } = require('../../auth') as typeof import('../../auth');
   return withOperations(values, io, async (ops, services, _registry, settings) => {
     const report = await rotateMasterKey(services.store, services.dataDir, settings.secrets, (done, total) => {
       if (done % 500 === 0 || done === total) io.stderr.write(`re-sealed ${done} of ${total} secrets\n`);

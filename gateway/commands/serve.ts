@@ -4,9 +4,9 @@ import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
-import { tenantNamed } from '../../auth/tenant-named';
+import { tenantNamed } from '../../auth';
 import { adminApi, oauthCallback } from '../../admin';
-import { DEFAULT_TENANT } from '../../auth/principal';
+import { DEFAULT_TENANT } from '../../auth';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
 export const serveUsage = 'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
@@ -45,9 +45,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   let publicUrl = settings.server.publicUrl;
   const resource = () => `${publicUrl}/mcp`;
   const jwtSettings = settings.auth.jwt;
-  let jwt: import('../../auth/agents/jwt-access-tokens').JwtAccessTokens | undefined;
+  let jwt: import('../../auth').JwtAccessTokens | undefined;
   if (jwtSettings.issuer) {
-    const { JwtAccessTokens } = require('../../auth/agents/jwt-access-tokens') as typeof import('../../auth/agents/jwt-access-tokens');
+    const { JwtAccessTokens } = require('../../auth') as typeof import('../../auth');
     jwt = new JwtAccessTokens(services.store, {
       issuer: jwtSettings.issuer,
       audience: jwtSettings.audience ?? '',

@@ -9,7 +9,7 @@
  * so a key cannot be added to one and forgotten in the other.
  */
 import type { StoreSettings } from '../../store';
-import type { MasterKeySettings } from '../../auth/crypto/master-key';
+import type { MasterKeySettings } from '../../auth';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const PROGRESS_MODES = ['auto', 'on', 'off'] as const;

@@ -2,7 +2,7 @@
  * The HTTP operation kind's shapes: the connector runtime a call needs, and the request
  * and response the HTTP half exchanges (DESIGN.md "The call pipeline", stages 5-10).
  */
-import type { UpstreamAuth } from '../../auth/upstream/schemes';
+import type { UpstreamAuth } from '../../auth';
 import type { OperationModel } from '../../generators/operation';
 import type { ToolBinding } from '../../generators/tool';
 import type { UpstreamPolicy } from './policy';

@@ -16,7 +16,7 @@ import type { Registry } from '../registry/registry';
 import { createMcpServer } from '../mcp/server';
 import { parseToolsets, type ToolView } from '../core';
 import type { HubMetrics } from './metrics';
-import type { Principal } from '../../auth/principal';
+import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';
 
 export interface HttpAppOptions {

@@ -12,9 +12,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import { authenticateAgentKey } from '../../auth/agents/agent-keys';
-import type { JwtAccessTokens } from '../../auth/agents/jwt-access-tokens';
-import type { Principal } from '../../auth/principal';
+import { authenticateAgentKey } from '../../auth';
+import type { JwtAccessTokens } from '../../auth';
+import type { Principal } from '../../auth';
 import type { HubStore } from '../../store';
 import { isHubError } from '../../errors';
 

@@ -10,7 +10,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { isHubError, nearestNames } from '../../errors';
-import type { Principal } from '../../auth/principal';
+import type { Principal } from '../../auth';
 import { visibleIn, type CallContext, type CallFn, type RegisteredTool, type RegistrySnapshot, type ToolView } from '../core';
 import { HUB_VERSION } from '../package-info';
 import { codeOf } from '../pipeline/observe';

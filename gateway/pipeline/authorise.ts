@@ -5,7 +5,7 @@
  * for every other way into the pipeline, with the reason in the error.
  */
 import { errors } from '../../errors';
-import type { Principal } from '../../auth/principal';
+import type { Principal } from '../../auth';
 import type { Stage } from '../core';
 import type { RegisteredTool } from '../core';
 import { parseToolsets, visibleIn } from '../core';

@@ -7,7 +7,7 @@
  * dedupe -> cache -> retry -> breaker -> rate limit -> undici, gateway/upstream). The
  * generic stages apply to every kind; test/gateway/pipeline-order.test.ts pins the order.
  */
-import type { CredentialService } from '../../auth/credentials/credential-service';
+import type { CredentialService } from '../../auth';
 import type { CallFn, StageTrace } from '../core';
 import { composeExchange, type ExchangeStage } from '../upstream/exchange';
 import { createUndiciExchange } from '../upstream/undici-exchange';

@@ -7,9 +7,9 @@
  * operations with no requirement in a spec that states requirements elsewhere, and every
  * call of a connector that declares no authentication (auth/upstream/schemes.ts).
  */
-import type { CallCredential, CredentialService } from '../../auth/credentials/credential-service';
-import { applyCredential } from '../../auth/upstream/apply';
-import { operationAllowsAnonymous, operationNeedsCredentials } from '../../auth/upstream/schemes';
+import type { CallCredential, CredentialService } from '../../auth';
+import { applyCredential } from '../../auth';
+import { operationAllowsAnonymous, operationNeedsCredentials } from '../../auth';
 import { errors, isHubError } from '../../errors';
 import { httpToolOf, type CallContext, type Stage } from '../core';
 

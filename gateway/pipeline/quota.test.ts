@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { rejected } from '../../test/helpers/errors';
-import type { Principal } from '../../auth/principal';
+import type { Principal } from '../../auth';
 import type { CallContext } from '../core';
 import { connectTestRedis, removeKeysAndQuit, TEST_REDIS_URL } from '../../test/helpers/redis';
 import { openSharedState } from '../state';

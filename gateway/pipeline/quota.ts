@@ -9,7 +9,7 @@
  */
 import type Redis from 'ioredis';
 import { errors } from '../../errors';
-import type { Principal } from '../../auth/principal';
+import type { Principal } from '../../auth';
 import type { Stage } from '../core';
 
 const WINDOW_MS = 60_000;

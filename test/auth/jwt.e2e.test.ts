@@ -9,7 +9,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { request } from 'undici';
-import { clientCredentialsToken, discoverAuthorizationServer } from '../../auth/oauth';
+import { clientCredentialsToken, discoverAuthorizationServer } from '../../auth';
 import { removeScratchDirs, runCli, scratchDir, REPO } from '../helpers/cli';
 import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
 import { listAll } from '../helpers/mcp';

@@ -4,7 +4,7 @@
  * auth/upstream/schemes.ts's AuthSection, `policy` is core/policy.ts's UpstreamPolicy).
  */
 import type { OutputSchemaMode } from '../../../generators/output-schema';
-import type { AuthSection } from '../../../auth/upstream/schemes';
+import type { AuthSection } from '../../../auth';
 import type { UpstreamPolicy } from '../../core';
 
 export interface ConnectorTimeouts {

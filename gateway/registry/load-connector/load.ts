@@ -10,7 +10,7 @@ import { connectorIdFromFile } from '../../../generators/names';
 import type { Problem } from '../../../generators/problems';
 import { readSpecFile } from '../../../generators/spec-reader';
 import type { ConnectorRuntime, RegisteredTool } from '../../core';
-import { resolveUpstreamAuth, type UpstreamAuth } from '../../../auth/upstream/schemes';
+import { resolveUpstreamAuth, type UpstreamAuth } from '../../../auth';
 import { connectorError, deepFreeze, type ConnectorConfig } from '../connector-config';
 import { applyConnectorConfig } from './apply-config';
 import { resolveBaseUrl } from './base-url';
