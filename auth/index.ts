@@ -11,7 +11,7 @@ export * from './agents/agent-keys';
 export * from './agents/jwt-access-tokens';
 export * from './credentials/credential-service';
 export * from './credentials/oauth-connections';
-export * from './credentials/payload';
+export * from './upstream/payload';
 export * from './crypto/master-key';
 export * from './crypto/rotate';
 export * from './crypto/secret-box';

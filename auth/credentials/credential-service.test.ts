@@ -14,7 +14,7 @@ import type { HubStore, Tenant } from '../../store';
 import type { UpstreamScheme } from '../upstream/schemes';
 import { errors } from '../../errors';
 import { CredentialService, type TokenRefresher } from './credential-service';
-import type { CredentialPayload } from './payload';
+import type { CredentialPayload } from '../upstream/payload';
 
 const OAUTH: UpstreamScheme = { type: 'oauth2', prefix: 'Bearer', oauth: { tokenUrl: 'https://id.example.com/token', scopes: [], flows: ['authorizationCode'] } };
 const BEARER: UpstreamScheme = { type: 'bearer', prefix: 'Bearer' };

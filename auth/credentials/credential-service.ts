@@ -13,7 +13,7 @@ import { ownerLabel } from '../principal';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Connection, HubStore } from '../../store';
 import { kindsFor, type OAuthEndpoints, type UpstreamScheme } from '../upstream/schemes';
-import type { CredentialPayload, OAuthTokens } from './payload';
+import type { CredentialPayload, OAuthTokens } from '../upstream/payload';
 
 /** New tokens from the connector's authorisation server with the tenant's OAuth app: a refresh-token grant, or client credentials again. */
 export type TokenRefresher = (input: { tenantId: string; connectorId: string; oauth: OAuthEndpoints; grant: 'refresh_token' | 'client_credentials'; refreshToken?: string }) => Promise<OAuthTokens>;

@@ -25,7 +25,7 @@ import {
 import type { Connection, HubStore, OAuthApp } from '../../store';
 import type { OAuthEndpoints } from '../upstream/schemes';
 import type { TokenRefresher } from './credential-service';
-import type { CredentialPayload, OAuthTokens } from './payload';
+import type { CredentialPayload, OAuthTokens } from '../upstream/payload';
 
 const PENDING_MS = 10 * 60_000; // an authorisation URL works for 10 minutes
 

@@ -4,7 +4,7 @@
  * stage never mutates the request it was given).
  */
 import { errors } from '../../errors';
-import type { CredentialPayload } from '../credentials/payload';
+import type { CredentialPayload } from './payload';
 import type { UpstreamScheme } from './schemes';
 
 export interface Authenticated {

@@ -1,5 +1,5 @@
 import { rejected } from '../../test/helpers/errors';
-import type { CredentialPayload } from '../credentials/payload';
+import type { CredentialPayload } from './payload';
 import { applyCredential } from './apply';
 import { kindsFor, operationNeedsCredentials, resolveUpstreamAuth, type AuthSection, type UpstreamAuth } from './schemes';
 
