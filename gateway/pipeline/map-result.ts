@@ -9,9 +9,9 @@
 import { STATUS_CODES } from 'node:http';
 import { TextDecoder } from 'node:util';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { ABORT_CODES, errors, findErrorCode, isHubError, isNetworkCode, redact, redactText, redactValues, TIMEOUT_PHASES, type FoundCode, type HubError } from '../../errors';
+import { ABORT_CODES, errors, findErrorCode, isHubError, isNetworkCode, redact, redactText, redactValues, TIMEOUT_PHASES, tryAgainIn, type FoundCode, type HubError } from '../../errors';
 import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime, type RegisteredTool, type UpstreamResponse } from '../core';
-import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit-headers';
+import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../upstream/rate-limit';
 
 type ContentBlock = CallToolResult['content'][number];
 
@@ -264,9 +264,8 @@ function rateLimitNotice(response: UpstreamResponse, connector: ConnectorRuntime
   if (!limits.limited) return undefined;
   const waitMs = waitFromLimits(limits, now);
   if (waitMs === undefined) return { text: 'Rate limited by the upstream, which did not say for how long: wait before calling again.' };
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  const at = new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { text: `Rate limited by the upstream: try again in ${seconds} seconds (after ${at}).`, seconds };
+  const { seconds, words } = tryAgainIn(waitMs, now);
+  return { text: `Rate limited by the upstream: ${words}.`, seconds };
 }
 
 /** The upstream's own words about what went wrong, redacted and at most ERROR_MESSAGE_LIMIT chars. */

@@ -25,7 +25,8 @@
 import { findErrorCode } from '../../errors';
 import type { ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
-import { readResponseLimits, waitFromLimits } from './rate-limit-headers';
+import { sleep } from './abortable-sleep';
+import { readResponseLimits, waitFromLimits } from './rate-limit';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Made safe to retry by the idempotency header. */
@@ -178,25 +179,4 @@ export function retryableCode(error: unknown): string | undefined {
   return findErrorCode(error, (code) => RETRY_ERROR_CODES.has(code), { stopAtHubErrors: true })?.code;
 }
 
-/** A timer that ends early, rejecting with the signal's reason (as undici rejects on abort), when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
+export { abortReason, sleep } from './abortable-sleep';

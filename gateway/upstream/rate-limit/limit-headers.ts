@@ -18,8 +18,8 @@
  *
  * A malformed value is ignored (as if absent), never NaN.
  */
-import type { RateLimitHeaders } from '../core';
-import type { UpstreamResponse } from '../core';
+import type { RateLimitHeaders } from '../../core';
+import type { UpstreamResponse } from '../../core';
 
 export interface LimitInfo {
   /** How long the upstream asked to wait before the next request: `Retry-After`, or GitHub's minute for a secondary limit that names no time. */

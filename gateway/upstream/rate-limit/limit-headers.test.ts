@@ -1,5 +1,5 @@
-import type { RateLimitHeaders } from '../core';
-import { GITHUB_SECONDARY_DEFAULT_MS, readLimitHeaders, readResponseLimits, waitFromLimits, type LimitInfo } from './rate-limit-headers';
+import type { RateLimitHeaders } from '../../core';
+import { GITHUB_SECONDARY_DEFAULT_MS, readLimitHeaders, readResponseLimits, waitFromLimits, type LimitInfo } from './limit-headers';
 
 /** 2023-11-14T22:13:20Z */
 const NOW = 1_700_000_000_000;
