@@ -20,6 +20,7 @@ import { redactText } from '../../errors';
 import type { OutputSchemaMode } from '../../generators/output-schema';
 import type { AuthSection } from '../../auth/upstream/schemes';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
+import { dialectNames } from '../upstream/rate-limit';
 
 export interface ConnectorTimeouts {
   /** Opening the connection (TCP + TLS). */
@@ -202,7 +203,7 @@ SECTIONS.rateLimit = {
     perConnection: rates,
     perConnector: rates,
     perOperation: { type: 'object', expected: 'a mapping from operationId or "METHOD /path" to rates (perSecond, perMinute, perHour, concurrency)', additionalProperties: rates },
-    headers: { enum: ['standard', 'github', 'slack', 'none'], expected: 'one of standard, github, slack, none' },
+    headers: { enum: dialectNames(), expected: `one of ${dialectNames().join(', ')}` },
     maxWaitMs: whole('milliseconds', 0, MAX_TIMEOUT_MS),
   },
 };

@@ -19,6 +19,7 @@ import type { LimiterEnv } from './environment';
 import { Holds, type Hold } from './holds';
 import { limitKey, methodKey, resourceKey } from './keys';
 import { LearnedPaces } from './learned-pace';
+import { rateLimitDialect, type RateLimitDialect } from './dialects';
 import { header, readResponseLimits } from './limit-headers';
 import { ConnectorLimiters, type ScheduledLimiter } from './limiters';
 import { reserveAll } from './pace';
@@ -35,8 +36,8 @@ const BOOKKEEPING_MS = 100;
 
 export class ConnectorLimits {
   private readonly limiters: ConnectorLimiters;
-  private readonly perMethod: boolean;
-  /** GitHub: the budget (`x-ratelimit-resource`: core, search, graphql...) each operation was last seen spending. */
+  private readonly dialect: RateLimitDialect;
+  /** The budget (GitHub's `x-ratelimit-resource`: core, search, graphql...) each operation was last seen spending. */
   private readonly resourceOf = new Map<string, string>();
   /** The last error a limiter reported (Redis failing): a call that times out says so. */
   private lastError?: { at: number; error: unknown };
@@ -52,7 +53,7 @@ export class ConnectorLimits {
     /** Paces learnt from the upstream's refusals (learned-pace.ts); kept, like the holds, across a reload. */
     readonly paces: LearnedPaces = new LearnedPaces(),
   ) {
-    this.perMethod = policy.headers === 'slack';
+    this.dialect = rateLimitDialect(policy.headers);
     if (env.clustered) env.storeListeners.add(this.onStoreError);
     this.limiters = new ConnectorLimiters(env, connectorId, policy, (limiter) => this.listen(limiter));
   }
@@ -187,15 +188,15 @@ export class ConnectorLimits {
 
   /** After each response: what the upstream says about its window becomes a hold. */
   private learn(response: ExchangeResponse, key: string, operation: string): void {
-    const convention = this.policy.headers;
-    if (convention === 'none') return;
+    const { dialect } = this;
+    if (!dialect.readsHeaders) return;
     const now = Date.now();
-    const info = readResponseLimits(response, convention, now);
-    const resource = convention === 'github' ? header(response.headers, 'x-ratelimit-resource')?.toLowerCase() : undefined;
+    const info = readResponseLimits(response, dialect.name, now);
+    const resource = dialect.resourceHeader !== undefined ? header(response.headers, dialect.resourceHeader)?.toLowerCase() : undefined;
     if (resource !== undefined) this.resourceOf.set(operation, resource);
     // What the upstream accepts, counted for the pace a refusal will learn (5xx answers say nothing
     // of the rate), where a refusal would learn it: per method for Slack, per connection otherwise.
-    if (!info.limited && response.status < 500) this.paces.accepted(this.perMethod ? methodKey(key, operation) : key, now);
+    if (!info.limited && response.status < 500) this.paces.accepted(dialect.perMethod === true ? methodKey(key, operation) : key, now);
     let hold: Hold | undefined;
     if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) {
       hold = { until: now + info.retryAfterMs, why: `the upstream refused a call of this connection with HTTP ${response.status} and asked to wait ${seconds(info.retryAfterMs)}` };
@@ -207,7 +208,7 @@ export class ConnectorLimits {
     // Slack's limits are per method; GitHub's windows per resource (search's 30 a minute is not core's 5000 an hour),
     // its secondary limits (a Retry-After) for the whole account.
     let holdKey = key;
-    if (this.perMethod && info.limited) holdKey = methodKey(key, operation);
+    if (dialect.perMethod === true && info.limited) holdKey = methodKey(key, operation);
     else if (resource !== undefined && info.retryAfterMs === undefined) holdKey = resourceKey(key, resource);
     this.holds.set(holdKey, hold);
     if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) this.paces.refused(holdKey, now, info.retryAfterMs);
@@ -229,7 +230,7 @@ export class ConnectorLimits {
 
   /** The holds a call of `operation` on connection `key` must respect. */
   private holdKeys(key: string, operation: string): string[] {
-    if (this.perMethod) return [key, methodKey(key, operation)];
+    if (this.dialect.perMethod === true) return [key, methodKey(key, operation)];
     const resource = this.resourceOf.get(operation);
     return resource === undefined ? [key] : [key, resourceKey(key, resource)];
   }

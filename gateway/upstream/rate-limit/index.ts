@@ -11,10 +11,12 @@
  *   environment.ts       bottleneck itself and the Redis connection the limiters share
  *   holds.ts             pauses the upstream asked for, by connection (or a dialect's finer key)
  *   pace.ts              evenly spaced departures (one number); configured-pace.ts, learned-pace.ts
- *   limit-headers.ts     what a response says about the upstream's limit
+ *   limit-headers.ts     what a response says about the upstream's limit: the generic signals, then its dialect's
+ *   dialects/            one file per upstream family (github, slack...), one registration line each in dialects/index.ts
  *   keys.ts, turn.ts, refusals.ts, words.ts: whose budget, a bounded wait, the coded refusals, their words
  */
 export { createRateLimitStage, type RateLimitStage, type RateLimitStageOptions } from './stage';
 export { limiterSpecs, type LimiterSpec } from './limiter-specs';
 export { limitKey } from './keys';
-export { GITHUB_SECONDARY_DEFAULT_MS, header, readLimitHeaders, readResponseLimits, readRetryAfter, waitFromLimits, type LimitInfo } from './limit-headers';
+export { GITHUB_SECONDARY_DEFAULT_MS, header, readGenericLimits, readLimitHeaders, readResponseLimits, readRetryAfter, waitFromLimits, type LimitInfo } from './limit-headers';
+export { dialectNames, rateLimitDialect, type RateLimitDialect } from './dialects';
