@@ -20,7 +20,8 @@ import { Holds, type Hold } from './holds';
 import { limitKey, methodKey, resourceKey } from './keys';
 import { LearnedPaces } from './learned-pace';
 import { rateLimitDialect, type RateLimitDialect } from './dialects';
-import { header, readResponseLimits } from './limit-headers';
+import { header, readResponseLimits, waitFromLimits, type LimitInfo } from './limit-headers';
+import { SendWindows, type Blocked } from './send-window';
 import { ConnectorLimiters, type ScheduledLimiter } from './limiters';
 import { reserveAll } from './pace';
 import { limiterClosed, limiterFailure, rateLimited, storeFailed } from './refusals';
@@ -52,6 +53,8 @@ export class ConnectorLimits {
     readonly holds: Holds = new Holds(),
     /** Paces learnt from the upstream's refusals (learned-pace.ts); kept, like the holds, across a reload. */
     readonly paces: LearnedPaces = new LearnedPaces(),
+    /** The calls let out before the upstream's limit is known (send-window.ts); kept across a reload too. */
+    readonly windows: SendWindows = new SendWindows(),
   ) {
     this.dialect = rateLimitDialect(policy.headers);
     if (env.clustered) env.storeListeners.add(this.onStoreError);
@@ -68,17 +71,42 @@ export class ConnectorLimits {
     // Looked up when the call is about to leave, not now: a pace swept while the call waited is not shared by two.
     const paces = () => [connectionPace?.for(key), operationPaces.get(operation)?.for(key), connectorPace?.for('')].filter((p): p is Paced => p !== undefined);
     const limiters = this.limiters.for(key, operation);
-    let response: ExchangeResponse;
-    if (limiters.length === 0) {
-      await this.depart(request, holdKeys, paces, deadline, request.signal);
-      response = await next(request);
-    } else {
-      // Held calls wait before they queue; their slots in the paces are taken once the limiters let them through.
-      await this.waitForHold(request, holdKeys, deadline);
-      response = await this.schedule(request, next, limiters, holdKeys, paces, deadline);
+    // An upstream whose headers are not read cannot say how many calls it takes: no window.
+    const windowed = this.dialect.readsHeaders;
+    if (windowed) {
+      const paced = this.pacesFor(holdKeys, paces, Date.now()).length > 0;
+      await this.windows.enter(key, paced, deadline, request.signal, (blocked) => this.windowRefusal(request, blocked));
     }
-    this.learn(response, key, operation);
+    let response: ExchangeResponse;
+    try {
+      if (limiters.length === 0) {
+        await this.depart(request, holdKeys, paces, deadline, request.signal);
+        response = await next(request);
+      } else {
+        // Held calls wait before they queue; their slots in the paces are taken once the limiters let them through.
+        await this.waitForHold(request, holdKeys, deadline);
+        response = await this.schedule(request, next, limiters, holdKeys, paces, deadline);
+      }
+    } catch (error) {
+      if (windowed) this.windows.left(key);
+      throw error;
+    }
+    const info = this.learn(response, key, operation);
+    if (windowed) {
+      const { limited, remaining, resetAtMs } = info ?? { limited: false };
+      // A count of one budget of several (GitHub's search, not core) is that budget's hold's business, not the connection's window.
+      const perResource = this.dialect.resourceHeader !== undefined && header(response.headers, this.dialect.resourceHeader) !== undefined;
+      const counted = remaining !== undefined && resetAtMs !== undefined && !perResource;
+      this.windows.left(key, { accepted: !limited && response.status < 500, refused: limited, ...(counted ? { remaining, resetAt: resetAtMs } : {}) });
+    }
     return response;
+  }
+
+  /** A call the send window kept back past its deadline: the upstream's window is used up, or the calls ahead are still out. */
+  private windowRefusal(request: ExchangeRequest, blocked: Blocked): HubError {
+    const maxWait = `rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)})`;
+    if (blocked === 'answer') return this.refused(request, 1000, `the calls of this connection ahead of it were still waiting for the upstream's answers after ${maxWait}`);
+    return this.refused(request, blocked.until - Date.now(), `the upstream said this connection has no requests left until its window resets, longer than this connector waits (${maxWait})`);
   }
 
   /** A hold the upstream asked for (Retry-After, a used-up window): waited out, or refused when it ends past the deadline. */
@@ -186,10 +214,10 @@ export class ConnectorLimits {
     }
   }
 
-  /** After each response: what the upstream says about its window becomes a hold. */
-  private learn(response: ExchangeResponse, key: string, operation: string): void {
+  /** After each response: what the upstream says about its window becomes a hold, and a refusal teaches a pace. */
+  private learn(response: ExchangeResponse, key: string, operation: string): LimitInfo | undefined {
     const { dialect } = this;
-    if (!dialect.readsHeaders) return;
+    if (!dialect.readsHeaders) return undefined;
     const now = Date.now();
     const info = readResponseLimits(response, dialect.name, now);
     const resource = dialect.resourceHeader !== undefined ? header(response.headers, dialect.resourceHeader)?.toLowerCase() : undefined;
@@ -204,19 +232,22 @@ export class ConnectorLimits {
       const window = resource !== undefined ? `its "${resource}" window` : 'its window';
       hold = { until: info.resetAtMs, why: `the upstream said this connection has no requests left until ${window} resets` };
     }
-    if (hold === undefined) return;
+    if (hold === undefined) return info;
     // Slack's limits are per method; GitHub's windows per resource (search's 30 a minute is not core's 5000 an hour),
     // its secondary limits (a Retry-After) for the whole account.
     let holdKey = key;
     if (dialect.perMethod === true && info.limited) holdKey = methodKey(key, operation);
     else if (resource !== undefined && info.retryAfterMs === undefined) holdKey = resourceKey(key, resource);
     this.holds.set(holdKey, hold);
-    if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) this.paces.refused(holdKey, now, info.retryAfterMs);
+    // A refusal that names its wait (a Retry-After, or a used-up window's reset) says how fast was too fast.
+    const refusalWait = info.limited ? waitFromLimits(info, now) : undefined;
+    if (refusalWait !== undefined && refusalWait > 0) this.paces.refused(holdKey, now, refusalWait);
     // Other gateway processes hear of it on the limiter's channel (local limiters hear themselves).
     this.limiters
       .channel(key)
       ?.publish(JSON.stringify({ hold: holdKey, ...hold, ...(resource !== undefined ? { operation, resource } : {}) }))
       .catch(this.env.onError);
+    return info;
   }
 
   /**

@@ -56,7 +56,7 @@ export function createRateLimitStage(options: RateLimitStageOptions = {}): RateL
     if (limits?.signature !== signature) {
       // A reload changed the connector's limits: new limiters, the holds the upstream asked for kept.
       const previous = limits;
-      limits = new ConnectorLimits(env, connectorId, policy, signature, previous?.holds, previous?.paces);
+      limits = new ConnectorLimits(env, connectorId, policy, signature, previous?.holds, previous?.paces, previous?.windows);
       byConnector.set(connectorId, limits);
       previous?.retire();
     }
