@@ -43,7 +43,7 @@ export class LimiterEnv {
       const RedisClient = require('ioredis') as typeof Redis;
       // Few retries per command: with Redis down a call fails with a coded error instead of queueing.
       this.client = this.store.redis ?? new RedisClient(this.store.redisUrl!, { maxRetriesPerRequest: 2 });
-      this.connection = new this.Bottleneck.IORedisConnection({ client: this.client, Redis: RedisClient });
+      this.connection = new this.Bottleneck.IORedisConnection({ client: this.store.redis !== undefined ? eager(this.store.redis, this.onError) : this.client, Redis: RedisClient });
       this.connection.on('error', (error: unknown) => {
         // ioredis reports each failed reconnection: one report per outage is enough.
         if (this.storeError === undefined) this.onError(error);
@@ -95,4 +95,20 @@ export function isRedisUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A shared connection as bottleneck needs it: bottleneck waits for its "ready" and for
+ * that of the subscriber it duplicates from it, so a connection made with `lazyConnect`
+ * (as the hub's may be) is connected now, and its duplicate is not lazy.
+ */
+function eager(client: Redis, onError: (error: unknown) => void): Redis {
+  if (client.status === 'wait') client.connect().catch(onError);
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === 'duplicate') return (override?: object) => target.duplicate({ ...override, lazyConnect: false });
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
