@@ -109,3 +109,4 @@ export { didYouMean, nearestNames } from './did-you-mean';
 export { REDACTED, redact, redactText, redactValues, SECRET_HEADER_NAMES } from './redact';
 export { redactUrl } from './redact-url';
 export { ABORT_CODES, findErrorCode, isNetworkCode, NETWORK_ERROR_CODES, TIMEOUT_PHASES, type FoundCode } from './failure-codes';
+export { tryAgainIn, type TryAgain } from './try-again';

@@ -12,8 +12,12 @@ export interface Rates {
   concurrency?: number;
 }
 
-/** Which rate-limit headers the upstream sends and how to read them. */
-export type RateLimitHeaders = 'standard' | 'github' | 'slack' | 'none';
+/**
+ * The rate-limit dialect the upstream speaks: the name of one registered in
+ * gateway/upstream/rate-limit/dialects (`standard`, `github`, `slack`, `none`...), checked
+ * when the connector file is loaded.
+ */
+export type RateLimitHeaders = string;
 
 export interface RateLimitPolicy {
   /** For each connection (one tenant's or user's account). */
@@ -26,7 +30,7 @@ export interface RateLimitPolicy {
    * loading resolves to keys.
    */
   perOperation: Readonly<Record<string, Rates>>;
-  /** `standard`: X-RateLimit-Remaining/Reset (seconds or epoch) and Retry-After. */
+  /** The dialect's name; `standard` reads the generic signals alone (429, Retry-After, X-RateLimit-*, RateLimit). */
   headers: RateLimitHeaders;
   /** The longest a call waits for the limiter or for an upstream's Retry-After before its result says when to retry. */
   maxWaitMs: number;

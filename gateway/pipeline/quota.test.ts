@@ -28,7 +28,7 @@ describe('quotaStage', () => {
     await stage(keyed);
     const over = await rejected(stage(keyed));
     expect(over).toMatchObject({ code: 'HUB_ERR_QUOTA_EXCEEDED', details: { retryAfterSeconds: 45 } });
-    expect(over.message).toBe('Agent key-1 of tenant "acme" used its 2 calls per minute; the next call is allowed in 45 s. Nothing was sent upstream.');
+    expect(over.message).toBe('Agent key-1 of tenant "acme" used its 2 calls per minute. Nothing was sent upstream; try again in 45 seconds (after 2026-11-26T10:01:00Z).');
     // The tenant's quota counts every agent of the tenant (3 calls so far, the refused one included).
     const other = context({ ...principal({ tenantPerMinute: 5 }), agentId: 'key-2' });
     await stage(other);

@@ -8,7 +8,7 @@
  * it never reaches the upstream.
  */
 import type Redis from 'ioredis';
-import { errors } from '../../errors';
+import { errors, tryAgainIn } from '../../errors';
 import type { Principal } from '../../auth';
 import type { Stage } from '../core';
 
@@ -77,8 +77,8 @@ export function quotaStage(counter: QuotaCounter, now: () => number = Date.now):
 async function check(counter: QuotaCounter, key: string, limit: number, nowMs: number, who: () => string): Promise<void> {
   const { count, resetInMs } = await counter.hit(key, nowMs);
   if (count <= limit) return;
-  const seconds = Math.max(1, Math.ceil(resetInMs / 1000));
-  throw errors.QUOTA_EXCEEDED([`${who()} used its ${limit} calls per minute; the next call is allowed in ${seconds} s. Nothing was sent upstream.`], { details: { retryAfterSeconds: seconds } });
+  const { seconds, words } = tryAgainIn(resetInMs, nowMs);
+  throw errors.QUOTA_EXCEEDED([`${who()} used its ${limit} calls per minute. Nothing was sent upstream; ${words}.`], { details: { retryAfterSeconds: seconds } });
 }
 
 function agentLabel(principal: Principal): string {

@@ -45,6 +45,9 @@ describe('retryDelay', () => {
     ['POST 429 with Retry-After (Slack posts)', { given: { method: 'POST', status: 429, retryAfterMs: 1000, limited: true }, want: 1100 }],
     ['GET 429 without Retry-After: backoff', { given: { status: 429, limited: true }, want: 100 }],
     ['GitHub secondary 403', { given: { status: 403, retryAfterMs: 2000, limited: true }, want: 2100 }],
+    ['403 with rate-limit signals from any API, GET: a refusal, after the wait', { given: { status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true }, want: 1100 }],
+    ['403 with rate-limit signals from any API, POST: it may have acted, not retried', { given: { method: 'POST', status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true }, want: undefined }],
+    ['403 with rate-limit signals from any API, POST with idempotency key', { given: { method: 'POST', status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true, idempotent: true }, want: 1100 }],
     ['Retry-After longer than rateLimit.maxWaitMs', { given: { status: 429, retryAfterMs: 6000, limited: true }, want: undefined }],
     ['Retry-After past the budget', { given: { status: 429, retryAfterMs: 4000, limited: true, elapsedMs: 7000 }, want: undefined }],
     ['Retry-After fits, its jitter is cut to the budget', { given: { status: 429, retryAfterMs: 2950, limited: true, elapsedMs: 7000 }, want: 3000 }],
@@ -172,6 +175,22 @@ describe('retry stage (over a scripted exchange)', () => {
     expect(await stage(once)(request('POST'))).toMatchObject({ status: 503, attempts: 1 });
     const keyed = scripted(answer(503), answer(201));
     expect(await stage(keyed)(request('POST', { 'idempotency-key': 'k1' }))).toMatchObject({ status: 201, attempts: 2 });
+  });
+
+  it('takes a 403 that carries rate-limit signals for a refusal on any API: idempotent calls wait and go again, a plain 403 is returned', async () => {
+    const resetIn = (s: number) => String(Math.ceil(Date.now() / 1000) + s);
+    const primary = () => answer(403, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': resetIn(1) });
+    const got = scripted(primary(), answer(200));
+    const started = Date.now();
+    expect(await stage(got)(request())).toMatchObject({ status: 200, attempts: 2 });
+    // It waited for the reset (the next whole second), not a backoff's milliseconds.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const retryAfter = scripted(answer(403, { 'retry-after': '0.05' }), answer(200));
+    expect(await stage(retryAfter)(request('DELETE'))).toMatchObject({ status: 200, attempts: 2 });
+    const posted = scripted(primary(), answer(201));
+    expect(await stage(posted)(request('POST'))).toMatchObject({ status: 403, attempts: 1 });
+    const plain = scripted(answer(403, { 'x-ratelimit-remaining': '5', 'x-ratelimit-reset': resetIn(1) }), answer(200));
+    expect(await stage(plain)(request())).toMatchObject({ status: 403, attempts: 1 });
   });
 
   it('rethrows an error it does not retry, and the last one when attempts run out', async () => {

@@ -4,8 +4,10 @@
  * exchange stage that acts on it.
  *
  * What is retried:
- * - a response that says "slow down" (429, GitHub's limit 403), whatever the method:
- *   the upstream refused it without acting on it. It waits the upstream's Retry-After
+ * - a response that says "slow down" (a 429, or a limit 403 of a dialect that vouches for
+ *   it, GitHub's), whatever the method: the upstream refused it without acting on it; a
+ *   403 or 503 carrying rate-limit signals (Retry-After, or remaining 0 with a reset) from
+ *   any other API, for idempotent methods only (nobody vouches it did nothing). It waits the upstream's Retry-After
  *   (or until its window resets), unless that is longer than `rateLimit.maxWaitMs` or
  *   passes `retry.budgetMs`: then the 429 itself is the answer, and its result says when
  *   to try again (map-result.ts);
@@ -25,7 +27,8 @@
 import { findErrorCode } from '../../errors';
 import type { ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
-import { readResponseLimits, waitFromLimits } from './rate-limit-headers';
+import { sleep } from './abortable-sleep';
+import { readResponseLimits, waitFromLimits } from './rate-limit';
 
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 /** Made safe to retry by the idempotency header. */
@@ -65,8 +68,10 @@ export interface RetryInput {
   errorCode?: string;
   /** How long the upstream asked to wait (Retry-After, or until its used-up window resets). */
   retryAfterMs?: number;
-  /** The response says "slow down" (429, GitHub's limit 403): see rate-limit-headers.ts. */
+  /** The response says "slow down" (a 429; a 403 or 503 with Retry-After, or with remaining 0 and a reset): see rate-limit/limit-headers.ts. */
   limited?: boolean;
+  /** A refusal that does not prove the request was left alone (a 403 or 503 of an API without a dialect): retried for idempotent methods only. */
+  mayHaveActed?: boolean;
   /** The request carries the policy's idempotency header (makes POST and PATCH retryable). */
   idempotent: boolean;
   /** Since the first attempt started. */
@@ -85,7 +90,7 @@ export function retryDelay(input: RetryInput): number | undefined {
   const limited = status === 429 || (input.limited === true && status !== undefined);
   const safe = IDEMPOTENT_METHODS.has(input.method) || (input.idempotent && KEYED_METHODS.has(input.method));
   let retryable: boolean;
-  if (status !== undefined) retryable = limited || (RETRY_STATUSES.has(status) && safe);
+  if (status !== undefined) retryable = (limited && (safe || input.mayHaveActed !== true)) || (RETRY_STATUSES.has(status) && safe);
   else if (errorCode !== undefined) retryable = NOT_SENT_CODES.has(errorCode) || (RETRY_ERROR_CODES.has(errorCode) && safe);
   else retryable = false;
   if (!retryable) return undefined;
@@ -145,6 +150,7 @@ export function createRetryStage(options: RetryStageOptions = {}): ExchangeStage
           status: response.status,
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
           limited: limits.limited,
+          ...(limits.mayHaveActed === true ? { mayHaveActed: true } : {}),
           idempotent,
           elapsedMs: performance.now() - started,
           policy,
@@ -178,25 +184,4 @@ export function retryableCode(error: unknown): string | undefined {
   return findErrorCode(error, (code) => RETRY_ERROR_CODES.has(code), { stopAtHubErrors: true })?.code;
 }
 
-/** A timer that ends early, rejecting with the signal's reason (as undici rejects on abort), when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortReason(signal));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-}
+export { abortReason, sleep } from './abortable-sleep';

@@ -202,7 +202,7 @@ describe('front-door quotas', () => {
     }
     expect(over!.isError).toBe(true);
     over = over!;
-    expect(text(over)).toMatch(/HUB_ERR_QUOTA_EXCEEDED: Agent \S+ of tenant "acme" used its 2 calls per minute; the next call is allowed in \d+ s/);
+    expect(text(over)).toMatch(/HUB_ERR_QUOTA_EXCEEDED: Agent \S+ of tenant "acme" used its 2 calls per minute\. Nothing was sent upstream; try again in \d+ seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\./);
     expect(over._meta?.['lunar-hub/retry-after']).toEqual(expect.any(Number));
     expect(upstream.seen.length).toBe(before);
   });

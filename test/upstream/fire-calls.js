@@ -24,7 +24,7 @@ require.extensions['.ts'] = (module, filename) => {
 
 const { composeExchange } = require('../../gateway/upstream/exchange.ts');
 const { DEFAULT_UPSTREAM_POLICY } = require('../../gateway/core');
-const { createRateLimitStage } = require('../../gateway/upstream/rate-limit.ts');
+const { createRateLimitStage } = require('../../gateway/upstream/rate-limit');
 const { closeAgents, undiciExchange } = require('../../gateway/upstream/undici-exchange.ts');
 
 async function main() {

@@ -175,4 +175,30 @@ describe('rate limits shared through Redis', () => {
       await github.close();
     }
   });
+
+  it('on a shared connection (the redis option) the limiters keep their budget in Redis and leave the connection open when closed', async () => {
+    const shared = await connectTestRedis();
+    const upstream = await startUpstream({ 'GET /x': (_req, res) => json(res, 200, { ok: true }) });
+    const connector: ConnectorRuntime = {
+      id: 'shared',
+      baseUrl: upstream.url,
+      allowedHosts: [new URL(upstream.url).host],
+      timeouts: { connectMs: 2000, headersMs: 5000, bodyMs: 5000 },
+      maxResponseBytes: 65536,
+      policy: { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { perMinute: 100 } } },
+    };
+    const limiter = createRateLimitStage({ redis: shared, idPrefix: PREFIX });
+    try {
+      const exchange = composeExchange([limiter.stage], undiciExchange);
+      const response = await exchange({ method: 'GET', url: `${upstream.url}/x`, headers: {}, signal: new AbortController().signal, connector, scope: { connectorId: 'shared', connectionId: 'c1', tool: 'shared_x', operation: 'GET /x' } });
+      expect(response.status).toBe(200);
+      expect((await shared.keys(`b_${PREFIX}:shared:*`)).length).toBeGreaterThan(0);
+    } finally {
+      await limiter.close();
+      await upstream.close();
+    }
+    expect(shared.status).toBe('ready');
+    expect(await shared.ping()).toBe('PONG');
+    shared.disconnect();
+  });
 });

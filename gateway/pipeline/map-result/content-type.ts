@@ -5,7 +5,7 @@
  */
 import { TextDecoder } from 'node:util';
 import type { UpstreamResponse } from '../../core';
-import { header } from '../../upstream/rate-limit-headers';
+import { header } from '../../upstream/rate-limit';
 
 export type Family = 'json' | 'text' | 'image' | 'audio' | 'binary';
 

@@ -2,7 +2,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
 import { redactText } from '../../../errors';
-import { header } from '../../upstream/rate-limit-headers';
+import { header } from '../../upstream/rate-limit';
 import { classify, contentType, decodeText, isUtf8Text, sniffJson } from './content-type';
 import { META_TRUNCATED } from './meta';
 import { canonicalHeader, formatBytes, isPlainObject, minifyJson, statusLine, text, type ContentBlock } from './parts';

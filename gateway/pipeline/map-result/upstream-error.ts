@@ -1,8 +1,8 @@
 /** A 3xx, 4xx or 5xx answer as an `isError` result: the status, the upstream's own message, and when to try again. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { errors, redact, redactText, redactValues } from '../../../errors';
+import { errors, redact, redactText, redactValues, tryAgainIn } from '../../../errors';
 import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime, type UpstreamResponse } from '../../core';
-import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../../upstream/rate-limit-headers';
+import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../../upstream/rate-limit';
 import { classify, contentType, decodeText, isUtf8Text } from './content-type';
 import { clip, collapse, messageFromHtml, messageFromJson, messageFromXml } from './error-message';
 import { META_CODE, META_RETRY_AFTER, META_STATUS } from './meta';
@@ -58,9 +58,8 @@ function rateLimitNotice(response: UpstreamResponse, connector: ConnectorRuntime
   if (!limits.limited) return undefined;
   const waitMs = waitFromLimits(limits, now);
   if (waitMs === undefined) return { text: 'Rate limited by the upstream, which did not say for how long: wait before calling again.' };
-  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  const at = new Date(now + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return { text: `Rate limited by the upstream: try again in ${seconds} seconds (after ${at}).`, seconds };
+  const { seconds, words } = tryAgainIn(waitMs, now);
+  return { text: `Rate limited by the upstream: ${words}.`, seconds };
 }
 
 /** The upstream's own words about what went wrong, redacted and at most ERROR_MESSAGE_LIMIT chars. */

@@ -5,9 +5,11 @@
 import { DEFAULT_UPSTREAM_POLICY, type RateLimitHeaders, type UpstreamPolicy } from '../../core';
 import { HEADER_NAME, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS } from './limits';
 import { whole } from './schema-parts';
+import { dialectNames } from '../../upstream/rate-limit';
 
 /** The rate-limit header dialects `rateLimit.headers` accepts: the one list of them. */
-export const RATE_LIMIT_HEADERS: readonly RateLimitHeaders[] = ['standard', 'github', 'slack', 'none'];
+/** The registered rate-limit dialects (gateway/upstream/rate-limit/dialects). */
+export const RATE_LIMIT_HEADERS: readonly RateLimitHeaders[] = dialectNames();
 
 // Slower rates would need timers longer than Node's (2^31-1 ms, ~24.8 days), which then fire at once.
 const rate = (min: number) => ({ type: 'number', minimum: min, maximum: 1_000_000, expected: `a number of requests from ${min} to 1000000` });

@@ -1,58 +1,41 @@
 /**
- * What an upstream's response says about its rate limit, read by the connector's
- * convention (`rateLimit.headers`, gateway/upstream/policy.ts). Pure: the retry stage,
- * the rate-limit stage and the MCP result all read a response through here.
+ * What an upstream's response says about its rate limit: the generic signals, always
+ * read, then what the connector's dialect (`rateLimit.headers`, dialects/) adds. Pure:
+ * the retry stage, the rate-limit stage and the MCP result all read a response through
+ * here.
  *
- * - `standard`: `Retry-After` (RFC 9110 §10.2.3: seconds or an HTTP date);
- *   `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds when large, epoch
+ * The generic signals, whatever the connector says (only the `none` dialect turns the
+ * reading off):
+ * - `429`: a refusal, the request not acted on;
+ * - `403` or `503` with a `Retry-After` (RFC 9110 §10.2.3: seconds or an HTTP date): a
+ *   refusal, waited out before anything else goes;
+ * - `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds when large, epoch
  *   milliseconds when larger still, an ISO 8601 time as Jira sends, else seconds from
- *   now); the IETF draft's `RateLimit-Remaining`/`RateLimit-Reset` (seconds from now)
- *   and its structured `RateLimit: "default";r=0;t=30` (or `remaining=0, reset=30`).
- * - `github`: the primary limit is `x-ratelimit-remaining: 0` with `x-ratelimit-reset`
- *   (epoch seconds) on a 403 or 429; a secondary limit is a 403 or 429 with `retry-after`,
- *   or a 403 whose body says "secondary rate limit" (without a time GitHub asks for at
- *   least a minute). docs.github.com "Rate limits for the REST API", "Best practices".
- * - `slack`: a 429 with `Retry-After` in seconds; the limits are per method (tiers), so
- *   the rate-limit stage holds only the method that was refused.
- * - `none`: the upstream sends nothing to trust; only a 429 itself says "slow down".
+ *   now), and a `403` or `429` with remaining 0 and a reset time is a refusal (GitHub's
+ *   primary limit, copied by many APIs);
+ * - the IETF draft's `RateLimit-Remaining`/`RateLimit-Reset` (seconds from now) and its
+ *   structured `RateLimit: "default";r=0;t=30` (or `remaining=0, reset=30`).
  *
  * A malformed value is ignored (as if absent), never NaN.
  */
-import type { RateLimitHeaders } from '../core';
-import type { UpstreamResponse } from '../core';
+import type { RateLimitHeaders, UpstreamResponse } from '../../core';
+import { rateLimitDialect } from './dialects';
+import type { LimitInfo } from './dialects/dialect';
 
-export interface LimitInfo {
-  /** How long the upstream asked to wait before the next request: `Retry-After`, or GitHub's minute for a secondary limit that names no time. */
-  retryAfterMs?: number;
-  /** Requests left in the upstream's current window. */
-  remaining?: number;
-  /** When the upstream's window resets (epoch milliseconds). */
-  resetAtMs?: number;
-  /** This response says "slow down": a 429, or GitHub's 403 for its primary or secondary limit. */
-  limited: boolean;
-}
+export type { LimitInfo } from './dialects/dialect';
+export { GITHUB_SECONDARY_DEFAULT_MS } from './dialects/github';
 
 type Headers = UpstreamResponse['headers'];
-
-/** GitHub: "If you exceed a secondary rate limit ... wait for at least one minute before retrying" when no header says how long. */
-export const GITHUB_SECONDARY_DEFAULT_MS = 60_000;
 
 /** Epoch values are told from "seconds from now" by size: 1e9 seconds is September 2001. */
 const EPOCH_SECONDS_FROM = 1e9;
 const EPOCH_MILLISECONDS_FROM = 1e12;
 
 export function readLimitHeaders(status: number, headers: Headers, convention: RateLimitHeaders, nowMs: number, bodyText?: string): LimitInfo {
-  switch (convention) {
-    case 'none':
-      return { limited: status === 429 };
-    case 'slack':
-      return withDefined({ retryAfterMs: retryAfter(header(headers, 'retry-after'), nowMs), limited: status === 429 });
-    case 'github':
-      return github(status, headers, nowMs, bodyText);
-    case 'standard':
-    default:
-      return standard(status, headers, nowMs);
-  }
+  const dialect = rateLimitDialect(convention);
+  if (!dialect.readsHeaders) return { limited: status === 429 };
+  const generic = readGenericLimits(status, headers, nowMs);
+  return dialect.read === undefined ? generic : withDefined(dialect.read({ status, headers, bodyText: () => bodyText ?? '' }, generic, nowMs));
 }
 
 /**
@@ -72,34 +55,30 @@ export function readRetryAfter(headers: Headers, nowMs: number): number | undefi
   return retryAfter(header(headers, 'retry-after'), nowMs);
 }
 
-/** `readLimitHeaders` on a buffered response; the body is looked at only where the convention needs it (GitHub's 403). */
+/** `readLimitHeaders` on a buffered response; the body is decoded only if the dialect asks for it (GitHub's 403). */
 export function readResponseLimits(response: Pick<UpstreamResponse, 'status' | 'headers' | 'body'>, convention: RateLimitHeaders, nowMs: number): LimitInfo {
-  const bodyText = convention === 'github' && response.status === 403 ? response.body.subarray(0, 4096).toString('utf8') : undefined;
-  return readLimitHeaders(response.status, response.headers, convention, nowMs, bodyText);
+  const dialect = rateLimitDialect(convention);
+  if (!dialect.readsHeaders) return { limited: response.status === 429 };
+  const generic = readGenericLimits(response.status, response.headers, nowMs);
+  if (dialect.read === undefined) return generic;
+  return withDefined(dialect.read({ status: response.status, headers: response.headers, bodyText: () => response.body.subarray(0, 4096).toString('utf8') }, generic, nowMs));
 }
 
-function standard(status: number, headers: Headers, nowMs: number): LimitInfo {
+/** The signals every upstream may send, read the same whatever its dialect. */
+export function readGenericLimits(status: number, headers: Headers, nowMs: number): LimitInfo {
   const structured = structuredRateLimit(header(headers, 'ratelimit'));
   const remaining = count(header(headers, 'x-ratelimit-remaining')) ?? count(header(headers, 'ratelimit-remaining')) ?? structured.remaining;
   const resetAtMs =
     resetTime(header(headers, 'x-ratelimit-reset'), nowMs) ??
     deltaSeconds(header(headers, 'ratelimit-reset'), nowMs) ??
     (structured.resetSeconds !== undefined ? nowMs + structured.resetSeconds * 1000 : undefined);
-  return withDefined({ retryAfterMs: retryAfter(header(headers, 'retry-after'), nowMs), remaining, resetAtMs, limited: status === 429 });
-}
-
-const SECONDARY_LIMIT_TEXT = /secondary rate limit|abuse detection/i;
-
-function github(status: number, headers: Headers, nowMs: number, bodyText: string | undefined): LimitInfo {
-  const remaining = count(header(headers, 'x-ratelimit-remaining'));
-  const resetAtMs = resetTime(header(headers, 'x-ratelimit-reset'), nowMs);
-  let retryAfterMs = retryAfter(header(headers, 'retry-after'), nowMs);
-  const refused = status === 403 || status === 429;
-  const primary = refused && remaining === 0;
-  const secondary = refused && (retryAfterMs !== undefined || (status === 403 && bodyText !== undefined && SECONDARY_LIMIT_TEXT.test(bodyText)));
-  // A secondary limit that names no time (and is not the primary window running out): a minute.
-  if (secondary && retryAfterMs === undefined && !primary) retryAfterMs = GITHUB_SECONDARY_DEFAULT_MS;
-  return withDefined({ retryAfterMs, remaining, resetAtMs, limited: status === 429 || primary || secondary });
+  const retryAfterMs = retryAfter(header(headers, 'retry-after'), nowMs);
+  const waitAsked = (status === 403 || status === 503) && retryAfterMs !== undefined && retryAfterMs > 0;
+  const usedUp = (status === 403 || status === 429) && remaining === 0 && resetAtMs !== undefined;
+  const limited = status === 429 || waitAsked || usedUp;
+  // A 403 or 503 from an API the hub knows nothing of may have done something first: only idempotent calls go again.
+  const mayHaveActed = limited && status !== 429 ? true : undefined;
+  return withDefined({ retryAfterMs, remaining, resetAtMs, limited, mayHaveActed });
 }
 
 // ---------------------------------------------------------------- values
@@ -180,7 +159,7 @@ function finite(n: number): number | undefined {
 }
 
 /** Drops undefined fields, so results compare (and print) as what was read. */
-function withDefined<T extends object>(value: T): T {
+export function withDefined<T extends object>(value: T): T {
   for (const key of Object.keys(value) as (keyof T)[]) if (value[key] === undefined) delete value[key];
   return value;
 }

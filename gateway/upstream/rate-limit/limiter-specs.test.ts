@@ -1,6 +1,6 @@
 import type Bottleneck from 'bottleneck';
-import { createRateLimitStage, limitKey, limiterSpecs } from './rate-limit';
-import type { Rates } from '../core';
+import { createRateLimitStage, limitKey, limiterSpecs } from '.';
+import type { Rates } from '../../core';
 
 const counts = (c: Partial<Bottleneck.Counts>): Bottleneck.Counts => ({ RECEIVED: 0, QUEUED: 0, RUNNING: 0, EXECUTING: 0, ...c });
 

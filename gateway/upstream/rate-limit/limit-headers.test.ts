@@ -1,5 +1,5 @@
-import type { RateLimitHeaders } from '../core';
-import { GITHUB_SECONDARY_DEFAULT_MS, readLimitHeaders, readResponseLimits, waitFromLimits, type LimitInfo } from './rate-limit-headers';
+import type { RateLimitHeaders } from '../../core';
+import { GITHUB_SECONDARY_DEFAULT_MS, readLimitHeaders, readResponseLimits, waitFromLimits, type LimitInfo } from './limit-headers';
 
 /** 2023-11-14T22:13:20Z */
 const NOW = 1_700_000_000_000;
@@ -21,7 +21,13 @@ describe('readLimitHeaders', () => {
     ['standard: Retry-After date in the past is 0', { given: { status: 503, headers: { 'retry-after': new Date(NOW - 5000).toUTCString() }, convention: 'standard' }, want: { retryAfterMs: 0, limited: false } }],
     ['standard: Retry-After with decimals', { given: { status: 429, headers: { 'retry-after': '1.5' }, convention: 'standard' }, want: { retryAfterMs: 1500, limited: true } }],
     ['standard: Retry-After first of several values', { given: { status: 429, headers: { 'retry-after': ['2', '9'] }, convention: 'standard' }, want: { retryAfterMs: 2000, limited: true } }],
-    ['standard: 503 with Retry-After is not a rate limit', { given: { status: 503, headers: { 'retry-after': '3' }, convention: 'standard' }, want: { retryAfterMs: 3000, limited: false } }],
+    ['standard: 503 with Retry-After is a refusal, perhaps acted on', { given: { status: 503, headers: { 'retry-after': '3' }, convention: 'standard' }, want: { retryAfterMs: 3000, limited: true, mayHaveActed: true } }],
+    ['standard: 403 with Retry-After is a refusal, perhaps acted on', { given: { status: 403, headers: { 'retry-after': '3' }, convention: 'standard' }, want: { retryAfterMs: 3000, limited: true, mayHaveActed: true } }],
+    ['standard: GitHub-style primary limit on any API (403, remaining 0, reset)', { given: { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW_S + 1) }, convention: 'standard' }, want: { remaining: 0, resetAtMs: NOW + 1000, limited: true, mayHaveActed: true } }],
+    ['standard: 403 with remaining 0 and no reset says nothing of when: not a refusal', { given: { status: 403, headers: { 'x-ratelimit-remaining': '0' }, convention: 'standard' }, want: { remaining: 0, limited: false } }],
+    ['standard: a plain 403 is not a refusal', { given: { status: 403, headers: { 'x-ratelimit-remaining': '7', 'x-ratelimit-reset': String(NOW_S + 1) }, convention: 'standard' }, want: { remaining: 7, resetAtMs: NOW + 1000, limited: false } }],
+    ['standard: 403 with the IETF RateLimit used up', { given: { status: 403, headers: { ratelimit: '"default";r=0;t=30' }, convention: 'standard' }, want: { remaining: 0, resetAtMs: NOW + 30_000, limited: true, mayHaveActed: true } }],
+    ['standard: 404 with Retry-After is not a refusal', { given: { status: 404, headers: { 'retry-after': '3' }, convention: 'standard' }, want: { retryAfterMs: 3000, limited: false } }],
     ['standard: reset as epoch seconds', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW_S + 30) }, convention: 'standard' }, want: { remaining: 0, resetAtMs: NOW + 30_000, limited: false } }],
     ['standard: reset as epoch milliseconds', { given: { status: 200, headers: { 'x-ratelimit-remaining': '4', 'x-ratelimit-reset': String(NOW + 30_000) }, convention: 'standard' }, want: { remaining: 4, resetAtMs: NOW + 30_000, limited: false } }],
     ['standard: reset as seconds from now', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '12' }, convention: 'standard' }, want: { remaining: 0, resetAtMs: NOW + 12_000, limited: false } }],
@@ -51,7 +57,9 @@ describe('readLimitHeaders', () => {
     ['github: malformed reset ignored', { given: { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': 'later' }, convention: 'github' }, want: { remaining: 0, limited: true } }],
     // ---- slack
     ['slack: 429 + Retry-After', { given: { status: 429, headers: { 'retry-after': '30' }, convention: 'slack' }, want: { retryAfterMs: 30_000, limited: true } }],
-    ['slack: X-RateLimit headers are not Slack\'s', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '5' }, convention: 'slack' }, want: { limited: false } }],
+    ['slack: the generic X-RateLimit headers are read too', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '5' }, convention: 'slack' }, want: { remaining: 0, resetAtMs: NOW + 5000, limited: false } }],
+    ['github: the primary limit 403 left the request alone: any method may go again', { given: { status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(NOW_S + 1) }, convention: 'github' }, want: { remaining: 0, resetAtMs: NOW + 1000, limited: true } }],
+    ['an unknown dialect name reads as standard', { given: { status: 403, headers: { 'retry-after': '2' }, convention: 'no-such-dialect' }, want: { retryAfterMs: 2000, limited: true, mayHaveActed: true } }],
     ['standard: absurd Retry-After is capped at a year, never past the dates JavaScript can hold', { given: { status: 429, headers: { 'retry-after': '999999999999999999' }, convention: 'standard' }, want: { retryAfterMs: 366 * 86_400_000, limited: true } }],
     ['standard: absurd reset is capped at a year from now', { given: { status: 200, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '99999999999999999999' }, convention: 'standard' }, want: { remaining: 0, resetAtMs: NOW + 366 * 86_400_000, limited: false } }],
     ['slack: malformed Retry-After', { given: { status: 429, headers: { 'retry-after': 'NaN' }, convention: 'slack' }, want: { limited: true } }],
