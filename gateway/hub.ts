@@ -74,7 +74,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       }
       let upstream: UpstreamStages;
       try {
-        upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), shared, ...(redisUrl ? { redisUrl } : {}) });
+        upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), shared });
       } catch (error) {
         // What was opened is closed, not left reconnecting behind the error.
         await services.close().catch(() => undefined);

@@ -28,10 +28,8 @@ export interface UpstreamStages {
 
 export interface UpstreamStagesOptions {
   log: Logger;
-  /** The hub's shared state: the cache goes through its Redis connection (which the hub closes, after these stages). */
+  /** The hub's shared state: the cache and the limiters go through its Redis connection (which the hub closes, after these stages). */
   shared?: SharedState;
-  /** The rate limiter's Redis (LUNAR_REDIS_URL), still by URL: it opens its own connections. */
-  redisUrl?: string;
   cacheHashKey: Buffer;
 }
 
@@ -40,9 +38,9 @@ export interface UpstreamStagesOptions {
  * same on every node, so that nodes sharing a Redis cache find each other's entries.
  */
 export function createUpstreamStages(options: UpstreamStagesOptions): UpstreamStages {
-  const { redisUrl, log } = options;
-  const cache = createCacheStage({ ...(options.shared ? { shared: options.shared } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached') });
-  const limit = createRateLimitStage({ ...(redisUrl ? { redisUrl } : {}), onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed') });
+  const { shared, log } = options;
+  const cache = createCacheStage({ ...(shared ? { shared } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached') });
+  const limit = createRateLimitStage({ ...(shared?.redis ? { redis: shared.redis } : {}), onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed') });
   const breaker = createCircuitBreakerStage();
   return {
     stages: [createDedupeStage(), cache.stage, createRetryStage(), breaker, limit.stage],
