@@ -27,10 +27,13 @@ interface Entry {
   failure?: LoadFailure;
 }
 
+// Typed `on('changed')` for an EventEmitter subclass: the merge declares only the overload.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export declare interface Registry {
   on(event: 'changed', listener: (next: RegistrySnapshot, previous: RegistrySnapshot) => void): this;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class Registry extends EventEmitter {
   private snapshot = RegistrySnapshot.empty();
   private readonly sources: ConnectorSource[];

@@ -56,7 +56,7 @@ async function connect(key: string | undefined, url = hub.mcpUrl): Promise<Clien
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 const lastSeen = (prefix: string) => [...upstream.seen].reverse().find((r) => r.url.startsWith(prefix))!;
 
-async function api(method: string, route: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function api(method: string, route: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> /* eslint-disable-line @typescript-eslint/no-explicit-any -- each test reads the fields of its own route */ {
   const response = await request(`${hub.url}/api${route}`, {
     method: method as 'GET',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },

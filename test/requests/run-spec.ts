@@ -20,7 +20,7 @@ import { generateArguments } from './arguments';
 import { declaredParameters, parseSpecText, undeclaredNames, type Declared } from './declared';
 import { startPrism, type PrismMock } from './prism-process';
 import { startRecorder, type Exchange, type Recorder } from './recorder';
-import { judge, type Judgement, type Verdict, type Violation } from './verdict';
+import { judge, type Verdict, type Violation } from './verdict';
 
 /** A targeted call beside the sweep, with fixed arguments, documenting a known HUB BUG. */
 /** A hand-written call that pins how the hub treats a case generated arguments never reach. */

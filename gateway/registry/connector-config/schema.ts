@@ -5,7 +5,7 @@
  */
 import type Ajv2020 from 'ajv/dist/2020';
 import { AUTH_SECTION_SCHEMA } from './auth-section';
-import { MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS, TOOL_NAME } from './limits';
+import { MAX_RESPONSE_BYTES, TOOL_NAME } from './limits';
 import { POLICY_SECTIONS } from './policy-sections';
 import { nonEmptyString, timeout } from './schema-parts';
 
