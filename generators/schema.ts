@@ -223,7 +223,7 @@ export class SchemaConverter {
       }
       const map: Record<string, JsonSchema> = {};
       for (const [name, sub] of Object.entries(value)) {
-        if (keyword === 'properties' && this.dropProperty(sub)) continue;
+        if (keyword === 'properties' && this.dropProperty(sub, `${at(keyword)}/${escapeToken(name)}`)) continue;
         if (keyword === 'patternProperties' && !isValidPattern(name)) {
           problems.warn('schema-invalid-pattern', `${at(keyword)}/${escapeToken(name)}`, `pattern property ${JSON.stringify(name)} is not a valid regular expression; ignored`);
           continue;
@@ -295,12 +295,12 @@ export class SchemaConverter {
     }
   }
 
-  private dropProperty(sub: unknown): boolean {
+  private dropProperty(sub: unknown, pointer: string): boolean {
     if (!isPlainObject(sub)) return false;
     const flag = this.options.direction === 'input' ? 'readOnly' : 'writeOnly';
     if (sub[flag] === true) return true;
     if (typeof sub.$ref === 'string') {
-      const target = this.options.resolver.deref<Record<string, unknown>>(sub, '').value;
+      const target = this.options.resolver.deref<Record<string, unknown>>(sub, pointer).value;
       return isPlainObject(target) && target[flag] === true;
     }
     return false;
