@@ -16,6 +16,7 @@
 import { compactText } from './description';
 import { escapeToken, localRefPointer } from './json-pointer';
 import type { ProblemList } from './problems';
+import { requiredNames } from './required';
 import { isPlainObject, type RefResolver } from './ref-resolver';
 import type { OpenApiVersion } from './spec-reader';
 
@@ -233,14 +234,8 @@ export class SchemaConverter {
       out[keyword] = map;
     }
     if (raw.required !== undefined) {
-      if (Array.isArray(raw.required)) {
-        const props = out.properties as Record<string, unknown> | undefined;
-        const dropped = (name: string) => isPlainObject(raw.properties) && name in raw.properties && !(props && name in props);
-        const required = [...new Set(raw.required.filter((r): r is string => typeof r === 'string'))].filter((r) => !dropped(r));
-        if (required.length > 0) out.required = required;
-      } else if (typeof raw.required !== 'boolean') {
-        problems.warn('schema-invalid-keyword', at('required'), 'required must be an array of property names; ignored');
-      }
+      const required = requiredNames(raw, out.properties as Record<string, unknown> | undefined, at('required'), problems);
+      if (required.length > 0) out.required = required;
     }
     if (isPlainObject(raw.dependentRequired)) out.dependentRequired = raw.dependentRequired;
 

@@ -131,6 +131,16 @@ export const SPEC_CASES: SpecCase[] = [
         reason: 'the body schema requires a property it does not declare, with additionalProperties false',
         match: /^request\.body: Request body must have required property 'securitySchemeLevelMembers'$/,
       },
+      // The same spec mistake one level down: ScreenTypes requires `defaultScreen` and
+      // declares `default` (what Jira reads), with additionalProperties false. The tool's
+      // schema used to admit no `screens` at all, so no call was sent (the sweep counted it
+      // as refused arguments); the generators now drop the impossible name from `required`
+      // (schema-required-undeclared) and the hub sends `screens` as declared, which Prism,
+      // holding to the spec, finds lacking `defaultScreen`.
+      'POST /rest/api/3/screenscheme': {
+        reason: 'ScreenTypes requires a property it does not declare, with additionalProperties false',
+        match: /required property 'defaultScreen'/,
+      },
     },
   },
 ];
