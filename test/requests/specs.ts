@@ -66,11 +66,12 @@ export const SPEC_CASES: SpecCase[] = [
     probes: [
       {
         // OAS: allowEmptyValue defaults to false, so `min_timestamp=` is not a value; a
-        // required parameter given "" is refused by the hub (nothing sent).
+        // required parameter given "" is refused (nothing sent), and the tool's own
+        // inputSchema says so (`minLength: 1`), so it is refused as arguments, not later.
         tool: 'github_api_insights_get_summary_stats_by_user',
         args: { org: 'octo-org', user_id: 'octocat', min_timestamp: '' },
-        expected: 'not-sent',
-        why: 'a required query parameter cannot be empty (allowEmptyValue is false)',
+        expected: 'arguments',
+        why: 'a required query parameter cannot be empty (allowEmptyValue is false), as its inputSchema says',
       },
       {
         // ...and an optional one given "" is left out, which is what an agent sending "" means.
