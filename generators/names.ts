@@ -4,6 +4,7 @@
  * use [a-z0-9-] only, so the first `_` always ends the prefix and names from two
  * connectors can never collide.
  */
+import { toAscii } from './ascii';
 import { shortHash } from './schema';
 import type { OperationModel } from './operation';
 
@@ -28,14 +29,20 @@ export function connectorIdFromFile(file: string): string {
   return id === '' ? 'api' : id;
 }
 
-/** `repos/list-for-org` -> `repos_list_for_org`; `getHTTPResponse` -> `get_http_response`. */
+/** `repos/list-for-org` -> `repos_list_for_org`; `getHTTPResponse` -> `get_http_response`; `ключ` -> `klyuch`. */
 export function snakeCase(text: string): string {
-  return text
+  return toAscii(text)
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
+}
+
+/** What a tool's name is made from: the operationId, or else `GET /path` (said in descriptions when a name had to change). */
+export function nameSource(op: Pick<OperationModel, 'operationId' | 'method' | 'path'>): string {
+  if (op.operationId !== undefined && snakeCase(op.operationId) !== '') return op.operationId;
+  return `${op.method.toUpperCase()} ${op.path}`;
 }
 
 /** The operation part of a name before collision handling. */

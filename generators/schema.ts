@@ -16,6 +16,7 @@
 import { compactText } from './description';
 import { escapeToken, localRefPointer } from './json-pointer';
 import type { ProblemList } from './problems';
+import { requiredNames } from './required';
 import { isPlainObject, type RefResolver } from './ref-resolver';
 import type { OpenApiVersion } from './spec-reader';
 
@@ -223,7 +224,7 @@ export class SchemaConverter {
       }
       const map: Record<string, JsonSchema> = {};
       for (const [name, sub] of Object.entries(value)) {
-        if (keyword === 'properties' && this.dropProperty(sub)) continue;
+        if (keyword === 'properties' && this.dropProperty(sub, `${at(keyword)}/${escapeToken(name)}`)) continue;
         if (keyword === 'patternProperties' && !isValidPattern(name)) {
           problems.warn('schema-invalid-pattern', `${at(keyword)}/${escapeToken(name)}`, `pattern property ${JSON.stringify(name)} is not a valid regular expression; ignored`);
           continue;
@@ -233,14 +234,8 @@ export class SchemaConverter {
       out[keyword] = map;
     }
     if (raw.required !== undefined) {
-      if (Array.isArray(raw.required)) {
-        const props = out.properties as Record<string, unknown> | undefined;
-        const dropped = (name: string) => isPlainObject(raw.properties) && name in raw.properties && !(props && name in props);
-        const required = [...new Set(raw.required.filter((r): r is string => typeof r === 'string'))].filter((r) => !dropped(r));
-        if (required.length > 0) out.required = required;
-      } else if (typeof raw.required !== 'boolean') {
-        problems.warn('schema-invalid-keyword', at('required'), 'required must be an array of property names; ignored');
-      }
+      const required = requiredNames(raw, out.properties as Record<string, unknown> | undefined, at('required'), problems);
+      if (required.length > 0) out.required = required;
     }
     if (isPlainObject(raw.dependentRequired)) out.dependentRequired = raw.dependentRequired;
 
@@ -295,12 +290,12 @@ export class SchemaConverter {
     }
   }
 
-  private dropProperty(sub: unknown): boolean {
+  private dropProperty(sub: unknown, pointer: string): boolean {
     if (!isPlainObject(sub)) return false;
     const flag = this.options.direction === 'input' ? 'readOnly' : 'writeOnly';
     if (sub[flag] === true) return true;
     if (typeof sub.$ref === 'string') {
-      const target = this.options.resolver.deref<Record<string, unknown>>(sub, '').value;
+      const target = this.options.resolver.deref<Record<string, unknown>>(sub, pointer).value;
       return isPlainObject(target) && target[flag] === true;
     }
     return false;

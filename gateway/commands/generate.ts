@@ -24,7 +24,7 @@ import { GENERATION_FLAGS, generationOptions } from './spec-options';
 import { displayPath } from './tools';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
-export const generateUsage = 'lunar-hub generate [SPEC...] [--specs DIR] [--out DIR] [--no-client] [--include-deprecated] [--output-schema MODE]';
+export const generateUsage = 'lunar-hub generate [SPEC...] [--specs DIR] [--out DIR] [--no-client] [--strict] [--include-deprecated] [--output-schema MODE]';
 
 const SPEC_FILE = /\.(json|ya?ml)$/i;
 const CONNECTOR_FILE = /\.connector\.ya?ml$/i;
@@ -33,7 +33,7 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...CONFIG_FLAG, specs: { type: 'string' }, out: { type: 'string' }, 'no-client': { type: 'boolean' }, ...GENERATION_FLAGS },
+    options: { ...CONFIG_FLAG, specs: { type: 'string' }, out: { type: 'string' }, 'no-client': { type: 'boolean' }, strict: { type: 'boolean' }, ...GENERATION_FLAGS },
   });
   const out = path.resolve(io.cwd, values.out ?? 'generated');
   const files = positionals.length > 0 ? positionals.map((p) => path.resolve(io.cwd, p)) : await specFilesIn(path.resolve(io.cwd, values.specs ?? 'specs'));
@@ -48,14 +48,16 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   const index: Array<Record<string, unknown>> = [];
   const seen = new Map<string, string>();
   let failed = 0;
+  let withoutClient = 0;
   for (const file of files) {
     const shown = displayPath(io.cwd, file);
     try {
-      const set = await generateOne(file, shown, out, generationOptions(values), !values['no-client'], progress, io);
+      const { set, client } = await generateOne(file, shown, out, generationOptions(values), !values['no-client'], values.strict === true, progress, io);
       const earlier = seen.get(set.connectorId);
       if (earlier !== undefined) throw errors.CONFIG_CONNECTOR_ID([set.connectorId, `both ${earlier} and ${shown} map to it; rename one file`]);
       seen.set(set.connectorId, shown);
       index.push({ id: set.connectorId, file: shown, title: set.api.title, version: set.api.version, tools: set.tools.length });
+      if (!client && !values['no-client']) withoutClient++;
     } catch (cause) {
       failed++;
       const error = toHubError(cause);
@@ -65,11 +67,21 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   }
   index.sort((a, b) => String(a.id).localeCompare(String(b.id)));
   await writeOrFail(out, path.join(out, 'index.json'), JSON.stringify(index, null, 2) + '\n');
-  writeLine(io.stderr, `generated ${index.length} connectors into ${displayPath(io.cwd, out)}${failed > 0 ? `; ${failed} specs failed` : ''}`);
-  return failed > 0 ? 1 : 0;
+  const missing = withoutClient > 0 ? `; ${withoutClient} without a typed client` : '';
+  writeLine(io.stderr, `generated ${index.length} connectors into ${displayPath(io.cwd, out)}${failed > 0 ? `; ${failed} specs failed` : ''}${missing}`);
+  return failed > 0 || (values.strict === true && withoutClient > 0) ? 1 : 0;
 }
 
-async function generateOne(absolute: string, file: string, out: string, options: ReturnType<typeof generationOptions>, withClient: boolean, progress: Progress, io: CommandIO): Promise<ToolSet> {
+async function generateOne(
+  absolute: string,
+  file: string,
+  out: string,
+  options: ReturnType<typeof generationOptions>,
+  withClient: boolean,
+  strict: boolean,
+  progress: Progress,
+  io: CommandIO,
+): Promise<{ set: ToolSet; client: boolean }> {
   progress.stage(`${file}: reading`);
   const { spec, stats, text } = await readStamped(absolute, file);
   progress.stage(`${file}: tools`);
@@ -77,11 +89,11 @@ async function generateOne(absolute: string, file: string, out: string, options:
   const staging = path.join(out, `.staging-${process.pid}-${set.connectorId}`);
   await rm(staging, { recursive: true, force: true });
   await mkdirOrFail(staging);
+  let client = false;
   try {
     const files: Record<string, string> = {
       'tools.json': JSON.stringify(set.tools, null, 2) + '\n',
       'connector.json': JSON.stringify(connectorArtefact(set, spec, stampSpec(absolute, stats, text), options)) + '\n',
-      'problems.json': JSON.stringify(set.problems, null, 2) + '\n',
       'TOOLS.md': generateCatalogue(set),
     };
     if (withClient) {
@@ -89,11 +101,16 @@ async function generateOne(absolute: string, file: string, out: string, options:
       try {
         files['types.ts'] = await generateTypes(spec);
         files['client.ts'] = generateTypedClient(set, '../client-runtime').source;
+        client = true;
       } catch (cause) {
-        // Tools are still worth having when the type generator chokes on a spec.
-        writeLine(io.stderr, `warning ${toHubError(cause).code}: ${toHubError(cause).message}; ${set.connectorId} gets no typed client`);
+        // Tools are still worth having when the type generator chokes on a spec; --strict makes it a failure.
+        const error = toHubError(cause);
+        progress.end();
+        writeLine(io.stderr, `${strict ? 'error' : 'warning'} ${error.code}: ${error.message}; ${set.connectorId} gets no typed client${strict ? '' : ' (--strict makes this an error)'}`);
       }
     }
+    // Written last: making the typed client's document adds the problems it repaired.
+    files['problems.json'] = JSON.stringify(set.problems, null, 2) + '\n';
     progress.stage(`${file}: writing`);
     for (const [name, content] of Object.entries(files)) await writeOrFail(out, path.join(staging, name), content);
     const target = path.join(out, set.connectorId);
@@ -107,7 +124,7 @@ async function generateOne(absolute: string, file: string, out: string, options:
   const warnings = set.problems.filter((p) => p.severity === 'warning').length;
   progress.end();
   writeLine(io.stderr, `${set.connectorId}: ${set.tools.length} tools, ${set.skipped.length} skipped, ${warnings} warnings (${file})`);
-  return set;
+  return { set, client };
 }
 
 /**

@@ -185,3 +185,64 @@ describe('lunar-hub generate, when something goes wrong', () => {
     expect(loud.stderr).toMatch(/\[#{24}\] 24\/24/);
   });
 });
+
+describe('lunar-hub generate, specs the tools tolerate (dangling $refs, duplicate operationIds, non-ASCII names)', () => {
+  let out: string;
+  let result: Awaited<ReturnType<typeof runCli>>;
+  const specs = ['external/dangling-mapping.yaml', 'names-3.0.yaml', 'invalid-ops-3.0.yaml', 'unicode-3.0.yaml'];
+
+  beforeAll(async () => {
+    out = scratchDir('generate-tolerated');
+    result = await runCli(['generate', ...specs.map(fixture), '--out', out, '--strict']);
+  }, 120_000);
+
+  it('writes a typed client for every spec that yields tools, even with --strict', () => {
+    expect(result.code).toBe(0);
+    for (const id of ['dangling-mapping', 'names-3-0', 'invalid-ops-3-0', 'unicode-3-0']) {
+      expect([id, existsSync(path.join(out, id, 'types.ts')), existsSync(path.join(out, id, 'client.ts'))]).toEqual([id, true, true]);
+    }
+    expect(result.stderr).not.toMatch(/without a typed client|HUB_ERR_GEN_TYPES/);
+  });
+
+  it("keeps openapi-typescript's own output off the terminal", () => {
+    expect(result.stderr).not.toMatch(/✘|⚠|Can't resolve/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('lists each repair as a problem with its pointer', () => {
+    const problems = (id: string) => (JSON.parse(readFileSync(path.join(out, id, 'problems.json'), 'utf8')) as Array<{ rule: string; pointer: string }>).map((p) => `${p.rule} ${p.pointer}`);
+    expect(problems('dangling-mapping')).toEqual(expect.arrayContaining([
+      'ref-dangling /components/schemas/Pet/properties/kind/oneOf/1',
+      'ref-dangling /components/schemas/Pet/properties/kind/discriminator/mapping/dog',
+      'ref-dangling /components/schemas/Pet/properties/kind/discriminator/mapping/bird',
+      'ref-dangling /components/schemas/NewPet/properties/owner',
+    ]));
+    expect(problems('names-3-0')).toContain('operation-id-duplicate /paths/~1users~1{id}/delete/operationId');
+  });
+
+  it('writes clients that type-check', () => {
+    writeFileSync(
+      path.join(out, 'usage.ts'),
+      `import { createDanglingMappingClient } from './dangling-mapping/client';
+import { createNames30Client } from './names-3-0/client';
+import { createUnicode30Client } from './unicode-3-0/client';
+const pets = createDanglingMappingClient({ baseUrl: 'http://127.0.0.1:9' });
+export async function use(): Promise<string> {
+  const pet = await pets.getPet({ path: { petId: 7 } });
+  const name: string = pet.name;
+  // @ts-expect-error petId is an integer in the spec
+  await pets.getPet({ path: { petId: 'seven' } });
+  await pets.addPet({ body: { name: 'Tom', owner: { anything: 'goes' } } });
+  await createNames30Client({ baseUrl: 'http://127.0.0.1:9' }).getUserDelete({ path: { id: '1' } });
+  const intl = createUnicode30Client({ baseUrl: 'http://127.0.0.1:9' });
+  await intl.getUnicodeByKlyuch({ path: { 'ключ': 'x' } });
+  await intl.sendGrusse({ body: { 'empfänger': 'you' } });
+  return name;
+}
+`,
+    );
+    const tsc = spawnSync(process.execPath, [TSC, '-p', out], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  }, 120_000);
+});

@@ -100,7 +100,7 @@ describe('OpenAPI 3.0: parameter locations, body types, servers, security', () =
   it('keeps both sides of a parameter/body-property clash', async () => {
     const set = await toolSetOf(file);
     const patch = toolNamed(set, 'rename_member');
-    expect(patch.inputSchema.properties!.org).toEqual({ type: 'string' });
+    expect(patch.inputSchema.properties!.org).toEqual({ type: 'string', minLength: 1 }); // a path parameter: never empty
     expect(patch.inputSchema.properties!.body_org).toEqual({ type: 'string', description: 'the new organisation' });
     expect(patch.inputSchema.required).toEqual(['org', 'member_id', 'body_org']);
     const args = set.bindings.find((b) => b.tool === patch.name)!.arguments;
@@ -125,10 +125,11 @@ describe('OpenAPI 3.0: parameter locations, body types, servers, security', () =
     ['get_member', { readOnlyHint: true, idempotentHint: true }],
     ['replace_member', { idempotentHint: true }],
     ['remove_member', { destructiveHint: true, idempotentHint: true }],
-    ['add_note', {}],
-    ['rename_member', {}],
+    // No hint at all: MCP's defaults (not read-only, may destroy, not idempotent) are what {} would say, in no bytes.
+    ['add_note', undefined],
+    ['rename_member', undefined],
   ])('annotates %s from its HTTP method', async (suffix, annotations) => {
-    expect(toolNamed(await toolSetOf(file), suffix).annotations).toEqual(annotations);
+    expect(toolNamed(await toolSetOf(file), suffix).annotations).toStrictEqual(annotations);
   });
 
   it('has outputSchema only for JSON object responses', async () => {
@@ -183,7 +184,8 @@ describe('OpenAPI 3.1 (JSON) with circular schemas', () => {
 
   it('keeps 3.1 type arrays and drops `examples` from inputs', async () => {
     const label = toolNamed(await toolSetOf(file), 'get_label');
-    expect(label.inputSchema.properties!.label).toEqual({ type: ['string', 'null'] });
+    // ...except where the gateway would refuse the value: a path segment is never null or empty.
+    expect(label.inputSchema.properties!.label).toEqual({ type: 'string', minLength: 1 });
     expect(label.outputSchema!.properties!.hex).toEqual({ type: ['string', 'null'] });
   });
 
@@ -259,7 +261,7 @@ describe('slightly invalid operations', () => {
 
   it('degrades each bad piece to something valid', async () => {
     const set = await toolSetOf(file);
-    expect(toolNamed(set, 'get_item').inputSchema).toMatchObject({ properties: { itemId: { type: 'string' } }, required: ['itemId'] });
+    expect(toolNamed(set, 'get_item').inputSchema).toMatchObject({ properties: { itemId: { type: 'string', minLength: 1 } }, required: ['itemId'] });
     const list = toolNamed(set, 'list_items').inputSchema.properties!;
     expect(list.q).toEqual({ type: 'string' }); // the broken pattern is dropped, not the parameter
     expect(list.kind).toEqual({});
@@ -311,5 +313,72 @@ describe('files that cannot be read at all', () => {
     expect(error!.message).toContain(file);
     expect(error!.message).toMatch(reason);
     expect(error!.message).not.toMatch(/\n\s+at /); // no stack trace in the message
+  });
+});
+
+describe('names outside ASCII', () => {
+  const file = fixture('unicode-3.0.yaml');
+
+  it('transliterates tool and argument names instead of stripping them, and keeps them valid', async () => {
+    const set = await toolSetOf(file);
+    expect(set.tools.map((t) => t.name)).toEqual(['unicode-3-0_get_unicode_by_klyuch', 'unicode-3-0_send_grusse', 'unicode-3-0_get', 'unicode-3-0_delete_plain_by_id']);
+    for (const tool of set.tools) {
+      expect(tool.name).toMatch(MCP_TOOL_NAME);
+      for (const property of Object.keys(tool.inputSchema.properties ?? {})) expect(property).toMatch(MCP_TOOL_NAME);
+    }
+    expect(Object.keys(toolNamed(set, 'get_unicode_by_klyuch').inputSchema.properties!)).toEqual(['klyuch', 'grosse']);
+    expect(Object.keys(toolNamed(set, 'send_grusse').inputSchema.properties!)).toEqual(['empfanger', 'text']);
+  });
+
+  it('maps each renamed argument back to the real parameter or body property', async () => {
+    const set = await toolSetOf(file);
+    expect(set.bindings.find((b) => b.tool === 'unicode-3-0_get_unicode_by_klyuch')!.arguments).toEqual([
+      { property: 'klyuch', in: 'path', name: 'ключ' },
+      { property: 'grosse', in: 'query', name: 'größe' },
+    ]);
+    expect(set.bindings.find((b) => b.tool === 'unicode-3-0_send_grusse')!.arguments[0]).toEqual({ property: 'empfanger', in: 'body', name: 'empfänger' });
+  });
+
+  it('names the original in the descriptions of what was renamed', async () => {
+    const set = await toolSetOf(file);
+    const get = toolNamed(set, 'get_unicode_by_klyuch');
+    expect(get.description).toBe('GET /ünïcode/{ключ} with klyuch (path) and grosse (query).');
+    expect(get.inputSchema.properties!.klyuch).toEqual({ type: 'string', minLength: 1, description: '(path parameter "ключ")' });
+    expect(get.inputSchema.properties!.grosse).toEqual({ type: 'integer', description: 'Size in pixels. (query parameter "größe")' });
+    const send = toolNamed(set, 'send_grusse');
+    expect(send.description).toBe('Send greetings (named after "sendGrüße")');
+    expect(send.inputSchema.properties!.empfanger).toEqual({ type: 'string', description: 'Who gets them. (body property "empfänger")' });
+    expect(send.inputSchema.properties!.text).toEqual({ type: 'string' }); // unchanged names say nothing more
+  });
+});
+
+describe('descriptions', () => {
+  it('gives an operation with neither summary nor description one from its method, path and arguments', async () => {
+    const set = await toolSetOf(fixture('unicode-3.0.yaml'));
+    expect(toolNamed(set, 'delete_plain_by_id').description).toBe('DELETE /plain/{id} with id (path), reason (query) and tags (query).');
+    expect(toolNamed(set, 'get').description).toBe('GET /🚀.');
+  });
+
+  it.each(['petstore-swagger2.yaml', 'locations-3.0.yaml', 'circular-3.1.json', 'names-3.0.yaml', 'invalid-ops-3.0.yaml', 'styles-3.1.yaml', 'unicode-3.0.yaml', 'external/main.yaml'])(
+    'gives every tool of %s a description',
+    async (name) => {
+      const set = await toolSetOf(fixture(name), { includeDeprecated: true });
+      expect(set.tools.filter((t) => typeof t.description !== 'string' || t.description.trim() === '').map((t) => t.name)).toEqual([]);
+    },
+  );
+});
+
+describe('arguments the gateway would refuse are not admitted by the inputSchema', () => {
+  it('says a path parameter is never empty or null, and a required query parameter never empty', async () => {
+    const set = await toolSetOf(fixture('unicode-3.0.yaml'));
+    const remove = toolNamed(set, 'delete_plain_by_id').inputSchema.properties!;
+    expect(remove.id).toEqual({ type: 'integer' }); // an integer is never empty
+    expect(remove.reason).toEqual({ type: 'string', minLength: 1 }); // required, allowEmptyValue false
+    expect(remove.tags).toEqual({ type: 'array', items: { type: 'string' } }); // optional: "" is left out, not refused
+    const ajv = createAjv();
+    const validate = ajv.compile(toolNamed(set, 'get_unicode_by_klyuch').inputSchema);
+    expect(validate({ klyuch: '' })).toBe(false);
+    expect(validate({ klyuch: null })).toBe(false);
+    expect(validate({ klyuch: 'x' })).toBe(true);
   });
 });

@@ -66,11 +66,12 @@ export const SPEC_CASES: SpecCase[] = [
     probes: [
       {
         // OAS: allowEmptyValue defaults to false, so `min_timestamp=` is not a value; a
-        // required parameter given "" is refused by the hub (nothing sent).
+        // required parameter given "" is refused (nothing sent), and the tool's own
+        // inputSchema says so (`minLength: 1`), so it is refused as arguments, not later.
         tool: 'github_api_insights_get_summary_stats_by_user',
         args: { org: 'octo-org', user_id: 'octocat', min_timestamp: '' },
-        expected: 'not-sent',
-        why: 'a required query parameter cannot be empty (allowEmptyValue is false)',
+        expected: 'arguments',
+        why: 'a required query parameter cannot be empty (allowEmptyValue is false), as its inputSchema says',
       },
       {
         // ...and an optional one given "" is left out, which is what an agent sending "" means.
@@ -130,6 +131,16 @@ export const SPEC_CASES: SpecCase[] = [
       'PUT /rest/api/3/issuesecurityschemes/{schemeId}/level/{levelId}/member': {
         reason: 'the body schema requires a property it does not declare, with additionalProperties false',
         match: /^request\.body: Request body must have required property 'securitySchemeLevelMembers'$/,
+      },
+      // The same spec mistake one level down: ScreenTypes requires `defaultScreen` and
+      // declares `default` (what Jira reads), with additionalProperties false. The tool's
+      // schema used to admit no `screens` at all, so no call was sent (the sweep counted it
+      // as refused arguments); the generators now drop the impossible name from `required`
+      // (schema-required-undeclared) and the hub sends `screens` as declared, which Prism,
+      // holding to the spec, finds lacking `defaultScreen`.
+      'POST /rest/api/3/screenscheme': {
+        reason: 'ScreenTypes requires a property it does not declare, with additionalProperties false',
+        match: /required property 'defaultScreen'/,
       },
     },
   },
