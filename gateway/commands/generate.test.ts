@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { errors } from '../../errors';
-import { generateTypes } from '../../generators/client/types';
+import { generateTypes } from '../../generators';
 import { runGenerate } from './generate';
 
 jest.mock('../../generators/client/types', () => ({ generateTypes: jest.fn() }));

@@ -1,7 +1,7 @@
 /** Flags shared by the commands that generate tools from a spec. */
 import { errors } from '../../errors';
-import type { GenerateOptions } from '../../generators/generate-tools';
-import type { OutputSchemaMode } from '../../generators/output-schema';
+import type { GenerateOptions } from '../../generators';
+import type { OutputSchemaMode } from '../../generators';
 
 export const GENERATION_FLAGS = {
   id: { type: 'string' },

@@ -1,8 +1,8 @@
 /** `lunar-hub tools SPEC [--json]`: the MCP tool definitions a spec yields. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateTools } from '../../generators/generate-tools';
-import { readSpecFile } from '../../generators/spec-reader';
+import { generateTools } from '../../generators';
+import { readSpecFile } from '../../generators';
 import { errors } from '../../errors';
 import { writeLine, type CommandIO } from './io';
 import { GENERATION_FLAGS, generationOptions } from './spec-options';

@@ -1,5 +1,5 @@
 /** What every kind of tool has, whatever runs it (core/tool.ts lists the kinds). */
-import type { McpTool } from '../../generators/tool';
+import type { McpTool } from '../../generators';
 
 export interface ToolBase {
   /** Which ToolKind runs it. */

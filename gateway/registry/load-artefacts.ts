@@ -18,14 +18,14 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
 import { HUB_VERSION } from '../package-info';
-import { resolveGenerateOptions, type SkippedOperation, type ToolSet } from '../../generators/generate-tools';
-import { resolvePointer } from '../../generators/json-pointer';
-import { connectorIdFromFile } from '../../generators/names';
-import type { ApiModel, OperationModel } from '../../generators/operation';
-import type { OutputSchemaMode } from '../../generators/output-schema';
-import type { Problem } from '../../generators/problems';
-import type { LoadedSpec } from '../../generators/spec-reader';
-import type { McpTool, ToolBinding } from '../../generators/tool';
+import { resolveGenerateOptions, type SkippedOperation, type ToolSet } from '../../generators';
+import { resolvePointer } from '../../generators';
+import { connectorIdFromFile } from '../../generators';
+import type { ApiModel, OperationModel } from '../../generators';
+import type { OutputSchemaMode } from '../../generators';
+import type { Problem } from '../../generators';
+import type { LoadedSpec } from '../../generators';
+import type { McpTool, ToolBinding } from '../../generators';
 import { connectorFromToolSet, findConnectorConfig, loadConnector, type LoadedConnector } from './load-connector';
 
 /** Bump when connector.json changes shape or meaning; older artefacts are then not used. */

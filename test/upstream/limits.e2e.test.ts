@@ -6,7 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { OperationModel } from '../../generators/operation';
+import type { OperationModel } from '../../generators';
 import { errorResult, mapResponse } from '../../gateway/pipeline/map-result';
 import type { ConnectorRuntime, RegisteredTool } from '../../gateway/core';
 import { composeExchange, type Exchange, type ExchangeRequest, type ExchangeResponse } from '../../gateway/upstream/exchange';

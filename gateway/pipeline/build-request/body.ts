@@ -1,6 +1,6 @@
 /** The request body by the tool's body kind: JSON, form, multipart (with file parts), text, bytes. */
 import { FormData } from 'undici';
-import { decodeBytes, serialiseFormBody, valueText } from '../../../generators/client/serialise';
+import { decodeBytes, serialiseFormBody, valueText } from '../../../generators';
 import { buildError, guarded } from './build-errors';
 import { filenameFor, sniffMediaType } from './file-types';
 import { isObject, type BodyPlan } from './plan';

@@ -1,6 +1,6 @@
 /** How a build fails: REQUEST_BUILD naming the tool and, where one is to blame, the argument. */
 import { errors, isHubError, type HubError } from '../../../errors';
-import { valueText } from '../../../generators/client/serialise';
+import { valueText } from '../../../generators';
 import type { ParamStep, Plan } from './plan';
 
 // URL parsers resolve "." and ".." segments even when percent-encoded, so no encoding

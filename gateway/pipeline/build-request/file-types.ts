@@ -1,5 +1,5 @@
 /** File bytes sent without a type or a name: their media type read from the common signatures, and a file name. */
-import type { DecodedBytes } from '../../../generators/client/serialise';
+import type { DecodedBytes } from '../../../generators';
 
 const SIGNATURES: Array<[string, number[]]> = [
   ['image/png', [0x89, 0x50, 0x4e, 0x47]],

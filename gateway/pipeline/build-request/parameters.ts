@@ -4,7 +4,7 @@
  * the path (everything but unreserved characters is percent-encoded, dot segments are
  * refused) and never adds a header (CR/LF/NUL refused, transport headers refused).
  */
-import { hasDotSegment, serialiseCookieParam, serialiseHeaderParam, serialisePathParam, serialiseQueryParam } from '../../../generators/client/serialise';
+import { hasDotSegment, serialiseCookieParam, serialiseHeaderParam, serialisePathParam, serialiseQueryParam } from '../../../generators';
 import { buildError, dotSegmentError, guarded } from './build-errors';
 import type { Plan } from './plan';
 

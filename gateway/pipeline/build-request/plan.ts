@@ -4,9 +4,9 @@
  * and its file fields.
  */
 import { errors } from '../../../errors';
-import { compilePathTemplate, isToken, type PathTemplate, type StyleOptions } from '../../../generators/client/serialise';
-import type { ParameterLocation } from '../../../generators/operation';
-import type { BodyKind } from '../../../generators/tool';
+import { compilePathTemplate, isToken, type PathTemplate, type StyleOptions } from '../../../generators';
+import type { ParameterLocation } from '../../../generators';
+import type { BodyKind } from '../../../generators';
 import type { RegisteredTool } from '../../core';
 
 /**

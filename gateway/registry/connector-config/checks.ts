@@ -1,7 +1,7 @@
 /** The connector file's checks beyond its schema: base URL, hosts, headers, auth and selections. */
 import path from 'node:path';
 import { redactText } from '../../../errors';
-import { isValidConnectorId } from '../../../generators/names';
+import { isValidConnectorId } from '../../../generators';
 import { checkAuth } from './auth-section';
 import { HEADER_NAME, HOST_ENTRY } from './limits';
 import { keyPath, shown } from './messages';

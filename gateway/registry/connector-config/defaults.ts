@@ -1,5 +1,5 @@
 /** Every default of the connector file in one frozen object, with units (STYLE.md "Configuration"). */
-import { DEFAULT_GENERATE_OPTIONS } from '../../../generators/generate-tools';
+import { DEFAULT_GENERATE_OPTIONS } from '../../../generators';
 import { DEFAULT_UPSTREAM_POLICY } from '../../core';
 import { deepFreeze } from './deep-freeze';
 import type { ConnectorConfig } from './types';

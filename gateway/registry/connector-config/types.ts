@@ -3,7 +3,7 @@
  * spec. Each section's type is owned by the folder that reads it (`auth` is
  * auth/upstream/schemes.ts's AuthSection, `policy` is core/policy.ts's UpstreamPolicy).
  */
-import type { OutputSchemaMode } from '../../../generators/output-schema';
+import type { OutputSchemaMode } from '../../../generators';
 import type { AuthSection } from '../../../auth';
 import type { UpstreamPolicy } from '../../core';
 

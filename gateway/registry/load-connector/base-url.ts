@@ -1,6 +1,6 @@
 /** Where a connector's tools are called: the connector file's baseUrl, or the spec's first server filled in. */
 import { didYouMean } from '../../../errors';
-import type { ServerModel } from '../../../generators/operation';
+import type { ServerModel } from '../../../generators';
 import { hint, keyPath, shown, type ConnectorConfig } from '../connector-config';
 
 /**

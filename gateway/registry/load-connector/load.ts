@@ -5,10 +5,10 @@
  * operation, a rename that clashes, a server URL that cannot be used) is collected and
  * thrown as one CONFIG_CONNECTOR error, like the file's own validation.
  */
-import { generateTools, type SkippedOperation, type ToolSet } from '../../../generators/generate-tools';
-import { connectorIdFromFile } from '../../../generators/names';
-import type { Problem } from '../../../generators/problems';
-import { readSpecFile } from '../../../generators/spec-reader';
+import { generateTools, type SkippedOperation, type ToolSet } from '../../../generators';
+import { connectorIdFromFile } from '../../../generators';
+import type { Problem } from '../../../generators';
+import { readSpecFile } from '../../../generators';
 import type { ConnectorRuntime, RegisteredTool } from '../../core';
 import { resolveUpstreamAuth, type UpstreamAuth } from '../../../auth';
 import { connectorError, deepFreeze, type ConnectorConfig } from '../connector-config';

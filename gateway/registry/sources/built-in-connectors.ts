@@ -7,7 +7,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { errors, nearestNames } from '../../../errors';
-import { isValidConnectorId } from '../../../generators/names';
+import { isValidConnectorId } from '../../../generators';
 import type { LoadFailure } from '../../core';
 import { connectorError, readConnectorConfig } from '../connector-config';
 import { loadConnector } from '../load-connector';
