@@ -5,12 +5,7 @@
  * audit trail; secrets arrive here in plain text and leave sealed.
  */
 import { errors } from '../errors';
-import { issueAgentKey, type IssuedKey } from '../auth';
-import { checkPayload } from '../auth';
-import type { SecretBox } from '../auth';
-import { DEFAULT_TENANT } from '../auth';
-import { tenantNamed } from '../auth';
-import type { OAuthConnections, StartedConnection } from '../auth';
+import { issueAgentKey, type IssuedKey, checkPayload, type SecretBox, DEFAULT_TENANT, tenantNamed, type OAuthConnections, type StartedConnection } from '../auth';
 import type { RegistrySnapshot } from '../gateway/core';
 import { hashPassword, passwordProblem } from './passwords';
 import { checkConnectionKind, servedConnector } from './connection-target';

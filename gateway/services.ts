@@ -6,11 +6,7 @@
  */
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CredentialService } from '../auth';
-import { OAuthConnections } from '../auth';
-import type { OAuthEndpoints } from '../auth';
-import { secretBoxFor } from '../auth';
-import type { SecretBox } from '../auth';
+import { CredentialService, OAuthConnections, type OAuthEndpoints, secretBoxFor, type SecretBox } from '../auth';
 import type { HubStore } from '../store';
 import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota';
 import type { SharedState } from './state';

@@ -7,6 +7,7 @@
 type Transliterate = (text: string) => string;
 
 let transliterate: Transliterate | undefined;
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, controls included, is what stays
 const NON_ASCII = /[^\x00-\x7f]/;
 
 export function hasNonAscii(text: string): boolean {

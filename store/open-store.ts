@@ -13,10 +13,9 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { errors } from '../errors';
+import { errors, redactUrl } from '../errors';
 import type { StoreConfig } from './config';
 import { createKyselyStore, type Database, type HubStore } from './hub-store';
-import { redactUrl } from '../errors';
 
 export { redactUrl };
 

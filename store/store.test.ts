@@ -12,8 +12,7 @@ import { Client } from 'pg';
 import { rejected } from '../test/helpers/errors';
 import { PG_URL, postgresBackend, sqliteBackend, type Backend } from '../test/helpers/stores';
 import { redactUrl } from '../errors';
-import { LATEST_SCHEMA_VERSION, openStore, storeConfigFrom, type KyselyStore } from '.';
-import type { Connection, HubStore, NewAuditEntry, NewConnection, OAuthPending, StoreConfig, Tenant } from '.';
+import { LATEST_SCHEMA_VERSION, openStore, storeConfigFrom, type KyselyStore, type Connection, type HubStore, type NewAuditEntry, type NewConnection, type OAuthPending, type StoreConfig, type Tenant } from '.';
 
 /** Raw SQL beside the store (its own connection), to set up what the store must cope with. */
 async function rawQuery(config: StoreConfig, statement: string): Promise<unknown[]> {

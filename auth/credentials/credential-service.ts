@@ -8,8 +8,7 @@
  * server refuses marks the connection `needs_reauth`.
  */
 import { errors, isHubError } from '../../errors';
-import type { Principal } from '../principal';
-import { ownerLabel } from '../principal';
+import { type Principal, ownerLabel } from '../principal';
 import type { SecretBox } from '../crypto/secret-box';
 import type { Connection, HubStore } from '../../store';
 import { kindsFor, type OAuthEndpoints, type UpstreamScheme } from '../upstream/schemes';

@@ -4,9 +4,8 @@ import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
-import { tenantNamed } from '../../auth';
+import { tenantNamed, DEFAULT_TENANT } from '../../auth';
 import { adminApi, oauthCallback } from '../../admin';
-import { DEFAULT_TENANT } from '../../auth';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
 export const serveUsage = 'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';

@@ -1,7 +1,6 @@
 /** Flags shared by the commands that generate tools from a spec. */
 import { errors } from '../../errors';
-import type { GenerateOptions } from '../../generators';
-import type { OutputSchemaMode } from '../../generators';
+import type { GenerateOptions, OutputSchemaMode } from '../../generators';
 
 export const GENERATION_FLAGS = {
   id: { type: 'string' },

@@ -2,13 +2,10 @@
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createMcpServer } from '../mcp/server';
-import { parseToolsets } from '../core';
+import { parseToolsets, type CallFn } from '../core';
 import { startHub } from '../hub';
-import type { Principal } from '../../auth';
+import { type Principal, tenantNamed, DEFAULT_TENANT } from '../../auth';
 import type { Tenant } from '../../store';
-import type { CallFn } from '../core';
-import { tenantNamed } from '../../auth';
-import { DEFAULT_TENANT } from '../../auth';
 import { CONFIG_FLAG, settingsOf } from './settings';
 import type { CommandIO } from './io';
 

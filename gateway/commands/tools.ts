@@ -1,8 +1,7 @@
 /** `lunar-hub tools SPEC [--json]`: the MCP tool definitions a spec yields. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateTools } from '../../generators';
-import { readSpecFile } from '../../generators';
+import { generateTools, readSpecFile } from '../../generators';
 import { errors } from '../../errors';
 import { writeLine, type CommandIO } from './io';
 import { GENERATION_FLAGS, generationOptions } from './spec-options';

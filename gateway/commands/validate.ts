@@ -1,10 +1,7 @@
 /** `lunar-hub validate SPEC`: every problem with file and JSON pointer; exit 1 on errors. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateTools } from '../../generators';
-import { formatProblem, type Problem } from '../../generators';
-import { readSpecFile } from '../../generators';
-import { validateSpecDocument } from '../../generators';
+import { generateTools, formatProblem, type Problem, readSpecFile, validateSpecDocument } from '../../generators';
 import { errors } from '../../errors';
 import { writeLine, type CommandIO } from './io';
 import { displayPath } from './tools';

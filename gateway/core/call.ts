@@ -5,8 +5,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import type { CallCredential } from '../../auth';
-import type { Principal } from '../../auth';
+import type { CallCredential, Principal } from '../../auth';
 import type { ConnectorRuntime, HttpOperationTool, UpstreamRequest } from './http';
 import type { RegistrySnapshot } from './snapshot';
 import type { RegisteredTool } from './tool';

@@ -2,8 +2,7 @@
  * A connector as the registry serves it, whatever source it came from (the specs folder,
  * a built-in `connectors/<id>/`, generated artefacts).
  */
-import type { SkippedOperation } from '../../generators';
-import type { Problem } from '../../generators';
+import type { SkippedOperation, Problem } from '../../generators';
 import type { ConnectorRuntime } from './http';
 import type { RegisteredTool } from './tool';
 

@@ -3,8 +3,7 @@
  * and response the HTTP half exchanges (DESIGN.md "The call pipeline", stages 5-10).
  */
 import type { UpstreamAuth } from '../../auth';
-import type { OperationModel } from '../../generators';
-import type { ToolBinding } from '../../generators';
+import type { OperationModel, ToolBinding } from '../../generators';
 import type { UpstreamPolicy } from './policy';
 import type { ToolBase } from './tool-base';
 

@@ -11,10 +11,9 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import { toHubError } from '../../errors';
-import type { CallFn } from '../core';
+import { type CallFn, parseToolsets, type ToolView } from '../core';
 import type { Registry } from '../registry/registry';
 import { createMcpServer } from '../mcp/server';
-import { parseToolsets, type ToolView } from '../core';
 import type { HubMetrics } from './metrics';
 import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';

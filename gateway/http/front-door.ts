@@ -12,9 +12,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import { authenticateAgentKey } from '../../auth';
-import type { JwtAccessTokens } from '../../auth';
-import type { Principal } from '../../auth';
+import { authenticateAgentKey, type JwtAccessTokens, type Principal } from '../../auth';
 import type { HubStore } from '../../store';
 import { isHubError } from '../../errors';
 

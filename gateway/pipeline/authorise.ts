@@ -6,9 +6,7 @@
  */
 import { errors } from '../../errors';
 import type { Principal } from '../../auth';
-import type { Stage } from '../core';
-import type { RegisteredTool } from '../core';
-import { parseToolsets, visibleIn } from '../core';
+import { type Stage, type RegisteredTool, parseToolsets, visibleIn } from '../core';
 
 /** What a principal may see and call: its toolsets, and only read-only tools for a read-only key. */
 export function principalFilter(principal: Principal | undefined): ((tool: RegisteredTool) => boolean) | undefined {

@@ -7,9 +7,7 @@
  * operations with no requirement in a spec that states requirements elsewhere, and every
  * call of a connector that declares no authentication (auth/upstream/schemes.ts).
  */
-import type { CallCredential, CredentialService } from '../../auth';
-import { applyCredential } from '../../auth';
-import { operationAllowsAnonymous, operationNeedsCredentials } from '../../auth';
+import { type CallCredential, type CredentialService, applyCredential, operationAllowsAnonymous, operationNeedsCredentials } from '../../auth';
 import { errors, isHubError } from '../../errors';
 import { httpToolOf, type CallContext, type Stage } from '../core';
 

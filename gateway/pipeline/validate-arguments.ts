@@ -13,8 +13,7 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from 'ajv/dist/2020'
 import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
-import type { Stage } from '../core';
-import type { RegisteredTool } from '../core';
+import type { Stage, RegisteredTool } from '../core';
 
 type Check = (args: Record<string, unknown>) => string[];
 

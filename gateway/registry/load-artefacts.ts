@@ -18,14 +18,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
 import { HUB_VERSION } from '../package-info';
-import { resolveGenerateOptions, type SkippedOperation, type ToolSet } from '../../generators';
-import { resolvePointer } from '../../generators';
-import { connectorIdFromFile } from '../../generators';
-import type { ApiModel, OperationModel } from '../../generators';
-import type { OutputSchemaMode } from '../../generators';
-import type { Problem } from '../../generators';
-import type { LoadedSpec } from '../../generators';
-import type { McpTool, ToolBinding } from '../../generators';
+import { resolveGenerateOptions, type SkippedOperation, type ToolSet, resolvePointer, connectorIdFromFile, type ApiModel, type OperationModel, type OutputSchemaMode, type Problem, type LoadedSpec, type McpTool, type ToolBinding } from '../../generators';
 import { connectorFromToolSet, findConnectorConfig, loadConnector, type LoadedConnector } from './load-connector';
 
 /** Bump when connector.json changes shape or meaning; older artefacts are then not used. */

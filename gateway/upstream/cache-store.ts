@@ -5,8 +5,7 @@
  * reads answer "nothing here", writes are dropped, and the error goes to `onError`.
  */
 import { Keyv } from 'keyv';
-import { errors } from '../../errors';
-import { redactUrl } from '../../errors';
+import { errors, redactUrl } from '../../errors';
 import { openSharedState, type SharedState } from '../state';
 import { readyWithin, RedisKeyvStore } from './redis-keyv-store';
 

@@ -15,8 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import CachePolicy from 'http-cache-semantics';
-import { SECRET_HEADER_NAMES } from '../../errors';
-import { errors } from '../../errors';
+import { SECRET_HEADER_NAMES, errors } from '../../errors';
 import type { Exchange, ExchangeRequest, ExchangeResponse, ExchangeStage } from './exchange';
 import { DEFAULT_UPSTREAM_POLICY, type CachePolicy as CacheSettings } from '../core';
 import {

@@ -1,7 +1,6 @@
 import { errors } from '../../errors';
-import type { ConnectorRuntime } from '../core';
+import { type ConnectorRuntime, DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
 import type { Exchange, ExchangeRequest, ExchangeResponse } from './exchange';
-import { DEFAULT_UPSTREAM_POLICY, type UpstreamPolicy } from '../core';
 import { createRetryStage, retryableCode, retryDelay, sleep, type RetryInput } from './retry';
 
 const POLICY: Pick<UpstreamPolicy, 'retry' | 'rateLimit'> = {

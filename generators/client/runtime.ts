@@ -76,6 +76,8 @@ export class ClientHttpError extends Error {
 
 // ---- Types that read openapi-typescript's `operations` ----
 
+// `{}` below is deliberate: the identity of an intersection, and "every member optional" in `{} extends X`.
+/* eslint-disable @typescript-eslint/no-empty-object-type */
 type Defined<T> = Exclude<T, undefined>;
 type NonNever<T> = { [K in keyof T as [Defined<T[K]>] extends [never] ? never : K]: T[K] };
 type ParamsOf<O> = O extends { parameters: infer P } ? NonNever<P> : {};
@@ -193,3 +195,4 @@ export function createClient<T>(operations: Record<string, OperationSpec>, optio
 export type Method<O> = (
   ...args: {} extends ArgsOf<O> ? [args?: ArgsOf<O>, options?: CallOptions] : [args: ArgsOf<O>, options?: CallOptions]
 ) => Promise<ResultOf<O>>;
+/* eslint-enable @typescript-eslint/no-empty-object-type */

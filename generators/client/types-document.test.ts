@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- each case walks the repaired document by its own path */
 import { ProblemList } from '../problems';
 import { documentForTypes } from './types-document';
 

@@ -28,6 +28,7 @@ export async function generateTypes(spec: LoadedSpec): Promise<string> {
  */
 async function quietly<T>(said: string[], run: () => Promise<T>): Promise<T> {
   const original = { error: console.error, warn: console.warn };
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes in openapi-typescript's output
   const keep = (...args: unknown[]) => void said.push(args.map(String).join(' ').replace(/\x1b\[[0-9;]*m/g, '').trim());
   console.error = keep;
   console.warn = keep;

@@ -1,12 +1,9 @@
 /** The tool half of the pipeline: stage order, the next()-twice guard, argument validation, views and pages. */
 import pino from 'pino';
 import { compose } from '../../gateway/pipeline/compose';
-import type { CallContext, CallFn, Stage } from '../../gateway/core';
+import { type CallContext, type CallFn, type Stage, type RegisteredTool, parseToolsets, visibleIn, RegistrySnapshot } from '../../gateway/core';
 import { createArgumentValidator } from '../../gateway/pipeline/validate-arguments';
-import type { RegisteredTool } from '../../gateway/core';
 import { decodeCursor, pageOf } from '../../gateway/mcp/pagination';
-import { parseToolsets, visibleIn } from '../../gateway/core';
-import { RegistrySnapshot } from '../../gateway/core';
 
 const silent = pino({ level: 'silent' });
 const { checkFor } = createArgumentValidator();

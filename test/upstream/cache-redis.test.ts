@@ -10,9 +10,8 @@ import { composeExchange, type Exchange, type ExchangeRequest } from '../../gate
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
 import { createCacheStage, type CacheStage } from '../../gateway/upstream/cache';
 import { digest, keyedDigest } from '../../gateway/upstream/cache-key';
-import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/core';
+import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime } from '../../gateway/core';
 import { openSharedState } from '../../gateway/state';
-import type { ConnectorRuntime } from '../../gateway/core';
 import { connectTestRedis, keysMatching, removeKeysAndQuit, TEST_REDIS_URL } from '../helpers/redis';
 import { startUpstream, type Upstream } from '../helpers/upstream';
 

@@ -9,8 +9,7 @@ import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-excha
 import { createCacheStage, type CacheStage, type CacheStageOptions } from '../../gateway/upstream/cache';
 import { BoundedMap } from '../../gateway/upstream/cache-store';
 import { parentPath, normalisePath } from '../../gateway/upstream/cache-key';
-import { DEFAULT_UPSTREAM_POLICY, type CachePolicy } from '../../gateway/core';
-import type { ConnectorRuntime } from '../../gateway/core';
+import { DEFAULT_UPSTREAM_POLICY, type CachePolicy, type ConnectorRuntime } from '../../gateway/core';
 import { startUpstream, type SeenRequest, type Upstream } from '../helpers/upstream';
 
 let upstream: Upstream;

@@ -9,8 +9,7 @@ import { composeExchange, type Exchange, type ExchangeRequest, type ExchangeStag
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
 import { createCircuitBreakerStage, type CircuitBreakerStage } from '../../gateway/upstream/circuit-breaker';
 import { createCacheStage } from '../../gateway/upstream/cache';
-import { DEFAULT_UPSTREAM_POLICY, type CircuitPolicy } from '../../gateway/core';
-import type { ConnectorRuntime } from '../../gateway/core';
+import { DEFAULT_UPSTREAM_POLICY, type CircuitPolicy, type ConnectorRuntime } from '../../gateway/core';
 import { startUpstream, type Upstream } from '../helpers/upstream';
 import { rejected } from '../helpers/errors';
 

@@ -3,10 +3,9 @@
  * real loopback upstream that answers slowly enough for calls to overlap.
  */
 import type http from 'node:http';
-import { DEFAULT_UPSTREAM_POLICY } from '../../gateway/core';
+import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime } from '../../gateway/core';
 import { createDedupeStage } from '../../gateway/upstream/dedupe';
 import { composeExchange, type ExchangeRequest } from '../../gateway/upstream/exchange';
-import type { ConnectorRuntime } from '../../gateway/core';
 import { closeAgents, undiciExchange } from '../../gateway/upstream/undici-exchange';
 import { until } from '../helpers/timing';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';

@@ -9,10 +9,9 @@ import path from 'node:path';
 import { request, Response, type Dispatcher } from 'undici';
 import { createRequestBuilder, DEFAULT_ACCEPT } from '.';
 import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../core';
-import * as serialise from '../../../generators';
-import { decodeBytes, hasDotSegment, serialiseFormBody, serialiseQueryParam } from '../../../generators';
-import { generateTools, type ToolSet } from '../../../generators';
-import { readSpecFile } from '../../../generators';
+// The module itself, not the face: jest.spyOn patches the module's exports, which the face reads at each call.
+import * as serialise from '../../../generators/client/serialise';
+import { decodeBytes, generateTools, hasDotSegment, readSpecFile, serialiseFormBody, serialiseQueryParam, type ToolSet } from '../../../generators';
 import { REAL_SPECS } from '../../../test/helpers/real-specs';
 import { fixture } from '../../../test/helpers/specs';
 import { startUpstream, type SeenRequest, type Upstream } from '../../../test/helpers/upstream';

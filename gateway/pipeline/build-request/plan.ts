@@ -4,9 +4,7 @@
  * and its file fields.
  */
 import { errors } from '../../../errors';
-import { compilePathTemplate, isToken, type PathTemplate, type StyleOptions } from '../../../generators';
-import type { ParameterLocation } from '../../../generators';
-import type { BodyKind } from '../../../generators';
+import { compilePathTemplate, isToken, type PathTemplate, type StyleOptions, type ParameterLocation, type BodyKind } from '../../../generators';
 import type { RegisteredTool } from '../../core';
 
 /**

@@ -1,12 +1,9 @@
 import net from 'node:net';
 import { errors as undiciErrors, request } from 'undici';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { errors, HubError } from '../../../errors';
-import type { OperationModel } from '../../../generators';
-import type { McpTool } from '../../../generators';
+import { type CallToolResult, CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { errors, HubError, redact, redactText } from '../../../errors';
+import type { OperationModel, McpTool } from '../../../generators';
 import { errorResult, formatBytes, mapResponse, messageFromJson, minifyJson } from '.';
-import { redact, redactText } from '../../../errors';
 import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
 import { fixture, toolSetOf } from '../../../test/helpers/specs';
 

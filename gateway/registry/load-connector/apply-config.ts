@@ -1,11 +1,6 @@
 /** The connector file's filters, renames and per-operation rates on a generated tool set. */
-import { appendPointer } from '../../../generators';
+import { appendPointer, type SkippedOperation, type ToolSet, MAX_TOOL_NAME, type OperationModel, type Problem, type McpTool } from '../../../generators';
 import { didYouMean } from '../../../errors';
-import type { SkippedOperation, ToolSet } from '../../../generators';
-import { MAX_TOOL_NAME } from '../../../generators';
-import type { OperationModel } from '../../../generators';
-import type { Problem } from '../../../generators';
-import type { McpTool } from '../../../generators';
 import type { Rates, RegisteredTool, UpstreamPolicy } from '../../core';
 import { hint, keyPath, shown, TOOL_NAME, type ConnectorConfig, type ToolOverride } from '../connector-config';
 import { OperationIndex } from './operation-index';

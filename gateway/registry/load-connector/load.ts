@@ -5,10 +5,7 @@
  * operation, a rename that clashes, a server URL that cannot be used) is collected and
  * thrown as one CONFIG_CONNECTOR error, like the file's own validation.
  */
-import { generateTools, type SkippedOperation, type ToolSet } from '../../../generators';
-import { connectorIdFromFile } from '../../../generators';
-import type { Problem } from '../../../generators';
-import { readSpecFile } from '../../../generators';
+import { generateTools, type SkippedOperation, type ToolSet, connectorIdFromFile, type Problem, readSpecFile } from '../../../generators';
 import type { ConnectorRuntime, RegisteredTool } from '../../core';
 import { resolveUpstreamAuth, type UpstreamAuth } from '../../../auth';
 import { connectorError, deepFreeze, type ConnectorConfig } from '../connector-config';

@@ -1,8 +1,6 @@
 /** Every operation of a spec, found by what a connector file may call it: operationId or `METHOD /path`. */
 import { didYouMean } from '../../../errors';
-import type { ToolSet } from '../../../generators';
-import { resolvePointer } from '../../../generators';
-import { HTTP_METHODS } from '../../../generators';
+import { type ToolSet, resolvePointer, HTTP_METHODS } from '../../../generators';
 import { hint, shown } from '../connector-config';
 
 export interface KnownOperation {
