@@ -41,7 +41,14 @@ export function adminApi(options: AdminApiOptions): express.Router {
   router.use(tenantsRouter(operations));
   router.use(adminsRouter(operations));
   router.use(keysRouter(operations));
-  router.use(connectionsRouter(operations, { services: options.services, registry: options.registry, log: options.log, ...(options.probeStages ? { probeStages: options.probeStages } : {}) }));
+  router.use(
+    connectionsRouter(operations, {
+      services: options.services,
+      registry: options.registry,
+      log: options.log,
+      ...(options.probeStages ? { probeStages: options.probeStages } : {}),
+    }),
+  );
   router.use(cacheRouter(operations, options.purgeCache));
   router.use(oauthAppsRouter(operations));
   router.use(auditRouter(operations));

@@ -5,7 +5,16 @@
  * audit trail; secrets arrive here in plain text and leave sealed.
  */
 import { errors } from '../errors';
-import { issueAgentKey, type IssuedKey, checkPayload, type SecretBox, DEFAULT_TENANT, tenantNamed, type OAuthConnections, type StartedConnection } from '../auth';
+import {
+  issueAgentKey,
+  type IssuedKey,
+  checkPayload,
+  type SecretBox,
+  DEFAULT_TENANT,
+  tenantNamed,
+  type OAuthConnections,
+  type StartedConnection,
+} from '../auth';
 import type { RegistrySnapshot } from '../gateway/core';
 import { hashPassword, passwordProblem } from './passwords';
 import { checkConnectionKind, servedConnector } from './connection-target';
@@ -46,7 +55,9 @@ export class AdminOperations {
     if (nameOrId === undefined || nameOrId === '') {
       const own = actor.tenantId !== null ? await this.store.getTenant(actor.tenantId) : undefined;
       if (own) return own;
-      throw actor.tenantId !== null ? errors.API_NOT_FOUND(['This admin\'s tenant no longer exists']) : errors.API_BAD_REQUEST(['tenant is required (a tenant name)']);
+      throw actor.tenantId !== null
+        ? errors.API_NOT_FOUND(["This admin's tenant no longer exists"])
+        : errors.API_BAD_REQUEST(['tenant is required (a tenant name)']);
     }
     if (typeof nameOrId !== 'string') throw errors.API_BAD_REQUEST(['tenant must be a tenant name']);
     // The default tenant exists for everyone who may act hub-wide, without a setup step.
@@ -84,10 +95,14 @@ export class AdminOperations {
     return actor.tenantId === null ? all : all.filter((t) => t.id === actor.tenantId);
   }
 
-  async createAdmin(actor: Actor, input: { username: string; password: string; tenant?: string }): Promise<{ id: string; username: string; tenantId: string | null }> {
+  async createAdmin(
+    actor: Actor,
+    input: { username: string; password: string; tenant?: string },
+  ): Promise<{ id: string; username: string; tenantId: string | null }> {
     this.hubWide(actor, 'create admins');
     const problems: string[] = [];
-    if (typeof input.username !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(input.username)) problems.push('username must be 1-64 characters of letters, digits and ._@-');
+    if (typeof input.username !== 'string' || !/^[A-Za-z0-9._@-]{1,64}$/.test(input.username))
+      problems.push('username must be 1-64 characters of letters, digits and ._@-');
     const weak = typeof input.password === 'string' ? passwordProblem(input.password) : 'must be a string';
     if (weak) problems.push(`password ${weak}`);
     if (problems.length > 0) throw errors.API_BAD_REQUEST([problems.join('; ')]);
@@ -98,15 +113,29 @@ export class AdminOperations {
     return { id: admin.id, username: admin.username, tenantId: admin.tenantId };
   }
 
-  async issueKey(actor: Actor, input: { tenant?: string; user?: string | null; name: string; toolsets?: string[]; readOnly?: boolean; expiresAt?: string | null; callsPerMinute?: number | null }): Promise<IssuedKey> {
+  async issueKey(
+    actor: Actor,
+    input: {
+      tenant?: string;
+      user?: string | null;
+      name: string;
+      toolsets?: string[];
+      readOnly?: boolean;
+      expiresAt?: string | null;
+      callsPerMinute?: number | null;
+    },
+  ): Promise<IssuedKey> {
     const tenant = await this.tenant(actor, input.tenant);
     const problems: string[] = [];
     const quotaProblem = callsPerMinuteProblem(input.callsPerMinute);
     if (quotaProblem) problems.push(quotaProblem);
     if (typeof input.name !== 'string' || input.name.trim() === '' || input.name.length > 100) problems.push('name must be 1-100 characters');
-    if (input.toolsets !== undefined && (!Array.isArray(input.toolsets) || input.toolsets.some((t) => typeof t !== 'string' || !/^[a-z0-9-]+(:.+)?$/.test(t)))) problems.push('toolsets must be a list of "connector" or "connector:tag"');
-    if (input.expiresAt !== undefined && input.expiresAt !== null && Number.isNaN(Date.parse(input.expiresAt))) problems.push('expiresAt must be an ISO date-time');
-    if (input.user !== undefined && input.user !== null && (typeof input.user !== 'string' || input.user === '')) problems.push('user must be a non-empty string');
+    if (input.toolsets !== undefined && (!Array.isArray(input.toolsets) || input.toolsets.some((t) => typeof t !== 'string' || !/^[a-z0-9-]+(:.+)?$/.test(t))))
+      problems.push('toolsets must be a list of "connector" or "connector:tag"');
+    if (input.expiresAt !== undefined && input.expiresAt !== null && Number.isNaN(Date.parse(input.expiresAt)))
+      problems.push('expiresAt must be an ISO date-time');
+    if (input.user !== undefined && input.user !== null && (typeof input.user !== 'string' || input.user === ''))
+      problems.push('user must be a non-empty string');
     if (problems.length > 0) throw errors.API_BAD_REQUEST([problems.join('; ')]);
     const issued = await issueAgentKey(this.store, {
       tenantId: tenant.id,
@@ -135,13 +164,26 @@ export class AdminOperations {
     return rest;
   }
 
-  async addConnection(actor: Actor, input: { tenant?: string; connector: string; user?: string | null; kind: ConnectionKind; credential: Record<string, unknown>; shared?: boolean; label?: string }): Promise<ConnectionView> {
+  async addConnection(
+    actor: Actor,
+    input: {
+      tenant?: string;
+      connector: string;
+      user?: string | null;
+      kind: ConnectionKind;
+      credential: Record<string, unknown>;
+      shared?: boolean;
+      label?: string;
+    },
+  ): Promise<ConnectionView> {
     const tenant = await this.tenant(actor, input.tenant);
     if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
     if (!KINDS.includes(input.kind)) throw errors.API_BAD_REQUEST([`kind must be one of ${KINDS.join(', ')}`]);
     checkUser(input.user);
-    if (input.label !== undefined && input.label !== null && (typeof input.label !== 'string' || input.label.length > 100)) throw errors.API_BAD_REQUEST(['label must be a string of at most 100 characters']);
-    if (input.credential !== undefined && (typeof input.credential !== 'object' || input.credential === null || Array.isArray(input.credential))) throw errors.API_BAD_REQUEST(['credential must be an object (apiKey, username and password, token or accessToken)']);
+    if (input.label !== undefined && input.label !== null && (typeof input.label !== 'string' || input.label.length > 100))
+      throw errors.API_BAD_REQUEST(['label must be a string of at most 100 characters']);
+    if (input.credential !== undefined && (typeof input.credential !== 'object' || input.credential === null || Array.isArray(input.credential)))
+      throw errors.API_BAD_REQUEST(['credential must be an object (apiKey, username and password, token or accessToken)']);
     checkConnectionKind(servedConnector(this.catalogue().current, input.connector), input.kind);
     const payload = checkPayload(input.kind, input.credential ?? {});
     const connection = await this.store.createConnection({
@@ -154,7 +196,11 @@ export class AdminOperations {
       label: input.label ?? null,
       secret: this.box.sealJson(payload),
     });
-    await this.audit(actor, tenant.id, 'connection.create', { connectorId: connection.connectorId, connectionId: connection.id, detail: `${connection.kind}${connection.userId ? ` for user ${connection.userId}` : ''}` });
+    await this.audit(actor, tenant.id, 'connection.create', {
+      connectorId: connection.connectorId,
+      connectionId: connection.id,
+      detail: `${connection.kind}${connection.userId ? ` for user ${connection.userId}` : ''}`,
+    });
     return view(connection);
   }
 
@@ -179,12 +225,18 @@ export class AdminOperations {
     if (typeof shared !== 'boolean') throw errors.API_BAD_REQUEST(['shared must be true or false']);
     const tenant = await this.tenant(actor, tenantName);
     const existing = await this.store.getConnection(tenant.id, id);
-    if (existing && existing.userId !== null) throw errors.API_BAD_REQUEST([`connection ${id} belongs to user ${existing.userId}; only a tenant's own connection can be shared`]);
-    return this.changeConnection(actor, id, tenant.name, shared ? 'connection.share' : 'connection.unshare', (tenantId) => this.store.setConnectionShared(tenantId, id, shared));
+    if (existing && existing.userId !== null)
+      throw errors.API_BAD_REQUEST([`connection ${id} belongs to user ${existing.userId}; only a tenant's own connection can be shared`]);
+    return this.changeConnection(actor, id, tenant.name, shared ? 'connection.share' : 'connection.unshare', (tenantId) =>
+      this.store.setConnectionShared(tenantId, id, shared),
+    );
   }
 
   /** An OAuth connection: the authorisation URL to open (authorization code), or the connection itself (client credentials). */
-  async connectOAuth(actor: Actor, input: { tenant?: string; connector: string; user?: string | null; flow?: 'authorization_code' | 'client_credentials' }): Promise<StartedConnection | ConnectionView> {
+  async connectOAuth(
+    actor: Actor,
+    input: { tenant?: string; connector: string; user?: string | null; flow?: 'authorization_code' | 'client_credentials' },
+  ): Promise<StartedConnection | ConnectionView> {
     const tenant = await this.tenant(actor, input.tenant);
     if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) throw errors.API_BAD_REQUEST(['connector must be a connector id']);
     checkUser(input.user);
@@ -194,11 +246,19 @@ export class AdminOperations {
     const who = { tenantId: tenant.id, connectorId: input.connector, userId: input.user ?? null };
     if (flow === 'client_credentials') {
       const connection = await this.oauthFlows().connectClientCredentials(who);
-      await this.audit(actor, tenant.id, 'connection.create', { connectorId: input.connector, connectionId: connection.id, detail: 'oauth2 client credentials' });
+      await this.audit(actor, tenant.id, 'connection.create', {
+        connectorId: input.connector,
+        connectionId: connection.id,
+        detail: 'oauth2 client credentials',
+      });
       return view(connection);
     }
     const started = await this.oauthFlows().start(who);
-    await this.audit(actor, tenant.id, 'connection.authorize', { connectorId: input.connector, connectionId: started.connectionId, detail: 'authorization URL issued' });
+    await this.audit(actor, tenant.id, 'connection.authorize', {
+      connectorId: input.connector,
+      connectionId: started.connectionId,
+      detail: 'authorization URL issued',
+    });
     return started;
   }
 
@@ -206,8 +266,10 @@ export class AdminOperations {
   async reconnect(actor: Actor, id: string, tenantName?: string): Promise<StartedConnection> {
     const tenant = await this.tenant(actor, tenantName);
     const connection = await this.store.getConnection(tenant.id, id);
-    if (!connection || connection.status === 'revoked') throw errors.API_NOT_FOUND([`No connection ${id} in tenant "${tenant.name}" (revoked connections are not reconnected: create a new one)`]);
-    if (connection.kind !== 'oauth2') throw errors.API_BAD_REQUEST([`connection ${id} is ${connection.kind}: replace its secret by creating a new connection and revoking this one`]);
+    if (!connection || connection.status === 'revoked')
+      throw errors.API_NOT_FOUND([`No connection ${id} in tenant "${tenant.name}" (revoked connections are not reconnected: create a new one)`]);
+    if (connection.kind !== 'oauth2')
+      throw errors.API_BAD_REQUEST([`connection ${id} is ${connection.kind}: replace its secret by creating a new connection and revoking this one`]);
     const started = await this.oauthFlows().start({ tenantId: tenant.id, connectorId: connection.connectorId, userId: connection.userId }, connection);
     await this.audit(actor, tenant.id, 'connection.reconnect', { connectorId: connection.connectorId, connectionId: id, detail: 'authorization URL issued' });
     return started;
@@ -223,17 +285,22 @@ export class AdminOperations {
     return this.oauth;
   }
 
-  async registerOAuthApp(actor: Actor, input: { tenant?: string; connector: string; clientId: string; clientSecret?: string; scopes?: string[]; redirectUri: string }): Promise<OAuthAppView> {
+  async registerOAuthApp(
+    actor: Actor,
+    input: { tenant?: string; connector: string; clientId: string; clientSecret?: string; scopes?: string[]; redirectUri: string },
+  ): Promise<OAuthAppView> {
     const tenant = await this.tenant(actor, input.tenant);
     const problems: string[] = [];
     if (typeof input.connector !== 'string' || !/^[a-z0-9-]{1,24}$/.test(input.connector)) problems.push('connector must be a connector id');
     if (typeof input.clientId !== 'string' || input.clientId === '') problems.push('clientId must be a non-empty string');
-    if (input.clientSecret !== undefined && (typeof input.clientSecret !== 'string' || input.clientSecret === '')) problems.push('clientSecret must be a non-empty string when given');
-    if (input.scopes !== undefined && (!Array.isArray(input.scopes) || input.scopes.some((s) => typeof s !== 'string' || /\s/.test(s)))) problems.push('scopes must be a list of scope strings');
+    if (input.clientSecret !== undefined && (typeof input.clientSecret !== 'string' || input.clientSecret === ''))
+      problems.push('clientSecret must be a non-empty string when given');
+    if (input.scopes !== undefined && (!Array.isArray(input.scopes) || input.scopes.some((s) => typeof s !== 'string' || /\s/.test(s))))
+      problems.push('scopes must be a list of scope strings');
     try {
       if (!/^https?:$/.test(new URL(input.redirectUri).protocol)) problems.push('redirectUri must be an http(s) URL');
     } catch {
-      problems.push('redirectUri must be an absolute URL (the hub\'s /oauth/callback)');
+      problems.push("redirectUri must be an absolute URL (the hub's /oauth/callback)");
     }
     if (problems.length > 0) throw errors.API_BAD_REQUEST([problems.join('; ')]);
     const app = await this.store.upsertOAuthApp({
@@ -257,7 +324,12 @@ export class AdminOperations {
   }
 
   /** Admin actions the operations above do not cover (login, logout) are recorded through here too. */
-  async audit(actor: Actor, tenantId: string | null, action: string, extra: { connectorId?: string; connectionId?: string; detail?: string; outcome?: string } = {}): Promise<void> {
+  async audit(
+    actor: Actor,
+    tenantId: string | null,
+    action: string,
+    extra: { connectorId?: string; connectionId?: string; detail?: string; outcome?: string } = {},
+  ): Promise<void> {
     await this.store.appendAudit({
       tenantId,
       actorKind: actor.kind,
@@ -274,7 +346,13 @@ export class AdminOperations {
     });
   }
 
-  private async changeConnection(actor: Actor, id: string, tenantName: string | undefined, action: string, change: (tenantId: string) => Promise<Connection | undefined>): Promise<ConnectionView> {
+  private async changeConnection(
+    actor: Actor,
+    id: string,
+    tenantName: string | undefined,
+    action: string,
+    change: (tenantId: string) => Promise<Connection | undefined>,
+  ): Promise<ConnectionView> {
     const tenant = await this.tenant(actor, tenantName);
     const connection = await change(tenant.id);
     if (!connection) throw errors.API_NOT_FOUND([`No connection ${id} in tenant "${tenant.name}"`]);
@@ -288,12 +366,15 @@ export class AdminOperations {
 }
 
 function checkUser(user: unknown): void {
-  if (user !== undefined && user !== null && (typeof user !== 'string' || user === '' || user.length > 200)) throw errors.API_BAD_REQUEST(['user must be a non-empty string (a user id of the tenant)']);
+  if (user !== undefined && user !== null && (typeof user !== 'string' || user === '' || user.length > 200))
+    throw errors.API_BAD_REQUEST(['user must be a non-empty string (a user id of the tenant)']);
 }
 
 function callsPerMinuteProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
-  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1_000_000 ? undefined : 'callsPerMinute must be a whole number from 1 to 1000000 (or null for none)';
+  return Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1_000_000
+    ? undefined
+    : 'callsPerMinute must be a whole number from 1 to 1000000 (or null for none)';
 }
 
 function view(connection: Connection): ConnectionView {

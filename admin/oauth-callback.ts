@@ -15,21 +15,36 @@ export function oauthCallback(options: { services: HubServices; log: Logger }): 
     const url = new URL(req.originalUrl, 'http://hub.invalid');
     const failure = url.searchParams.get('error');
     const finished = failure
-      ? Promise.reject(errors.OAUTH_CALLBACK([`the authorisation server answered ${failure}${url.searchParams.get('error_description') ? `: ${url.searchParams.get('error_description')}` : ''}`]))
+      ? Promise.reject(
+          errors.OAUTH_CALLBACK([
+            `the authorisation server answered ${failure}${url.searchParams.get('error_description') ? `: ${url.searchParams.get('error_description')}` : ''}`,
+          ]),
+        )
       : options.services.oauth.finish(url);
     finished.then(
       async (connection) => {
         // The connection works whatever happens to its audit entry: the page says so either way.
         await operations
-          .audit({ kind: 'system', id: 'oauth-callback', tenantId: connection.tenantId }, connection.tenantId, 'connection.activate', { connectorId: connection.connectorId, connectionId: connection.id })
+          .audit({ kind: 'system', id: 'oauth-callback', tenantId: connection.tenantId }, connection.tenantId, 'connection.activate', {
+            connectorId: connection.connectorId,
+            connectionId: connection.id,
+          })
           .catch((error: Error) => options.log.error({ err: error.message, connection: connection.id }, 'audit entry not written'));
-        res.status(200).type('html').send(page('Connected', `The ${escapeHtml(connection.connectorId)} connection ${escapeHtml(connection.id)} is ready. You can close this window.`));
+        res
+          .status(200)
+          .type('html')
+          .send(page('Connected', `The ${escapeHtml(connection.connectorId)} connection ${escapeHtml(connection.id)} is ready. You can close this window.`));
       },
       (error: unknown) => {
         const hubError = toHubError(error);
         if (hubError.code === 'HUB_ERR_INTERNAL') options.log.error({ err: hubError.message }, 'OAuth callback failed');
         else options.log.warn({ code: hubError.code, err: hubError.message }, 'OAuth callback refused');
-        res.status(hubError.httpStatus).type('html').send(page('Not connected', `${escapeHtml(hubError.code)}: ${escapeHtml(hubError.code === 'HUB_ERR_INTERNAL' ? 'Internal error' : hubError.message)}`));
+        res
+          .status(hubError.httpStatus)
+          .type('html')
+          .send(
+            page('Not connected', `${escapeHtml(hubError.code)}: ${escapeHtml(hubError.code === 'HUB_ERR_INTERNAL' ? 'Internal error' : hubError.message)}`),
+          );
       },
     );
   };

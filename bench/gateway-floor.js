@@ -50,7 +50,10 @@ async function main() {
         return transport.handleRequest(req, res, body);
       }
       if (req.method !== 'POST' || !isInitializeRequest(body)) return void res.writeHead(400).end();
-      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (sid) => sessions.set(sid, transport) });
+      const transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (sid) => sessions.set(sid, transport),
+      });
       transport.onclose = () => transport.sessionId && sessions.delete(transport.sessionId);
       await createServer().connect(transport);
       await transport.handleRequest(req, res, body);

@@ -104,7 +104,13 @@ async function startUpstream() {
 }
 
 async function startServe(args, env = {}) {
-  const child = track(spawn(process.execPath, [...PROFILE, BIN, 'serve', '--port', '0', '--no-auth', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], { cwd: REPO, env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
+  const child = track(
+    spawn(process.execPath, [...PROFILE, BIN, 'serve', '--port', '0', '--no-auth', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], {
+      cwd: REPO,
+      env: { ...process.env, CI: 'true', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
   const [, url] = await waitFor(child.stderr, /serving \d+ tools at (http:\/\/\S+\/mcp)/, 'lunar-hub serve');
   return { url, child };
 }
@@ -174,7 +180,11 @@ async function sequential(paths) {
 
 /** `calls[i]` is loop i's call; all loops run together for SECONDS after a short warm-up. */
 async function throughput(calls) {
-  await Promise.all(calls.map(async (call) => { for (let i = 0; i < 50; i++) await call(i); }));
+  await Promise.all(
+    calls.map(async (call) => {
+      for (let i = 0; i < 50; i++) await call(i);
+    }),
+  );
   let done = 0;
   const deadline = performance.now() + SECONDS * 1000;
   const started = performance.now();
@@ -284,11 +294,22 @@ async function latencyAndThroughput() {
     const base = rows[0][1];
     const floors = { http: rows[1][1], stdio: rows[3][1] };
     const hubs = { http: rows[2][1], stdio: rows[4][1] };
-    console.log(`\n## 1. Latency: ${CALLS} sequential calls per path after ${WARMUP} warm-up calls; upstream: node:http on 127.0.0.1 answering a ~56-byte JSON object; the paths take turns in ${ROUNDS} slices\n`);
+    console.log(
+      `\n## 1. Latency: ${CALLS} sequential calls per path after ${WARMUP} warm-up calls; upstream: node:http on 127.0.0.1 answering a ~56-byte JSON object; the paths take turns in ${ROUNDS} slices\n`,
+    );
     row(['path', 'p50', 'p99', 'mean', 'added over direct, p50', 'added over direct, p99', 'server CPU per call']);
     row(Array(7).fill('---'));
     const cpuCell = (r) => (Number.isFinite(r.cpu) ? ms(r.cpu) : '');
-    for (const [name, r] of rows) row([name, ms(r.p50), ms(r.p99), ms(r.mean), r === base ? '' : plus(r.p50 - base.p50), r === base ? '' : plus(r.p99 - base.p99), r === base ? `${cpuCell(r)} (upstream)` : cpuCell(r)]);
+    for (const [name, r] of rows)
+      row([
+        name,
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.mean),
+        r === base ? '' : plus(r.p50 - base.p50),
+        r === base ? '' : plus(r.p99 - base.p99),
+        r === base ? `${cpuCell(r)} (upstream)` : cpuCell(r),
+      ]);
     row([`reference: ${PEER.name}`, '', '', '', `+${PEER.addedP50.toFixed(3)} ms`, '', '']);
     console.log('\nWhere the added time goes (differences of medians and of means; indicative, percentiles do not add up exactly):\n');
     row(['', 'HTTP p50', 'HTTP mean', 'stdio p50', 'stdio mean']);
@@ -297,9 +318,14 @@ async function latencyAndThroughput() {
     row(['MCP protocol + SDK, client and server (floor - direct)', ...share((t, k) => floors[t][k] - base[k])]);
     row(["the hub's own work: pipeline, logs, HTTP layer (hub - floor - direct)", ...share((t, k) => hubs[t][k] - floors[t][k] - base[k])]);
     console.log('');
-    for (const [name, r] of [['serve (HTTP)', hubs.http], ['stdio', hubs.stdio]]) {
+    for (const [name, r] of [
+      ['serve (HTTP)', hubs.http],
+      ['stdio', hubs.stdio],
+    ]) {
       const added = { p50: r.p50 - base.p50, p99: r.p99 - base.p99 };
-      console.log(`targets, ${name}: added p50 < ${TARGET.addedP50} ms: ${ok(added.p50 < TARGET.addedP50)} (${plus(added.p50)}); added p99 < ${TARGET.addedP99} ms: ${ok(added.p99 < TARGET.addedP99)} (${plus(added.p99)})`);
+      console.log(
+        `targets, ${name}: added p50 < ${TARGET.addedP50} ms: ${ok(added.p50 < TARGET.addedP50)} (${plus(added.p50)}); added p99 < ${TARGET.addedP99} ms: ${ok(added.p99 < TARGET.addedP99)} (${plus(added.p99)})`,
+      );
     }
     {
       // The call pipeline (undici, validators) loads on the first tools/call, not at start.
@@ -341,8 +367,13 @@ async function latencyAndThroughput() {
     console.log(`\n## 2. Throughput: ${CONCURRENCY} concurrent clients (each its own session, all in this process) calling in a loop for ${SECONDS} s\n`);
     row(['path', 'calls/s', 'vs direct', 'CPU: server', 'upstream', 'clients (this process)']);
     row(Array(6).fill('---'));
-    for (const [name, r] of rows) row([name, Math.round(r.rate), `${((r.rate / rows[0][1].rate) * 100).toFixed(0)}%`, pct(r.used[0]), pct(r.used[1]), pct(r.client)]);
-    console.log('\n(CPU as a share of one core over the run; the machine has ' + os.cpus().length + '. Where the clients use a whole core, the figure is a floor for the server, not its limit.)');
+    for (const [name, r] of rows)
+      row([name, Math.round(r.rate), `${((r.rate / rows[0][1].rate) * 100).toFixed(0)}%`, pct(r.used[0]), pct(r.used[1]), pct(r.client)]);
+    console.log(
+      '\n(CPU as a share of one core over the run; the machine has ' +
+        os.cpus().length +
+        '. Where the clients use a whole core, the figure is a floor for the server, not its limit.)',
+    );
   }
 }
 
@@ -361,7 +392,13 @@ function run(args) {
 function coldStdio(args) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = track(spawn(process.execPath, [...PROFILE, BIN, 'stdio', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], { cwd: REPO, env: { ...process.env, CI: 'true' }, stdio: ['pipe', 'pipe', 'ignore'] }));
+    const child = track(
+      spawn(process.execPath, [...PROFILE, BIN, 'stdio', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], {
+        cwd: REPO,
+        env: { ...process.env, CI: 'true' },
+        stdio: ['pipe', 'pipe', 'ignore'],
+      }),
+    );
     const send = (message) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
     let buffered = '';
     child.stdout.on('data', (chunk) => {
@@ -394,12 +431,20 @@ async function coldServe(args) {
   const post = async (message, session) => {
     const response = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        ...(session ? { 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' } : {}),
+      },
       body: JSON.stringify({ jsonrpc: '2.0', ...message }),
     });
     return { session: response.headers['mcp-session-id'], text: await response.body.text() };
   };
-  const init = await post({ id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+  const init = await post({
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+  });
   await post({ method: 'notifications/initialized' }, init.session);
   const list = await post({ id: 2, method: 'tools/list' }, init.session);
   const ms = performance.now() - started;
@@ -432,14 +477,19 @@ async function coldStart() {
     ['serve, from the raw spec', await measure(() => coldServe(['--specs', specs]))],
     ['serve, from generate artefacts (--generated)', await measure(() => coldServe(['--specs', specs, '--generated', out]))],
   ];
-  console.log(`\n## 3. Cold start with GitHub's spec (${(fs.statSync(spec).size / 1e6).toFixed(1)} MB): process start to the first tools/list answer; median of ${RUNS} (min-max)\n`);
+  console.log(
+    `\n## 3. Cold start with GitHub's spec (${(fs.statSync(spec).size / 1e6).toFixed(1)} MB): process start to the first tools/list answer; median of ${RUNS} (min-max)\n`,
+  );
   row(['', 'median', 'min-max', 'over node -e ""', 'first page']);
   row(Array(5).fill('---'));
   const base = rows[0][1].ms;
-  for (const [name, r] of rows) row([name, ms1(r.ms), `${ms1(r.min)}-${ms1(r.max)}`, r.ms === base ? '' : `+${ms1(r.ms - base)}`, r.tools ? `${r.tools} tools` : '']);
+  for (const [name, r] of rows)
+    row([name, ms1(r.ms), `${ms1(r.min)}-${ms1(r.max)}`, r.ms === base ? '' : `+${ms1(r.ms - base)}`, r.tools ? `${r.tools} tools` : '']);
   console.log(`\n(lunar-hub generate --no-client on the same spec took ${(generateMs / 1000).toFixed(2)} s, once)`);
   const [stdioRaw, stdioArt, serveRaw, serveArt] = rows.slice(2).map(([, r]) => r.ms);
-  console.log(`targets: raw spec under ${TARGET.coldRaw} ms: stdio ${ok(stdioRaw < TARGET.coldRaw)} (${ms1(stdioRaw)}), serve ${ok(serveRaw < TARGET.coldRaw)} (${ms1(serveRaw)}); artefacts under ${TARGET.coldArtefacts} ms: stdio ${ok(stdioArt < TARGET.coldArtefacts)} (${ms1(stdioArt)}), serve ${ok(serveArt < TARGET.coldArtefacts)} (${ms1(serveArt)})`);
+  console.log(
+    `targets: raw spec under ${TARGET.coldRaw} ms: stdio ${ok(stdioRaw < TARGET.coldRaw)} (${ms1(stdioRaw)}), serve ${ok(serveRaw < TARGET.coldRaw)} (${ms1(serveRaw)}); artefacts under ${TARGET.coldArtefacts} ms: stdio ${ok(stdioArt < TARGET.coldArtefacts)} (${ms1(stdioArt)}), serve ${ok(serveArt < TARGET.coldArtefacts)} (${ms1(serveArt)})`,
+  );
 }
 
 async function main() {
@@ -449,7 +499,12 @@ async function main() {
   process.on('warning', (warning) => {
     if (warning.name !== 'MaxListenersExceededWarning') console.error(warning);
   });
-  console.log(`lunar-hub gateway bench: Node ${process.version}, ${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `lunar-hub gateway bench: Node ${process.version}, ${os.cpus().length} CPUs, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   if (ONLY.has('latency') || ONLY.has('throughput')) await latencyAndThroughput();
   if (ONLY.has('cold')) await coldStart();
 }

@@ -48,10 +48,28 @@ console.log(row(['', 'time in process', 'process wall time', 'peak RSS', 'tools'
 console.log(row(Array(9).fill('---')));
 console.log(row(['baseline: read + JSON.parse only', s(baseline.ms), s(baseline.wallMs), mb(baseline.maxRssMb), '', '', '', '', '']));
 for (const [mode, m] of modes) {
-  console.log(row([`lunar-hub, outputSchema ${mode}${mode === 'shallow' ? ' (default)' : ''}`, s(m.ms), s(m.wallMs), mb(m.maxRssMb), m.tools, `${(m.totalBytes / 1e6).toFixed(2)} MB`, Math.round(m.meanBytes), m.medianBytes, m.maxBytes]));
+  console.log(
+    row([
+      `lunar-hub, outputSchema ${mode}${mode === 'shallow' ? ' (default)' : ''}`,
+      s(m.ms),
+      s(m.wallMs),
+      mb(m.maxRssMb),
+      m.tools,
+      `${(m.totalBytes / 1e6).toFixed(2)} MB`,
+      Math.round(m.meanBytes),
+      m.medianBytes,
+      m.maxBytes,
+    ]),
+  );
 }
-console.log(row([`reference: ${PEER.name} (issue)`, '', `${PEER.seconds.toFixed(2)} s to first tools/list`, mb(PEER.peakMb), '1,223', '', PEER.bytesPerTool, '', '']));
+console.log(
+  row([`reference: ${PEER.name} (issue)`, '', `${PEER.seconds.toFixed(2)} s to first tools/list`, mb(PEER.peakMb), '1,223', '', PEER.bytesPerTool, '', '']),
+);
 console.log('');
-console.log(`default mode: ${main.tools} tools (${main.skipped} deprecated operations left out), ${main.keptParameters}/${main.parameters} parameters kept, ${main.notObject} inputSchemas not of type object (reference: ${PEER.notObject})`);
+console.log(
+  `default mode: ${main.tools} tools (${main.skipped} deprecated operations left out), ${main.keptParameters}/${main.parameters} parameters kept, ${main.notObject} inputSchemas not of type object (reference: ${PEER.notObject})`,
+);
 console.log(`generation over the parse-only baseline: +${s(main.ms - baseline.ms)} in process, +${mb(main.maxRssMb - baseline.maxRssMb)} peak RSS`);
-console.log(`targets: under ${TARGET.seconds} s: ${ok(main.ms < TARGET.seconds * 1000)} (${s(main.ms)}); under ${TARGET.peakMb} MB: ${ok(main.maxRssMb < TARGET.peakMb)} (${mb(main.maxRssMb)}); at most ${TARGET.bytesPerTool} bytes/tool: ${ok(main.meanBytes <= TARGET.bytesPerTool)} (${Math.round(main.meanBytes)})`);
+console.log(
+  `targets: under ${TARGET.seconds} s: ${ok(main.ms < TARGET.seconds * 1000)} (${s(main.ms)}); under ${TARGET.peakMb} MB: ${ok(main.maxRssMb < TARGET.peakMb)} (${mb(main.maxRssMb)}); at most ${TARGET.bytesPerTool} bytes/tool: ${ok(main.meanBytes <= TARGET.bytesPerTool)} (${Math.round(main.meanBytes)})`,
+);

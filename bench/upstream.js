@@ -37,7 +37,14 @@ const { createUpstreamStages } = dist('gateway/upstream/upstream-stages.js');
 const { randomBytes } = require('node:crypto');
 const pino = require('pino');
 
-const { values: opts } = parseArgs({ options: { calls: { type: 'string', default: '2000' }, storm: { type: 'string', default: '1000' }, rate: { type: 'string', default: '50' }, only: { type: 'string', default: 'latency,identical,storm,dialects' } } });
+const { values: opts } = parseArgs({
+  options: {
+    calls: { type: 'string', default: '2000' },
+    storm: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '50' },
+    only: { type: 'string', default: 'latency,identical,storm,dialects' },
+  },
+});
 const ONLY = new Set(opts.only.split(','));
 /** The two storms of issue 14: 500 calls, nothing configured. */
 const DIALECT_STORM = 500;
@@ -104,7 +111,14 @@ function startUpstream() {
 
 /** `id`: each measured path has its own, so no path rebuilds another's limiters or keeps what another learnt. */
 function connector(url, policy = DEFAULT_UPSTREAM_POLICY, id = 'bench') {
-  return { id, baseUrl: url, allowedHosts: [new URL(url).host], timeouts: { connectMs: 5000, headersMs: 30000, bodyMs: 30000 }, maxResponseBytes: 1 << 20, policy };
+  return {
+    id,
+    baseUrl: url,
+    allowedHosts: [new URL(url).host],
+    timeouts: { connectMs: 5000, headersMs: 30000, bodyMs: 30000 },
+    maxResponseBytes: 1 << 20,
+    policy,
+  };
 }
 
 function exchangeRequest(conn, pathName, i) {
@@ -165,7 +179,14 @@ async function identical(url, exchange, label) {
 }
 
 async function stats(url) {
-  const response = await undiciExchange({ method: 'GET', url: `${url}/stats`, headers: {}, signal: new AbortController().signal, connector: connector(url), scope: { connectorId: 'bench', tool: 's', operation: 'GET /stats' } });
+  const response = await undiciExchange({
+    method: 'GET',
+    url: `${url}/stats`,
+    headers: {},
+    signal: new AbortController().signal,
+    connector: connector(url),
+    scope: { connectorId: 'bench', tool: 's', operation: 'GET /stats' },
+  });
   return JSON.parse(response.body.toString('utf8'));
 }
 
@@ -189,13 +210,25 @@ async function storm(url, stages, policy, prefix = '/limited', count = STORM) {
   const after = await stats(url);
   const failed = outcomes.filter((o) => o !== 'ok');
   const reasons = [...new Set(failed)].map((r) => `${r} ×${failed.filter((f) => f === r).length}`).join(', ');
-  return { completed: count - failed.length, failed: failed.length, reasons, requests: after.seen - before.seen, refused: after.refused - before.refused, seconds };
+  return {
+    completed: count - failed.length,
+    failed: failed.length,
+    reasons,
+    requests: after.seen - before.seen,
+    refused: after.refused - before.refused,
+    seconds,
+  };
 }
 
 async function main() {
   const upstream = await startUpstream();
   const { url } = upstream;
-  console.log(`lunar-hub upstream bench: Node ${process.version}, ${require('node:os').cpus().length} CPUs, load average ${require('node:os').loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `lunar-hub upstream bench: Node ${process.version}, ${require('node:os').cpus().length} CPUs, load average ${require('node:os')
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
 
   const conn = connector(url);
   const cache = createCacheStage({ namespace: `bench-${process.pid}` });
@@ -207,59 +240,148 @@ async function main() {
   const hubStages = hub.stages;
   const concurrencyPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, perConnection: { concurrency: 1000 } } };
   // The alternatives the hub does without, measured beside what it does (bench/README.md, part 4).
-  const patched = () => { LocalDatastore.prototype.yieldLoop = PATCHED_YIELD; };
-  const unpatched = () => { LocalDatastore.prototype.yieldLoop = ORIGINAL_YIELD; };
-  const bottleneckStage = (settings) => { const limiter = new Bottleneck(settings); return (next) => (request) => limiter.schedule(() => next(request)); };
+  const patched = () => {
+    LocalDatastore.prototype.yieldLoop = PATCHED_YIELD;
+  };
+  const unpatched = () => {
+    LocalDatastore.prototype.yieldLoop = ORIGINAL_YIELD;
+  };
+  const bottleneckStage = (settings) => {
+    const limiter = new Bottleneck(settings);
+    return (next) => (request) => limiter.schedule(() => next(request));
+  };
   const paths = [
     ['direct: undici exchange alone (baseline)', undiciExchange, conn, '/plain'],
-    ['without pace.ts: perSecond far above the load as bottleneck minTime (1 ms), in process', composeExchange([bottleneckStage({ minTime: 1 })], undiciExchange), conn, '/plain', patched],
-    ['without the loader\'s patch: concurrency far above the load, bottleneck as published', composeExchange([bottleneckStage({ maxConcurrent: 1000 })], undiciExchange), conn, '/plain', unpatched],
-    ['bottleneck with the loader\'s patch: concurrency far above the load (same stage as above)', composeExchange([bottleneckStage({ maxConcurrent: 1000 })], undiciExchange), conn, '/plain', patched],
+    [
+      'without pace.ts: perSecond far above the load as bottleneck minTime (1 ms), in process',
+      composeExchange([bottleneckStage({ minTime: 1 })], undiciExchange),
+      conn,
+      '/plain',
+      patched,
+    ],
+    [
+      "without the loader's patch: concurrency far above the load, bottleneck as published",
+      composeExchange([bottleneckStage({ maxConcurrent: 1000 })], undiciExchange),
+      conn,
+      '/plain',
+      unpatched,
+    ],
+    [
+      "bottleneck with the loader's patch: concurrency far above the load (same stage as above)",
+      composeExchange([bottleneckStage({ maxConcurrent: 1000 })], undiciExchange),
+      conn,
+      '/plain',
+      patched,
+    ],
     ['cache miss (no-store answer: looked up, not stored)', composeExchange([cache.stage], undiciExchange), conn, '/plain'],
     ['cache hit (private, max-age=600)', composeExchange([cache.stage], undiciExchange), conn, '/cached'],
     ['rate limiter: perSecond far above the load (a pace)', composeExchange([limiter.stage], undiciExchange), connector(url, limitedPolicy, 'paced'), '/plain'],
-    ['rate limiter: concurrency far above the load (bottleneck)', composeExchange([limiter.stage], undiciExchange), connector(url, concurrencyPolicy, 'bottleneck'), '/plain', patched],
-    ['rate limiter: concurrency far above the load (bottleneck), without the loader\'s patch', composeExchange([limiter.stage], undiciExchange), connector(url, concurrencyPolicy, 'bottleneck-unpatched'), '/plain', unpatched],
-    ['the hub\'s whole chain, defaults, no-store answer', composeExchange(hubStages, undiciExchange), connector(url, DEFAULT_UPSTREAM_POLICY, 'chain'), '/plain', patched],
-    ['the hub\'s whole chain, perSecond far above the load (a pace)', composeExchange(hubStages, undiciExchange), connector(url, limitedPolicy, 'chain-paced'), '/plain', patched],
-    ['the hub\'s whole chain, concurrency far above the load, without the loader\'s patch', composeExchange(hubStages, undiciExchange), connector(url, concurrencyPolicy, 'chain-unpatched'), '/plain', unpatched],
-    ['the hub\'s whole chain, concurrency far above the load (bottleneck)', composeExchange(hubStages, undiciExchange), connector(url, concurrencyPolicy, 'chain-bottleneck'), '/plain', patched],
+    [
+      'rate limiter: concurrency far above the load (bottleneck)',
+      composeExchange([limiter.stage], undiciExchange),
+      connector(url, concurrencyPolicy, 'bottleneck'),
+      '/plain',
+      patched,
+    ],
+    [
+      "rate limiter: concurrency far above the load (bottleneck), without the loader's patch",
+      composeExchange([limiter.stage], undiciExchange),
+      connector(url, concurrencyPolicy, 'bottleneck-unpatched'),
+      '/plain',
+      unpatched,
+    ],
+    [
+      "the hub's whole chain, defaults, no-store answer",
+      composeExchange(hubStages, undiciExchange),
+      connector(url, DEFAULT_UPSTREAM_POLICY, 'chain'),
+      '/plain',
+      patched,
+    ],
+    [
+      "the hub's whole chain, perSecond far above the load (a pace)",
+      composeExchange(hubStages, undiciExchange),
+      connector(url, limitedPolicy, 'chain-paced'),
+      '/plain',
+      patched,
+    ],
+    [
+      "the hub's whole chain, concurrency far above the load, without the loader's patch",
+      composeExchange(hubStages, undiciExchange),
+      connector(url, concurrencyPolicy, 'chain-unpatched'),
+      '/plain',
+      unpatched,
+    ],
+    [
+      "the hub's whole chain, concurrency far above the load (bottleneck)",
+      composeExchange(hubStages, undiciExchange),
+      connector(url, concurrencyPolicy, 'chain-bottleneck'),
+      '/plain',
+      patched,
+    ],
   ];
   if (ONLY.has('latency')) {
-  const measured = await latencies(paths);
-  const results = paths.map(([name], i) => [name, measured[i]]);
-  console.log(`## 1. Latency per exchange, ${CALLS} sequential calls per path in ${ROUNDS} rounds (order rotated), after a warm-up of 200\n`);
-  row(['path', 'p50', 'p99', 'mean', 'vs direct, p50', 'mean vs direct']);
-  row(Array(6).fill('---'));
-  for (const [name, r] of results) row([name, ms(r.p50), ms(r.p99), ms(r.mean), name.startsWith('direct') ? '' : `${r.p50 - results[0][1].p50 >= 0 ? '+' : ''}${ms(r.p50 - results[0][1].p50)}`, `${(r.mean / results[0][1].mean).toFixed(2)}×`]);
-  patched();
+    const measured = await latencies(paths);
+    const results = paths.map(([name], i) => [name, measured[i]]);
+    console.log(`## 1. Latency per exchange, ${CALLS} sequential calls per path in ${ROUNDS} rounds (order rotated), after a warm-up of 200\n`);
+    row(['path', 'p50', 'p99', 'mean', 'vs direct, p50', 'mean vs direct']);
+    row(Array(6).fill('---'));
+    for (const [name, r] of results)
+      row([
+        name,
+        ms(r.p50),
+        ms(r.p99),
+        ms(r.mean),
+        name.startsWith('direct') ? '' : `${r.p50 - results[0][1].p50 >= 0 ? '+' : ''}${ms(r.p50 - results[0][1].p50)}`,
+        `${(r.mean / results[0][1].mean).toFixed(2)}×`,
+      ]);
+    patched();
   }
 
   if (ONLY.has('identical')) {
-  console.log(`\n## 2. ${IDENTICAL} identical GETs at once, the upstream answering in 50 ms\n`);
-  row(['stages', 'calls', 'upstream requests', 'total time']);
-  row(Array(4).fill('---'));
-  row(await identical(url, undiciExchange, 'undici alone'));
-  row(await identical(url, composeExchange(hubStages, undiciExchange), 'the hub\'s chain (dedupe first)'));
+    console.log(`\n## 2. ${IDENTICAL} identical GETs at once, the upstream answering in 50 ms\n`);
+    row(['stages', 'calls', 'upstream requests', 'total time']);
+    row(Array(4).fill('---'));
+    row(await identical(url, undiciExchange, 'undici alone'));
+    row(await identical(url, composeExchange(hubStages, undiciExchange), "the hub's chain (dedupe first)"));
   }
 
   const ideal = STORM / RATE;
   if (ONLY.has('storm')) {
-  console.log(`\n## 3. A 429 storm: ${STORM} calls at once, the upstream allows ${RATE}/s (429 + Retry-After: 1 beyond); ideal ${ideal.toFixed(1)} s\n`);
-  row(['stages', 'completed', 'failed', 'upstream requests', 'refused by upstream (429)', 'total time', 'vs ideal']);
-  row(Array(7).fill('---'));
-  const generous = { ...DEFAULT_UPSTREAM_POLICY, retry: { ...DEFAULT_UPSTREAM_POLICY.retry, attempts: 10, budgetMs: 60_000 }, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, maxWaitMs: 60_000 } };
-  const storms = [
-    ['retries only (default policy: 3 attempts, 30 s)', () => [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
-    ['retries only, 10 attempts within 60 s', () => [createRetryStage()], generous],
-    ['the hub\'s default: retries + limiter stage, no rates set (holds for Retry-After, learns a pace)', (l) => [createRetryStage(), l.stage], DEFAULT_UPSTREAM_POLICY],
-    [`retries + limiter at ${RATE}/s per connection`, (l) => [createRetryStage(), l.stage], { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } }],
-  ];
-  for (const [name, stages, policy] of storms) {
-    await new Promise((r) => setTimeout(r, 1500)); // let the upstream's bucket refill between runs
-    const s = await storm(url, stages, policy);
-    row([name, s.completed, `${s.failed}${s.reasons ? ` (${s.reasons})` : ''}`, s.requests, s.refused, `${s.seconds.toFixed(1)} s`, `${(s.seconds / ideal).toFixed(2)}×`]);
-  }
+    console.log(`\n## 3. A 429 storm: ${STORM} calls at once, the upstream allows ${RATE}/s (429 + Retry-After: 1 beyond); ideal ${ideal.toFixed(1)} s\n`);
+    row(['stages', 'completed', 'failed', 'upstream requests', 'refused by upstream (429)', 'total time', 'vs ideal']);
+    row(Array(7).fill('---'));
+    const generous = {
+      ...DEFAULT_UPSTREAM_POLICY,
+      retry: { ...DEFAULT_UPSTREAM_POLICY.retry, attempts: 10, budgetMs: 60_000 },
+      rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, maxWaitMs: 60_000 },
+    };
+    const storms = [
+      ['retries only (default policy: 3 attempts, 30 s)', () => [createRetryStage()], DEFAULT_UPSTREAM_POLICY],
+      ['retries only, 10 attempts within 60 s', () => [createRetryStage()], generous],
+      [
+        "the hub's default: retries + limiter stage, no rates set (holds for Retry-After, learns a pace)",
+        (l) => [createRetryStage(), l.stage],
+        DEFAULT_UPSTREAM_POLICY,
+      ],
+      [
+        `retries + limiter at ${RATE}/s per connection`,
+        (l) => [createRetryStage(), l.stage],
+        { ...generous, rateLimit: { ...generous.rateLimit, perConnection: { perSecond: RATE } } },
+      ],
+    ];
+    for (const [name, stages, policy] of storms) {
+      await new Promise((r) => setTimeout(r, 1500)); // let the upstream's bucket refill between runs
+      const s = await storm(url, stages, policy);
+      row([
+        name,
+        s.completed,
+        `${s.failed}${s.reasons ? ` (${s.reasons})` : ''}`,
+        s.requests,
+        s.refused,
+        `${s.seconds.toFixed(1)} s`,
+        `${(s.seconds / ideal).toFixed(2)}×`,
+      ]);
+    }
   }
 
   if (ONLY.has('dialects')) {
@@ -268,15 +390,29 @@ async function main() {
     row(Array(7).fill('---'));
     const slackPolicy = { ...DEFAULT_UPSTREAM_POLICY, rateLimit: { ...DEFAULT_UPSTREAM_POLICY.rateLimit, headers: 'slack' } };
     const dialectStorms = [
-      [`GitHub-style primary limit, ${GITHUB_RATE}/s (403 + x-ratelimit-remaining: 0 + reset)`, '/github', GITHUB_RATE, 'the hub\'s default: retries + limiter stage', DEFAULT_UPSTREAM_POLICY],
-      [`Slack-style, ${SLACK_RATE}/s (429 + Retry-After: 1)`, '/slack', SLACK_RATE, 'the hub\'s default: retries + limiter stage', DEFAULT_UPSTREAM_POLICY],
+      [
+        `GitHub-style primary limit, ${GITHUB_RATE}/s (403 + x-ratelimit-remaining: 0 + reset)`,
+        '/github',
+        GITHUB_RATE,
+        "the hub's default: retries + limiter stage",
+        DEFAULT_UPSTREAM_POLICY,
+      ],
+      [`Slack-style, ${SLACK_RATE}/s (429 + Retry-After: 1)`, '/slack', SLACK_RATE, "the hub's default: retries + limiter stage", DEFAULT_UPSTREAM_POLICY],
       [`Slack-style, ${SLACK_RATE}/s (429 + Retry-After: 1)`, '/slack', SLACK_RATE, 'the same with rateLimit.headers: slack', slackPolicy],
     ];
     for (const [upstreamName, prefix, rate, stagesName, policy] of dialectStorms) {
       await new Promise((r) => setTimeout(r, 2000)); // let the upstream's window refill between runs
       const s = await storm(url, (l) => [createRetryStage(), l.stage], policy, prefix, DIALECT_STORM);
       const idealSeconds = DIALECT_STORM / rate;
-      row([upstreamName, stagesName, `${s.completed}${s.failed ? ` (failed: ${s.reasons})` : ''}`, (s.requests / DIALECT_STORM).toFixed(2), s.refused, `${s.seconds.toFixed(1)} s`, `${(s.seconds / idealSeconds).toFixed(2)}× of ${idealSeconds.toFixed(0)} s`]);
+      row([
+        upstreamName,
+        stagesName,
+        `${s.completed}${s.failed ? ` (failed: ${s.reasons})` : ''}`,
+        (s.requests / DIALECT_STORM).toFixed(2),
+        s.refused,
+        `${s.seconds.toFixed(1)} s`,
+        `${(s.seconds / idealSeconds).toFixed(2)}× of ${idealSeconds.toFixed(0)} s`,
+      ]);
     }
   }
   await cache.close();

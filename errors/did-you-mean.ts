@@ -46,5 +46,8 @@ export function nearestNames(wanted: string, candidates: Iterable<string>, most 
     const distance = lower.includes(target) || target.includes(lower) ? 0.5 : editDistance(target, lower, limit + 1);
     if (distance <= limit) scored.push([distance, candidate]);
   }
-  return scored.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1])).slice(0, most).map(([, name]) => name);
+  return scored
+    .sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]))
+    .slice(0, most)
+    .map(([, name]) => name);
 }

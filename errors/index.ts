@@ -36,8 +36,7 @@ function createError(code: string, template: string, httpStatus: number): ErrorF
     let i = 0;
     return template.replace(/%s/g, () => (i < args.length ? args[i++] : '%s'));
   };
-  const factory = (args: string[], options?: HubErrorOptions) =>
-    new HubError(code, format(...args), httpStatus, options);
+  const factory = (args: string[], options?: HubErrorOptions) => new HubError(code, format(...args), httpStatus, options);
   return Object.assign(factory, { code });
 }
 
@@ -57,16 +56,24 @@ export const errors = {
   CALL_UNKNOWN_TOOL: createError('HUB_ERR_CALL_UNKNOWN_TOOL', 'Unknown tool "%s"', 404),
   CALL_ARGUMENTS: createError('HUB_ERR_CALL_ARGUMENTS', 'Invalid arguments for %s: %s', 400),
   REQUEST_BUILD: createError('HUB_ERR_REQUEST_BUILD', 'Cannot build the request for %s: %s', 400),
-  REQUEST_HOST: createError('HUB_ERR_REQUEST_HOST', 'Request for %s would go to %s, which is not one of the connector\'s hosts', 403),
+  REQUEST_HOST: createError('HUB_ERR_REQUEST_HOST', "Request for %s would go to %s, which is not one of the connector's hosts", 403),
   UPSTREAM_TIMEOUT: createError('HUB_ERR_UPSTREAM_TIMEOUT', '%s: the upstream did not answer in time (%s)', 504),
   UPSTREAM_NETWORK: createError('HUB_ERR_UPSTREAM_NETWORK', '%s: cannot reach the upstream: %s', 502),
   UPSTREAM_STATUS: createError('HUB_ERR_UPSTREAM_STATUS', '%s: the upstream answered HTTP %s: %s', 502),
   UPSTREAM_SHAPE: createError('HUB_ERR_UPSTREAM_SHAPE', '%s: %s; the full answer is above, returned as an error so that clients accept it', 502),
   RATE_LIMITED: createError('HUB_ERR_RATE_LIMITED', '%s was not sent: %s. Try again in %s seconds (after %s).', 429),
   RATE_STORE: createError('HUB_ERR_RATE_STORE', '%s was not sent: the shared rate limiter (Redis at LUNAR_REDIS_URL) %s', 503),
-  UPSTREAM_CIRCUIT_OPEN: createError('HUB_ERR_UPSTREAM_CIRCUIT_OPEN', 'The upstream %s is failing: its circuit opened at %s after %s consecutive failures (network errors or 5xx); calls to it fail fast until the hub tries it again %s', 503),
+  UPSTREAM_CIRCUIT_OPEN: createError(
+    'HUB_ERR_UPSTREAM_CIRCUIT_OPEN',
+    'The upstream %s is failing: its circuit opened at %s after %s consecutive failures (network errors or 5xx); calls to it fail fast until the hub tries it again %s',
+    503,
+  ),
   CACHE_CONFIG: createError('HUB_ERR_CACHE_CONFIG', 'The upstream cache cannot be set up: %s', 500),
-  CACHE_UNAVAILABLE: createError('HUB_ERR_CACHE_UNAVAILABLE', 'The upstream cache\'s Redis (%s) cannot be used: %s; calls go to the upstream uncached meanwhile', 503),
+  CACHE_UNAVAILABLE: createError(
+    'HUB_ERR_CACHE_UNAVAILABLE',
+    "The upstream cache's Redis (%s) cannot be used: %s; calls go to the upstream uncached meanwhile",
+    503,
+  ),
   CALL_CANCELLED: createError('HUB_ERR_CALL_CANCELLED', '%s was cancelled by the client', 499),
   STORE_UNAVAILABLE: createError('HUB_ERR_STORE_UNAVAILABLE', 'Cannot open the store (%s): %s', 503),
   STORE_MIGRATION: createError('HUB_ERR_STORE_MIGRATION', 'Store migration %s failed: %s', 500),

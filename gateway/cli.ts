@@ -44,10 +44,23 @@ const USAGE = `usage:
   ${adminUsage}
   lunar-hub COMMAND --help | lunar-hub --version`;
 
-const SINGLE_USAGE: Record<string, string> = { serve: serveUsage, stdio: stdioUsage, tools: toolsUsage, validate: validateUsage, generate: generateUsage, config: configUsage, demo: demoUsage };
+const SINGLE_USAGE: Record<string, string> = {
+  serve: serveUsage,
+  stdio: stdioUsage,
+  tools: toolsUsage,
+  validate: validateUsage,
+  generate: generateUsage,
+  config: configUsage,
+  demo: demoUsage,
+};
 
 function usageOf(command: string): string {
-  const lines = SINGLE_USAGE[command] ?? adminUsage.split('\n  ').filter((line) => line.startsWith(`lunar-hub ${command} `)).join('\n  ');
+  const lines =
+    SINGLE_USAGE[command] ??
+    adminUsage
+      .split('\n  ')
+      .filter((line) => line.startsWith(`lunar-hub ${command} `))
+      .join('\n  ');
   return `usage:\n  ${lines}`;
 }
 
@@ -56,7 +69,10 @@ function asksForHelp(args: string[]): boolean {
   return (end === -1 ? args : args.slice(0, end)).some((arg) => arg === '--help' || arg === '-h');
 }
 
-export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: CommandIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() },
+): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined) {
     io.stderr.write(`${USAGE}\n`);

@@ -30,7 +30,13 @@ export interface ConnectionTestReport {
  * `stages`: the running hub's breaker and limiter (UpstreamStages.probeStages), so a test
  * waits its turn like the connection's calls; the CLI, a process of its own, has none.
  */
-export async function testConnection(services: HubServices, registry: Registry, log: Logger, connection: Connection, stages: readonly ExchangeStage[] = []): Promise<ConnectionTestReport> {
+export async function testConnection(
+  services: HubServices,
+  registry: Registry,
+  log: Logger,
+  connection: Connection,
+  stages: readonly ExchangeStage[] = [],
+): Promise<ConnectionTestReport> {
   const base = { connection: connection.id, connector: connection.connectorId };
   const snapshot = registry.current;
   const connector = snapshot.connectors.get(connection.connectorId);
@@ -45,7 +51,8 @@ export async function testConnection(services: HubServices, registry: Registry, 
     return { ...base, ok: false, detail: `${hubError.code}: ${hubError.message}` };
   }
   const probe = probeTool(connector.tools, auth);
-  if (!probe) return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
+  if (!probe)
+    return { ...base, ok: true, detail: 'the secret opens (and any OAuth token is fresh); the connector has no read-only GET without arguments to try it on' };
   const { composeExchange } = require('./upstream/exchange') as typeof import('./upstream/exchange');
   const { createUndiciExchange } = require('./upstream/undici-exchange') as typeof import('./upstream/undici-exchange');
   const { createRequestBuilder } = require('./pipeline/build-request') as typeof import('./pipeline/build-request');
@@ -57,7 +64,12 @@ export async function testConnection(services: HubServices, registry: Registry, 
   // so neither the CLI nor the hub has pools to close for it afterwards.
   const undici = createUndiciExchange();
   // The HTTP kind's own stages, without the generic ones: a test is not a tool call of an agent.
-  const run = httpToolKind.createInvoker({ credentials: fixed, exchange: composeExchange(stages, undici.exchange), requests: createRequestBuilder(), output: createOutputConformer() });
+  const run = httpToolKind.createInvoker({
+    credentials: fixed,
+    exchange: composeExchange(stages, undici.exchange),
+    requests: createRequestBuilder(),
+    output: createOutputConformer(),
+  });
   const ctx: CallContext = {
     callId: randomUUID(),
     toolName: probe.tool.name,
@@ -67,7 +79,15 @@ export async function testConnection(services: HubServices, registry: Registry, 
     snapshot,
     progress: () => undefined,
     log: log.child({ test: connection.id }),
-    principal: { tenantId: connection.tenantId, tenantName: '', userId: connection.userId, agentId: 'connection-test', via: 'stdio', toolsets: [], readOnly: true },
+    principal: {
+      tenantId: connection.tenantId,
+      tenantName: '',
+      userId: connection.userId,
+      agentId: 'connection-test',
+      via: 'stdio',
+      toolsets: [],
+      readOnly: true,
+    },
     entry: 'connection-test',
     registered: probe,
     facts: {},
@@ -81,9 +101,18 @@ export async function testConnection(services: HubServices, registry: Registry, 
   } finally {
     await undici.close();
   }
-  const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').slice(0, 300);
+  const text = result.content
+    .map((c) => (c.type === 'text' ? c.text : ''))
+    .join(' ')
+    .slice(0, 300);
   const status = ctx.facts.upstreamStatus;
-  return { ...base, ok: !result.isError, tool: probe.tool.name, ...(status !== undefined ? { status } : {}), detail: result.isError ? text : `${probe.operation.key} answered ${status}` };
+  return {
+    ...base,
+    ok: !result.isError,
+    tool: probe.tool.name,
+    ...(status !== undefined ? { status } : {}),
+    detail: result.isError ? text : `${probe.operation.key} answered ${status}`,
+  };
 }
 
 /** The connector's read-only GET with no required argument that carries credentials, shortest path first. */
@@ -94,5 +123,7 @@ function probeTool(tools: readonly RegisteredTool[], auth: UpstreamAuth): Regist
       operationNeedsCredentials(auth, t.operation.security) &&
       ((t.tool.inputSchema as { required?: unknown[] }).required ?? []).length === 0,
   );
-  return candidates.sort((a, b) => a.operation.path.split('/').length - b.operation.path.split('/').length || a.operation.path.localeCompare(b.operation.path))[0];
+  return candidates.sort(
+    (a, b) => a.operation.path.split('/').length - b.operation.path.split('/').length || a.operation.path.localeCompare(b.operation.path),
+  )[0];
 }

@@ -67,7 +67,14 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       const shared = openSharedState(redisUrl ? { redisUrl } : {});
       let services: HubServices;
       try {
-        services = await openServices({ dataDir: options.dataDir, log, endpointsOf, settings: options.settings, shared, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
+        services = await openServices({
+          dataDir: options.dataDir,
+          log,
+          endpointsOf,
+          settings: options.settings,
+          shared,
+          ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}),
+        });
       } catch (error) {
         await shared.close().catch(() => undefined);
         throw error;
@@ -98,7 +105,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     await opened.shared.close();
   };
   if (options.eagerServices) await open();
-  const registry = new Registry({ specsDir: path.resolve(options.specsDir), log, ...(generatedDir !== undefined ? { generatedDir } : {}), ...(options.connectors ? { connectors: options.connectors } : {}) });
+  const registry = new Registry({
+    specsDir: path.resolve(options.specsDir),
+    log,
+    ...(generatedDir !== undefined ? { generatedDir } : {}),
+    ...(options.connectors ? { connectors: options.connectors } : {}),
+  });
   registryRef = registry;
   try {
     await registry.start();
@@ -139,7 +151,12 @@ function lazyCallPipeline(open: () => Promise<{ services: HubServices; upstream:
   return {
     call: async (ctx) => {
       pipeline ??= open().then(
-        ({ services, upstream }) => (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({ credentials: services.credentials, quota: services.quota, exchangeStages: upstream.stages }),
+        ({ services, upstream }) =>
+          (require('./pipeline/call-pipeline') as typeof import('./pipeline/call-pipeline')).createCallPipeline({
+            credentials: services.credentials,
+            quota: services.quota,
+            exchangeStages: upstream.stages,
+          }),
         (error: unknown) => {
           pipeline = undefined; // the next call tries to open the store again
           throw error;

@@ -15,7 +15,10 @@ export interface ProgressSettings {
   ci: boolean;
 }
 
-export function createProgress(stream: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr, settings: ProgressSettings = { mode: 'auto', ci: false }): Progress {
+export function createProgress(
+  stream: NodeJS.WriteStream | NodeJS.WritableStream = process.stderr,
+  settings: ProgressSettings = { mode: 'auto', ci: false },
+): Progress {
   const tty = 'isTTY' in stream && stream.isTTY === true;
   const enabled = settings.mode === 'on' || (settings.mode === 'auto' && tty && !settings.ci);
   if (!enabled) return { stage() {}, tick() {}, end() {} };

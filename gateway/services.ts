@@ -12,7 +12,6 @@ import { memoryCounter, redisCounter, type QuotaCounter } from './pipeline/quota
 import type { SharedState } from './state';
 import type { Settings } from './config';
 
-
 export interface HubServices {
   dataDir: string;
   store: HubStore;

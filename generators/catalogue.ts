@@ -12,7 +12,9 @@ export function generateCatalogue(set: ToolSet): string {
   out.push('| Tool | Operation | Title |', '| --- | --- | --- |');
   set.bindings.forEach((binding, i) => {
     const op = opByKey.get(binding.operation)!;
-    out.push(`| [\`${binding.tool}\`](#${binding.tool.toLowerCase()}) | \`${op.method.toUpperCase()} ${escapeCell(op.path)}\` | ${escapeCell(set.tools[i].title ?? '')} |`);
+    out.push(
+      `| [\`${binding.tool}\`](#${binding.tool.toLowerCase()}) | \`${op.method.toUpperCase()} ${escapeCell(op.path)}\` | ${escapeCell(set.tools[i].title ?? '')} |`,
+    );
   });
   out.push('');
   set.bindings.forEach((binding, i) => {
@@ -28,7 +30,9 @@ export function generateCatalogue(set: ToolSet): string {
       for (const arg of binding.arguments) {
         const schema = props[arg.property];
         const where = arg.in === 'body' ? (arg.name === '' ? 'body' : `body.${arg.name}`) : `${arg.in}${arg.name !== arg.property ? ` \`${arg.name}\`` : ''}`;
-        out.push(`| \`${arg.property}\` | ${escapeCell(where)} | ${escapeCell(typeOf(schema))} | ${required.has(arg.property) ? 'yes' : ''} | ${escapeCell(descriptionOf(schema))} |`);
+        out.push(
+          `| \`${arg.property}\` | ${escapeCell(where)} | ${escapeCell(typeOf(schema))} | ${required.has(arg.property) ? 'yes' : ''} | ${escapeCell(descriptionOf(schema))} |`,
+        );
       }
       out.push('');
     }

@@ -23,7 +23,13 @@ export function normalise(text: string): string {
   s = s.replace(/<!--[\s\S]*?-->/g, '');
   s = s.replace(/<\/?(p|br|div|li|ul|ol|h[1-6]|tr|table)\b[^>]*>/gi, '\n');
   s = s.replace(/<\/?[a-z][a-z0-9-]*\b[^>]*>/gi, '');
-  s = s.replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+  s = s
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
   s = s.replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1'); // images -> alt text
   s = s.replace(/\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)/g, '$1'); // links -> text
   s = s.replace(/\[([^\]]+)\]\[[^\]]*\]/g, '$1'); // reference links -> text
@@ -45,7 +51,10 @@ export function normalise(text: string): string {
         .reduce((acc, line) => (acc === '' ? line : /^([-*+]|\d+\.)\s/.test(line) ? `${acc}\n${line}` : `${acc} ${line}`), ''),
     )
     .filter((p) => p !== '');
-  return paragraphs.join('\n').replace(/[ \t]+/g, ' ').trim();
+  return paragraphs
+    .join('\n')
+    .replace(/[ \t]+/g, ' ')
+    .trim();
 }
 
 /**

@@ -4,7 +4,19 @@ import { assignToolNames, nameSource, operationBaseName, snakeCase } from './nam
 const MCP_TOOL_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function op(method: OperationModel['method'], path: string, operationId?: string): OperationModel {
-  return { key: `${method.toUpperCase()} ${path}`, method, path, specPath: path, pointer: '', operationId, tags: [], deprecated: false, parameters: [], responses: [], servers: [] };
+  return {
+    key: `${method.toUpperCase()} ${path}`,
+    method,
+    path,
+    specPath: path,
+    pointer: '',
+    operationId,
+    tags: [],
+    deprecated: false,
+    parameters: [],
+    responses: [],
+    servers: [],
+  };
 }
 
 describe('snakeCase', () => {

@@ -138,7 +138,19 @@ export function buildApiModel(document: Record<string, unknown>, problems: Probl
           continue;
         }
         operations.push(
-          buildOperation({ method, path: pathTemplate, specPath: rawPath, pointer: opPointer, op: rawOp, pathParams, pathServers, rootServers, rootSecurity, resolver, problems }),
+          buildOperation({
+            method,
+            path: pathTemplate,
+            specPath: rawPath,
+            pointer: opPointer,
+            op: rawOp,
+            pathParams,
+            pathServers,
+            rootServers,
+            rootSecurity,
+            resolver,
+            problems,
+          }),
         );
       }
     }
@@ -179,7 +191,11 @@ function buildOperation(input: OperationInput): OperationModel {
   const ownSecurity = readSecurity(op.security, appendPointer(pointer, 'security'), problems);
   const operationId = typeof op.operationId === 'string' && op.operationId.trim() !== '' ? op.operationId.trim() : undefined;
   if (op.operationId !== undefined && operationId === undefined) {
-    problems.warn('operation-id-invalid', appendPointer(pointer, 'operationId'), 'operationId is not a non-empty string; a name is derived from method and path');
+    problems.warn(
+      'operation-id-invalid',
+      appendPointer(pointer, 'operationId'),
+      'operationId is not a non-empty string; a name is derived from method and path',
+    );
   }
   return {
     key: `${method.toUpperCase()} ${path}`,
@@ -231,7 +247,11 @@ function readParameter(raw: unknown, pointer: string, problems: ProblemList): Pa
     return undefined;
   }
   if (typeof raw.in !== 'string' || !LOCATIONS.includes(raw.in)) {
-    problems.warn('parameter-invalid', appendPointer(pointer, 'in'), `parameter "${raw.name}" has location ${JSON.stringify(raw.in)}; expected path, query, header or cookie; ignored`);
+    problems.warn(
+      'parameter-invalid',
+      appendPointer(pointer, 'in'),
+      `parameter "${raw.name}" has location ${JSON.stringify(raw.in)}; expected path, query, header or cookie; ignored`,
+    );
     return undefined;
   }
   const location = raw.in as ParameterLocation;
@@ -288,8 +308,16 @@ function reconcilePathParameters(path: string, pointer: string, parameters: Para
     if (parameters.some((p) => p.in === 'path' && p.name === name)) continue;
     problems.warn('path-parameter-undeclared', pointer, `"{${name}}" in "${path}" has no parameter; it is taken as a required string`);
     parameters.push({
-      name, in: 'path', required: true, deprecated: false, style: 'simple', explode: false, allowReserved: false,
-      schema: { type: 'string' }, schemaPointer: pointer, pointer,
+      name,
+      in: 'path',
+      required: true,
+      deprecated: false,
+      style: 'simple',
+      explode: false,
+      allowReserved: false,
+      schema: { type: 'string' },
+      schemaPointer: pointer,
+      pointer,
     });
   }
 }

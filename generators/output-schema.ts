@@ -59,7 +59,9 @@ function resolveObject(schema: unknown, pointer: string, resolver: RefResolver, 
   const node = resolved.value;
   if (!isPlainObject(node) || depth > 8) return undefined;
   const types = typeList(node);
-  const objectish = types ? types.includes('object') && types.every((t) => t === 'object' || t === 'null') : isPlainObject(node.properties) || Array.isArray(node.allOf);
+  const objectish = types
+    ? types.includes('object') && types.every((t) => t === 'object' || t === 'null')
+    : isPlainObject(node.properties) || Array.isArray(node.allOf);
   if (!objectish) return undefined;
   const properties: ObjectShape['properties'] = {};
   if (isPlainObject(node.properties)) {

@@ -9,7 +9,12 @@
 import type { ProblemList } from './problems';
 import { isPlainObject } from './ref-resolver';
 
-export function requiredNames(raw: Record<string, unknown>, convertedProperties: Record<string, unknown> | undefined, pointer: string, problems: ProblemList): string[] {
+export function requiredNames(
+  raw: Record<string, unknown>,
+  convertedProperties: Record<string, unknown> | undefined,
+  pointer: string,
+  problems: ProblemList,
+): string[] {
   if (!Array.isArray(raw.required)) {
     if (typeof raw.required !== 'boolean') problems.warn('schema-invalid-keyword', pointer, 'required must be an array of property names; ignored');
     return [];
@@ -22,6 +27,10 @@ export function requiredNames(raw: Record<string, unknown>, convertedProperties:
   const forbidden = required.filter((r) => !has(r));
   if (forbidden.length === 0) return required;
   const names = forbidden.map((r) => `"${r}"`).join(', ');
-  problems.warn('schema-required-undeclared', pointer, `required names ${names}, which the schema does not declare and additionalProperties: false forbids; no object could be valid, so ${forbidden.length === 1 ? 'it is' : 'they are'} dropped from required`);
+  problems.warn(
+    'schema-required-undeclared',
+    pointer,
+    `required names ${names}, which the schema does not declare and additionalProperties: false forbids; no object could be valid, so ${forbidden.length === 1 ? 'it is' : 'they are'} dropped from required`,
+  );
   return required.filter((r) => !forbidden.includes(r));
 }

@@ -32,8 +32,21 @@ export const JSON_SCHEMA_TYPES = new Set(['string', 'number', 'integer', 'boolea
  * formats (int32, double...) add nothing an agent needs.
  */
 const STANDARD_FORMATS = new Set([
-  'date-time', 'date', 'time', 'duration', 'email', 'hostname', 'ipv4', 'ipv6',
-  'uri', 'uri-reference', 'uuid', 'uri-template', 'json-pointer', 'relative-json-pointer', 'regex',
+  'date-time',
+  'date',
+  'time',
+  'duration',
+  'email',
+  'hostname',
+  'ipv4',
+  'ipv6',
+  'uri',
+  'uri-reference',
+  'uuid',
+  'uri-template',
+  'json-pointer',
+  'relative-json-pointer',
+  'regex',
 ]);
 const NON_NEGATIVE_INT_KEYWORDS = ['minLength', 'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties', 'minContains', 'maxContains'];
 const NUMBER_KEYWORDS = ['minimum', 'maximum'];
@@ -226,7 +239,11 @@ export class SchemaConverter {
       for (const [name, sub] of Object.entries(value)) {
         if (keyword === 'properties' && this.dropProperty(sub, `${at(keyword)}/${escapeToken(name)}`)) continue;
         if (keyword === 'patternProperties' && !isValidPattern(name)) {
-          problems.warn('schema-invalid-pattern', `${at(keyword)}/${escapeToken(name)}`, `pattern property ${JSON.stringify(name)} is not a valid regular expression; ignored`);
+          problems.warn(
+            'schema-invalid-pattern',
+            `${at(keyword)}/${escapeToken(name)}`,
+            `pattern property ${JSON.stringify(name)} is not a valid regular expression; ignored`,
+          );
           continue;
         }
         map[name] = this.node(sub, `${at(keyword)}/${escapeToken(name)}`, refs);
@@ -279,14 +296,18 @@ export class SchemaConverter {
   }
 
   private exclusiveBounds(raw: Record<string, unknown>, out: Record<string, unknown>, at: (k: string) => string): void {
-    for (const [exclusive, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+    for (const [exclusive, bound] of [
+      ['exclusiveMinimum', 'minimum'],
+      ['exclusiveMaximum', 'maximum'],
+    ] as const) {
       const value = raw[exclusive];
       if (value === undefined) continue;
       if (typeof value === 'number') out[exclusive] = value;
       else if (value === true && typeof out[bound] === 'number') {
         out[exclusive] = out[bound];
         delete out[bound];
-      } else if (value !== false) this.options.problems.warn('schema-invalid-keyword', at(exclusive), `${exclusive} must be a number (or a boolean in OAS 3.0); ignored`);
+      } else if (value !== false)
+        this.options.problems.warn('schema-invalid-keyword', at(exclusive), `${exclusive} must be a number (or a boolean in OAS 3.0); ignored`);
     }
   }
 

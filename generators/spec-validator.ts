@@ -22,7 +22,13 @@ export async function validateSpecDocument(spec: LoadedSpec): Promise<Problem[]>
     return [{ severity: 'error', rule: 'openapi-schema', file: spec.file, pointer: '', message: firstLine((cause as Error).message) }];
   }
   for (const warning of result.warnings) {
-    problems.push({ severity: 'warning', rule: 'openapi-schema', file: spec.file, pointer: pointerInMessage(warning.message) ?? '', message: firstLine(warning.message) });
+    problems.push({
+      severity: 'warning',
+      rule: 'openapi-schema',
+      file: spec.file,
+      pointer: pointerInMessage(warning.message) ?? '',
+      message: firstLine(warning.message),
+    });
   }
   if (result.valid) return problems;
 
@@ -41,7 +47,13 @@ export async function validateSpecDocument(spec: LoadedSpec): Promise<Problem[]>
     problems.push({ severity: 'error', rule: 'openapi-schema', file: spec.file, pointer: pointer ?? '', message: firstLine(error.message) });
   }
   if (result.additionalErrors > 0) {
-    problems.push({ severity: 'error', rule: 'openapi-schema', file: spec.file, pointer: '', message: `${result.additionalErrors} more schema errors not listed` });
+    problems.push({
+      severity: 'error',
+      rule: 'openapi-schema',
+      file: spec.file,
+      pointer: '',
+      message: `${result.additionalErrors} more schema errors not listed`,
+    });
   }
   return problems;
 }

@@ -151,7 +151,9 @@ export function buildTool(op: OperationModel, name: string, ctx: ToolContext): {
 /** `filter[state]` -> `filter_state`, `ключ` -> `klyuch`: what every client accepts, still readable. */
 export function safePropertyName(name: string): string {
   if (SAFE_PROPERTY.test(name)) return name;
-  const cleaned = toAscii(name).replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^_+|_+$/g, '');
+  const cleaned = toAscii(name)
+    .replace(/[^A-Za-z0-9_.-]+/g, '_')
+    .replace(/^_+|_+$/g, '');
   return (cleaned === '' ? 'arg' : cleaned).slice(0, 64);
 }
 
@@ -196,7 +198,11 @@ export function pickBodyMediaType(contents: MediaTypeModel[]): MediaTypeModel | 
 }
 
 /** A body whose properties can sit beside the parameters without changing meaning. */
-function flattenableObject(media: MediaTypeModel, resolver: RefResolver, bodyRequired: boolean): { schema: Record<string, unknown>; pointer: string } | undefined {
+function flattenableObject(
+  media: MediaTypeModel,
+  resolver: RefResolver,
+  bodyRequired: boolean,
+): { schema: Record<string, unknown>; pointer: string } | undefined {
   const resolved = resolver.deref<unknown>(media.schema, media.schemaPointer);
   const schema = resolved.value;
   if (!isPlainObject(schema) || !isPlainObject(schema.properties)) return undefined;
@@ -212,7 +218,12 @@ function flattenableObject(media: MediaTypeModel, resolver: RefResolver, bodyReq
 function wholeBodySchema(media: MediaTypeModel, kind: BodyKind, description: string | undefined, ctx: ToolContext, refs: RefCounts): JsonSchema {
   const text = compactText(description, ctx.parameterDescriptionBudget);
   if (kind === 'binary') {
-    return { type: 'string', contentEncoding: 'base64', contentMediaType: media.mediaType, description: text || `Request body (${media.mediaType}) as base64 or a data: URL` };
+    return {
+      type: 'string',
+      contentEncoding: 'base64',
+      contentMediaType: media.mediaType,
+      description: text || `Request body (${media.mediaType}) as base64 or a data: URL`,
+    };
   }
   if (kind === 'text' && !isPlainObject(media.schema)) return { type: 'string', description: text || `Request body (${media.mediaType})` };
   const converted = media.schema === undefined ? {} : ctx.input.convert(media.schema, media.schemaPointer, refs);
@@ -254,9 +265,7 @@ function describeCall(op: OperationModel, args: readonly ArgumentBinding[]): str
 }
 
 function successResponseSchema(op: OperationModel): MediaTypeModel | undefined {
-  const ranked = op.responses
-    .filter((r) => /^2(\d\d|XX)$/i.test(r.status))
-    .sort((a, b) => a.status.localeCompare(b.status));
+  const ranked = op.responses.filter((r) => /^2(\d\d|XX)$/i.test(r.status)).sort((a, b) => a.status.localeCompare(b.status));
   for (const response of ranked) {
     const json = response.contents.find((c) => bodyKind(c.mediaType) === 'json' && c.schema !== undefined);
     if (json) return json;

@@ -64,7 +64,12 @@ const admins = rowMapping<AdminUser, AdminUsersTable>({
   disabledAt: 'disabled_at',
 });
 
-const sessions = rowMapping<AdminSession, AdminSessionsTable>({ tokenHash: 'token_hash', adminId: 'admin_id', createdAt: 'created_at', expiresAt: 'expires_at' });
+const sessions = rowMapping<AdminSession, AdminSessionsTable>({
+  tokenHash: 'token_hash',
+  adminId: 'admin_id',
+  createdAt: 'created_at',
+  expiresAt: 'expires_at',
+});
 
 export function adminQueries(db: Kysely<AdminTables>): AdminStore {
   return {
@@ -93,12 +98,7 @@ export function adminQueries(db: Kysely<AdminTables>): AdminStore {
       await db.insertInto('admin_sessions').values(sessions.toRow(session)).execute();
     },
     async getAdminSession(tokenHash, at) {
-      const row = await db
-        .selectFrom('admin_sessions')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .where('expires_at', '>', at)
-        .executeTakeFirst();
+      const row = await db.selectFrom('admin_sessions').selectAll().where('token_hash', '=', tokenHash).where('expires_at', '>', at).executeTakeFirst();
       return row && sessions.fromRow(row);
     },
     async deleteAdminSession(tokenHash) {

@@ -78,13 +78,7 @@ export function agentKeyQueries(db: Kysely<AgentKeyTables>): AgentKeyStore {
       return row && keys.fromRow(row);
     },
     async listAgentKeys(tenantId) {
-      const rows = await db
-        .selectFrom('agent_keys')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .orderBy('created_at')
-        .orderBy('id')
-        .execute();
+      const rows = await db.selectFrom('agent_keys').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute();
       return rows.map(keys.fromRow);
     },
     async revokeAgentKey(tenantId, id, at) {

@@ -75,7 +75,11 @@ export interface AuditStore {
 const AUDIT_LIMIT = { default: 100, max: 1000 };
 
 // PostgreSQL's integer refuses a fraction that SQLite would keep: round so both agree.
-const roundedMs: Codec<AuditTable, number | null> = { column: 'duration_ms', read: (value: number | null) => value, write: (value) => (value === null ? null : Math.round(value)) };
+const roundedMs: Codec<AuditTable, number | null> = {
+  column: 'duration_ms',
+  read: (value: number | null) => value,
+  write: (value) => (value === null ? null : Math.round(value)),
+};
 
 const entries = rowMapping<AuditEntry, AuditTable, 'id'>({
   id: generatedIdColumn('id'),
@@ -108,7 +112,10 @@ export function auditQueries(db: Kysely<AuditTables>): AuditStore {
     async appendAuditBatch(batch) {
       if (batch.length === 0) return;
       const at = now();
-      await db.insertInto('audit').values(batch.map((entry) => entries.toRow({ ...entry, at: entry.at ?? at }))).execute();
+      await db
+        .insertInto('audit')
+        .values(batch.map((entry) => entries.toRow({ ...entry, at: entry.at ?? at })))
+        .execute();
     },
     async queryAudit(filter) {
       let query = db.selectFrom('audit').selectAll();

@@ -78,7 +78,12 @@ export interface ConnectionStore {
    * Compare-and-set on `version`: writes only when the row still has `expectedVersion`,
    * bumping it; returns the updated row, or undefined when another writer won.
    */
-  updateConnectionSecret(tenantId: string, id: string, expectedVersion: number, update: { secret: Sealed | null; expiresAt: Timestamp | null; status: ConnectionStatus }): Promise<Connection | undefined>;
+  updateConnectionSecret(
+    tenantId: string,
+    id: string,
+    expectedVersion: number,
+    update: { secret: Sealed | null; expiresAt: Timestamp | null; status: ConnectionStatus },
+  ): Promise<Connection | undefined>;
   setConnectionStatus(tenantId: string, id: string, status: ConnectionStatus): Promise<Connection | undefined>;
   setConnectionShared(tenantId: string, id: string, shared: boolean): Promise<Connection | undefined>;
 }
@@ -144,12 +149,7 @@ export function connectionQueries(db: Kysely<ConnectionTables>): ConnectionStore
       return connections.fromRow(await db.insertInto('connections').values(row).returningAll().executeTakeFirstOrThrow());
     },
     async getConnection(tenantId, id) {
-      const row = await db
-        .selectFrom('connections')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const row = await db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return row && connections.fromRow(row);
     },
     async listConnections(tenantId, filter = {}) {
@@ -161,7 +161,10 @@ export function connectionQueries(db: Kysely<ConnectionTables>): ConnectionStore
       return rows.map(connections.fromRow);
     },
     async findConnectionFor(tenantId, connectorId, userId) {
-      const [own, tenant] = await Promise.all([userId === null ? undefined : newestUsable(tenantId, connectorId, userId), newestUsable(tenantId, connectorId, null)]);
+      const [own, tenant] = await Promise.all([
+        userId === null ? undefined : newestUsable(tenantId, connectorId, userId),
+        newestUsable(tenantId, connectorId, null),
+      ]);
       return { own, tenant };
     },
     async updateConnectionSecret(tenantId, id, expectedVersion, change) {

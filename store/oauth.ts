@@ -121,29 +121,15 @@ export function oauthQueries(db: Kysely<OAuthTables>): OAuthStore {
       return apps.fromRow(saved);
     },
     async getOAuthApp(tenantId, connectorId) {
-      const row = await db
-        .selectFrom('oauth_apps')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('connector_id', '=', connectorId)
-        .executeTakeFirst();
+      const row = await db.selectFrom('oauth_apps').selectAll().where('tenant_id', '=', tenantId).where('connector_id', '=', connectorId).executeTakeFirst();
       return row && apps.fromRow(row);
     },
     async listOAuthApps(tenantId) {
-      const rows = await db
-        .selectFrom('oauth_apps')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .orderBy('connector_id')
-        .execute();
+      const rows = await db.selectFrom('oauth_apps').selectAll().where('tenant_id', '=', tenantId).orderBy('connector_id').execute();
       return rows.map(apps.fromRow);
     },
     async deleteOAuthApp(tenantId, connectorId) {
-      const result = await db
-        .deleteFrom('oauth_apps')
-        .where('tenant_id', '=', tenantId)
-        .where('connector_id', '=', connectorId)
-        .executeTakeFirst();
+      const result = await db.deleteFrom('oauth_apps').where('tenant_id', '=', tenantId).where('connector_id', '=', connectorId).executeTakeFirst();
       return result.numDeletedRows > 0n;
     },
     async createOAuthPending(pending) {

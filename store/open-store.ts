@@ -82,7 +82,6 @@ function checkSchemaName(schema: string, source: string): void {
   }
 }
 
-
 function passwordOf(url: string): string | undefined {
   try {
     const { password } = new URL(url);
@@ -203,8 +202,7 @@ function checkConfig(config: StoreConfig): void {
 /** Opens the store and brings its schema up to date. Throws HUB_ERR_STORE_UNAVAILABLE or _MIGRATION. */
 export async function openStore(config: StoreConfig, options: OpenStoreOptions = {}): Promise<HubStore> {
   checkConfig(config);
-  const unavailable = (error: unknown) =>
-    errors.STORE_UNAVAILABLE([describeStore(config), reasonOf(error, config)], { cause: error });
+  const unavailable = (error: unknown) => errors.STORE_UNAVAILABLE([describeStore(config), reasonOf(error, config)], { cause: error });
   let opened: Opened;
   try {
     opened = config.kind === 'sqlite' ? openSqlite(config.file) : openPostgres(config, options.log);

@@ -50,12 +50,16 @@ export interface RowMapping<T, Table, Generated extends keyof T = never> {
 export function rowMapping<T, Table, Generated extends keyof T = never>(fields: Fields<T, Table>): RowMapping<T, Table, Generated> {
   const same = (value: unknown) => value;
   const columns = Object.entries(fields as Record<string, Field<Table, unknown>>).map(([property, field]) =>
-    typeof field === 'string' ? { property, column: field, read: same, write: same as ((value: unknown) => unknown) | undefined } : { property, column: field.column, read: field.read as (value: unknown) => unknown, write: field.write },
+    typeof field === 'string'
+      ? { property, column: field, read: same, write: same as ((value: unknown) => unknown) | undefined }
+      : { property, column: field.column, read: field.read as (value: unknown) => unknown, write: field.write },
   );
   return {
     fromRow: (row) => Object.fromEntries(columns.map(({ property, column, read }) => [property, read((row as Record<string, unknown>)[column])])) as T,
     toRow: (value) =>
-      Object.fromEntries(columns.flatMap(({ property, column, write }) => (write ? [[column, write((value as Record<string, unknown>)[property])]] : []))) as Insertable<Table>,
+      Object.fromEntries(
+        columns.flatMap(({ property, column, write }) => (write ? [[column, write((value as Record<string, unknown>)[property])]] : [])),
+      ) as Insertable<Table>,
   };
 }
 

@@ -12,7 +12,19 @@ import { Client } from 'pg';
 import { rejected } from '../test/helpers/errors';
 import { PG_URL, postgresBackend, sqliteBackend, type Backend } from '../test/helpers/stores';
 import { redactUrl } from '../errors';
-import { LATEST_SCHEMA_VERSION, openStore, storeConfigFrom, type KyselyStore, type Connection, type HubStore, type NewAuditEntry, type NewConnection, type OAuthPending, type StoreConfig, type Tenant } from '.';
+import {
+  LATEST_SCHEMA_VERSION,
+  openStore,
+  storeConfigFrom,
+  type KyselyStore,
+  type Connection,
+  type HubStore,
+  type NewAuditEntry,
+  type NewConnection,
+  type OAuthPending,
+  type StoreConfig,
+  type Tenant,
+} from '.';
 
 /** Raw SQL beside the store (its own connection), to set up what the store must cope with. */
 async function rawQuery(config: StoreConfig, statement: string): Promise<unknown[]> {
@@ -168,7 +180,9 @@ describe.each([
     });
 
     test('foreign keys are enforced (a row of an unknown tenant is refused)', async () => {
-      await expect(store.createConnection({ tenantId: randomUUID(), connectorId: 'github', userId: null, kind: 'bearer', status: 'active', secret: null })).rejects.toThrow();
+      await expect(
+        store.createConnection({ tenantId: randomUUID(), connectorId: 'github', userId: null, kind: 'bearer', status: 'active', secret: null }),
+      ).rejects.toThrow();
     });
   });
 
@@ -205,7 +219,14 @@ describe.each([
       const before = await store.countAdmins();
       const hubAdmin = await store.createAdmin({ username: `root-${randomUUID()}`, passwordHash: 'scrypt$1', tenantId: null });
       const tenantAdmin = await store.createAdmin({ username: `ops-${randomUUID()}`, passwordHash: 'scrypt$2', tenantId: tenant.id });
-      expect(hubAdmin).toEqual({ id: expect.any(String), username: hubAdmin.username, passwordHash: 'scrypt$1', tenantId: null, createdAt: expect.any(String), disabledAt: null });
+      expect(hubAdmin).toEqual({
+        id: expect.any(String),
+        username: hubAdmin.username,
+        passwordHash: 'scrypt$1',
+        tenantId: null,
+        createdAt: expect.any(String),
+        disabledAt: null,
+      });
       expect(tenantAdmin.tenantId).toBe(tenant.id);
       expect(await store.getAdmin(hubAdmin.id)).toEqual(hubAdmin);
       expect(await store.getAdminByUsername(tenantAdmin.username)).toEqual(tenantAdmin);
@@ -227,7 +248,12 @@ describe.each([
 
     test('a session is found until it expires, and not after delete', async () => {
       const admin = await store.createAdmin({ username: `s-${randomUUID()}`, passwordHash: 'h', tenantId: null });
-      const session = { tokenHash: randomBytes(32).toString('hex'), adminId: admin.id, createdAt: '2030-01-01T00:00:00.000Z', expiresAt: '2030-01-01T01:00:00.000Z' };
+      const session = {
+        tokenHash: randomBytes(32).toString('hex'),
+        adminId: admin.id,
+        createdAt: '2030-01-01T00:00:00.000Z',
+        expiresAt: '2030-01-01T01:00:00.000Z',
+      };
       await store.createAdminSession(session);
       expect(await store.getAdminSession(session.tokenHash, '2030-01-01T00:59:59.999Z')).toEqual(session);
       expect(await store.getAdminSession(session.tokenHash, '2030-01-01T01:00:00.000Z')).toBeUndefined();
@@ -240,11 +266,42 @@ describe.each([
   describe('OAuth apps', () => {
     test('upsert inserts, then replaces the same row (no unique-constraint error)', async () => {
       const tenant = await newTenant();
-      const first = await store.upsertOAuthApp({ tenantId: tenant.id, connectorId: 'github', clientId: 'c1', clientSecret: null, scopes: ['repo', 'read:org'], redirectUri: 'http://a/cb' });
-      expect(first).toEqual({ id: expect.any(String), tenantId: tenant.id, connectorId: 'github', clientId: 'c1', clientSecret: null, scopes: ['repo', 'read:org'], redirectUri: 'http://a/cb', createdAt: expect.any(String), updatedAt: first.createdAt });
+      const first = await store.upsertOAuthApp({
+        tenantId: tenant.id,
+        connectorId: 'github',
+        clientId: 'c1',
+        clientSecret: null,
+        scopes: ['repo', 'read:org'],
+        redirectUri: 'http://a/cb',
+      });
+      expect(first).toEqual({
+        id: expect.any(String),
+        tenantId: tenant.id,
+        connectorId: 'github',
+        clientId: 'c1',
+        clientSecret: null,
+        scopes: ['repo', 'read:org'],
+        redirectUri: 'http://a/cb',
+        createdAt: expect.any(String),
+        updatedAt: first.createdAt,
+      });
       await tick();
-      const second = await store.upsertOAuthApp({ tenantId: tenant.id, connectorId: 'github', clientId: 'c2', clientSecret: 'v1.k.s', scopes: [], redirectUri: 'http://b/cb' });
-      expect(second).toMatchObject({ id: first.id, createdAt: first.createdAt, clientId: 'c2', clientSecret: 'v1.k.s', scopes: [], redirectUri: 'http://b/cb' });
+      const second = await store.upsertOAuthApp({
+        tenantId: tenant.id,
+        connectorId: 'github',
+        clientId: 'c2',
+        clientSecret: 'v1.k.s',
+        scopes: [],
+        redirectUri: 'http://b/cb',
+      });
+      expect(second).toMatchObject({
+        id: first.id,
+        createdAt: first.createdAt,
+        clientId: 'c2',
+        clientSecret: 'v1.k.s',
+        scopes: [],
+        redirectUri: 'http://b/cb',
+      });
       expect(second.updatedAt > first.updatedAt).toBe(true);
       expect(await store.getOAuthApp(tenant.id, 'github')).toEqual(second);
       expect(await store.listOAuthApps(tenant.id)).toEqual([second]);
@@ -252,8 +309,22 @@ describe.each([
 
     test('list and delete', async () => {
       const tenant = await newTenant();
-      const slack = await store.upsertOAuthApp({ tenantId: tenant.id, connectorId: 'slack', clientId: 's', clientSecret: null, scopes: ['chat'], redirectUri: 'http://a/cb' });
-      const asana = await store.upsertOAuthApp({ tenantId: tenant.id, connectorId: 'asana', clientId: 'a', clientSecret: null, scopes: [], redirectUri: 'http://a/cb' });
+      const slack = await store.upsertOAuthApp({
+        tenantId: tenant.id,
+        connectorId: 'slack',
+        clientId: 's',
+        clientSecret: null,
+        scopes: ['chat'],
+        redirectUri: 'http://a/cb',
+      });
+      const asana = await store.upsertOAuthApp({
+        tenantId: tenant.id,
+        connectorId: 'asana',
+        clientId: 'a',
+        clientSecret: null,
+        scopes: [],
+        redirectUri: 'http://a/cb',
+      });
       expect(await store.listOAuthApps(tenant.id)).toEqual([asana, slack]);
       expect(await store.deleteOAuthApp(tenant.id, 'slack')).toBe(true);
       expect(await store.deleteOAuthApp(tenant.id, 'slack')).toBe(false);
@@ -267,8 +338,19 @@ describe.each([
       const tenant = await newTenant();
       const plain = await newConnection(tenant);
       expect(plain).toEqual({
-        id: expect.any(String), tenantId: tenant.id, connectorId: 'github', userId: null, kind: 'oauth2', status: 'active',
-        shared: false, label: null, secret: 'v1.k.iv.tag.secret', expiresAt: null, version: 1, createdAt: expect.any(String), updatedAt: expect.any(String),
+        id: expect.any(String),
+        tenantId: tenant.id,
+        connectorId: 'github',
+        userId: null,
+        kind: 'oauth2',
+        status: 'active',
+        shared: false,
+        label: null,
+        secret: 'v1.k.iv.tag.secret',
+        expiresAt: null,
+        version: 1,
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
       });
       const shared = await newConnection(tenant, { shared: true, label: 'Team', expiresAt: FUTURE, secret: null, status: 'pending' });
       expect(shared).toMatchObject({ shared: true, label: 'Team', expiresAt: FUTURE, secret: null, status: 'pending' });
@@ -330,7 +412,9 @@ describe.each([
       const tenant = await newTenant();
       const connection = await newConnection(tenant);
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => store.updateConnectionSecret(tenant.id, connection.id, 1, { secret: `v1.k.${i}`, expiresAt: null, status: 'active' })),
+        Array.from({ length: 10 }, (_, i) =>
+          store.updateConnectionSecret(tenant.id, connection.id, 1, { secret: `v1.k.${i}`, expiresAt: null, status: 'active' }),
+        ),
       );
       const winners = results.filter((result) => result !== undefined);
       expect(winners).toHaveLength(1);
@@ -381,20 +465,50 @@ describe.each([
   describe('agent keys', () => {
     test('create, find by hash, list; arrays and booleans round-trip', async () => {
       const tenant = await newTenant();
-      const input = { tenantId: tenant.id, userId: 'dave', name: 'laptop', keyHash: randomBytes(32).toString('hex'), prefix: 'lsh_ab12', toolsets: ['github', 'github:issues'], readOnly: true, expiresAt: FUTURE };
+      const input = {
+        tenantId: tenant.id,
+        userId: 'dave',
+        name: 'laptop',
+        keyHash: randomBytes(32).toString('hex'),
+        prefix: 'lsh_ab12',
+        toolsets: ['github', 'github:issues'],
+        readOnly: true,
+        expiresAt: FUTURE,
+      };
       const key = await store.createAgentKey(input);
       expect(key).toEqual({ ...input, id: expect.any(String), revokedAt: null, createdAt: expect.any(String), callsPerMinute: null });
       expect((await store.createAgentKey({ ...input, keyHash: randomBytes(32).toString('hex'), callsPerMinute: 60 })).callsPerMinute).toBe(60);
-      const tenantKey = await store.createAgentKey({ ...input, userId: null, keyHash: randomBytes(32).toString('hex'), toolsets: [], readOnly: false, expiresAt: null });
+      const tenantKey = await store.createAgentKey({
+        ...input,
+        userId: null,
+        keyHash: randomBytes(32).toString('hex'),
+        toolsets: [],
+        readOnly: false,
+        expiresAt: null,
+      });
       expect(tenantKey).toMatchObject({ userId: null, toolsets: [], readOnly: false, expiresAt: null });
       expect(await store.getAgentKeyByHash(input.keyHash)).toEqual(key);
       expect(await store.getAgentKeyByHash('unknown')).toBeUndefined();
-      expect((await store.listAgentKeys(tenant.id)).filter((k) => k.callsPerMinute === null).map((k) => k.id).sort()).toEqual([key.id, tenantKey.id].sort());
+      expect(
+        (await store.listAgentKeys(tenant.id))
+          .filter((k) => k.callsPerMinute === null)
+          .map((k) => k.id)
+          .sort(),
+      ).toEqual([key.id, tenantKey.id].sort());
     });
 
     test('revoke keeps the first revocation time; a revoked key is still found by hash', async () => {
       const tenant = await newTenant();
-      const key = await store.createAgentKey({ tenantId: tenant.id, userId: null, name: 'ci', keyHash: randomBytes(32).toString('hex'), prefix: 'lsh_cd34', toolsets: [], readOnly: false, expiresAt: null });
+      const key = await store.createAgentKey({
+        tenantId: tenant.id,
+        userId: null,
+        name: 'ci',
+        keyHash: randomBytes(32).toString('hex'),
+        prefix: 'lsh_cd34',
+        toolsets: [],
+        readOnly: false,
+        expiresAt: null,
+      });
       const revoked = await store.revokeAgentKey(tenant.id, key.id, '2030-01-01T00:00:00.000Z');
       expect(revoked).toEqual({ ...key, revokedAt: '2030-01-01T00:00:00.000Z' });
       expect(await store.revokeAgentKey(tenant.id, key.id, '2030-02-01T00:00:00.000Z')).toEqual(revoked);
@@ -415,7 +529,22 @@ describe.each([
       const entries: Array<[string, NewAuditEntry]> = [
         ['a1', audit(tenantA.id, { at: '2030-01-01T00:00:01.000Z', actorId: actor, tool: 'github_list_issues' })],
         ['a2', audit(tenantA.id, { at: '2030-01-01T00:00:02.000Z', actorId: 'other', tool: 'slack_post', connectorId: 'slack' })],
-        ['a3', audit(tenantA.id, { at: '2030-01-01T00:00:03.000Z', actorId: actor, actorKind: 'admin', action: 'key.revoke', tool: null, connectorId: null, upstreamStatus: null, durationMs: null, credentialOwner: null, outcome: 'denied', detail: 'key revoked' })],
+        [
+          'a3',
+          audit(tenantA.id, {
+            at: '2030-01-01T00:00:03.000Z',
+            actorId: actor,
+            actorKind: 'admin',
+            action: 'key.revoke',
+            tool: null,
+            connectorId: null,
+            upstreamStatus: null,
+            durationMs: null,
+            credentialOwner: null,
+            outcome: 'denied',
+            detail: 'key revoked',
+          }),
+        ],
         ['b1', audit(tenantB.id, { at: '2030-01-01T00:00:02.500Z', actorId: actor })],
       ];
       for (const [name, entry] of entries) ids[name] = (await store.appendAudit(entry)).id;
@@ -468,8 +597,24 @@ describe.each([
       const a = await newTenant();
       const b = await newTenant();
       const connection = await newConnection(a, { userId: 'erin' });
-      const key = await store.createAgentKey({ tenantId: a.id, userId: null, name: 'k', keyHash: randomBytes(32).toString('hex'), prefix: 'lsh_ef56', toolsets: [], readOnly: false, expiresAt: null });
-      const app = await store.upsertOAuthApp({ tenantId: a.id, connectorId: 'github', clientId: 'c', clientSecret: 'v1.k.s', scopes: [], redirectUri: 'http://a/cb' });
+      const key = await store.createAgentKey({
+        tenantId: a.id,
+        userId: null,
+        name: 'k',
+        keyHash: randomBytes(32).toString('hex'),
+        prefix: 'lsh_ef56',
+        toolsets: [],
+        readOnly: false,
+        expiresAt: null,
+      });
+      const app = await store.upsertOAuthApp({
+        tenantId: a.id,
+        connectorId: 'github',
+        clientId: 'c',
+        clientSecret: 'v1.k.s',
+        scopes: [],
+        redirectUri: 'http://a/cb',
+      });
       const entry = await store.appendAudit(audit(a.id));
 
       expect(await store.getConnection(b.id, connection.id)).toBeUndefined();
@@ -495,7 +640,14 @@ describe.each([
   describe('sealed values', () => {
     async function sealedRows() {
       const tenant = await newTenant();
-      const app = await store.upsertOAuthApp({ tenantId: tenant.id, connectorId: 'github', clientId: 'c', clientSecret: `v1.old.app-${randomUUID()}`, scopes: [], redirectUri: 'http://a/cb' });
+      const app = await store.upsertOAuthApp({
+        tenantId: tenant.id,
+        connectorId: 'github',
+        clientId: 'c',
+        clientSecret: `v1.old.app-${randomUUID()}`,
+        scopes: [],
+        redirectUri: 'http://a/cb',
+      });
       const connection = await newConnection(tenant, { secret: `v1.old.conn-${randomUUID()}` });
       const empty = await newConnection(tenant, { secret: null, status: 'pending' });
       const pending = pendingFor(empty, { verifier: `v1.old.pkce-${randomUUID()}` });
@@ -610,7 +762,11 @@ describe('storeConfigFrom', () => {
     ['unset: SQLite under the data dir', {}, { kind: 'sqlite', file: path.join(dataDir, 'hub.sqlite') }],
     ['empty: as unset', { url: '' }, { kind: 'sqlite', file: path.join(dataDir, 'hub.sqlite') }],
     ['postgres://', { url: 'postgres://hub@db:5432/hub' }, { kind: 'postgres', url: 'postgres://hub@db:5432/hub' }],
-    ['postgresql:// with a schema', { url: 'postgresql://hub:pw@db/hub', schema: 'lunar' }, { kind: 'postgres', url: 'postgresql://hub:pw@db/hub', schema: 'lunar' }],
+    [
+      'postgresql:// with a schema',
+      { url: 'postgresql://hub:pw@db/hub', schema: 'lunar' },
+      { kind: 'postgres', url: 'postgresql://hub:pw@db/hub', schema: 'lunar' },
+    ],
   ])('%s', (_name, settings, want) => {
     expect(storeConfigFrom(dataDir, settings)).toEqual(want);
   });

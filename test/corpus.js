@@ -75,7 +75,9 @@ async function main() {
   if (process.stderr.isTTY) process.stderr.write('\n');
   const seconds = (Date.now() - started) / 1000;
   for (const failure of failures) console.log(failure);
-  console.log(`specs ${totals.specs}/${files.length}, operations ${totals.operations}, tools ${totals.tools}, skipped ${totals.skipped} (deprecated or unusable), warnings ${totals.warnings}`);
+  console.log(
+    `specs ${totals.specs}/${files.length}, operations ${totals.operations}, tools ${totals.tools}, skipped ${totals.skipped} (deprecated or unusable), warnings ${totals.warnings}`,
+  );
   console.log(`mean tool ${Math.round(totals.bytes / Math.max(1, totals.tools))} bytes; ${failures.length} failures; ${seconds.toFixed(1)} s`);
   process.exitCode = failures.length > 0 ? 1 : 0;
 }

@@ -55,7 +55,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const addConnection = (body: Record<string, unknown>) => request(app).post('/api/connections').set('authorization', `Bearer ${token}`).send({ tenant: 'acme', credential: { token: 'secret-token-1' }, ...body });
+const addConnection = (body: Record<string, unknown>) =>
+  request(app)
+    .post('/api/connections')
+    .set('authorization', `Bearer ${token}`)
+    .send({ tenant: 'acme', credential: { token: 'secret-token-1' }, ...body });
 
 it('needs an admin session', async () => {
   const res = await request(app).post('/api/connections').send({ tenant: 'acme', connector: 'notes', kind: 'bearer' }).expect(401);

@@ -19,31 +19,62 @@ export interface ConnectionsRouterOptions {
 
 export function connectionsRouter(operations: AdminOperations, options: ConnectionsRouterOptions): express.Router {
   const router = express.Router();
-  router.get('/connections', route((actor, req) => operations.listConnections(actor, text(req.query.tenant), text(req.query.connector))));
-  router.post('/connections', route((actor, req) => {
-    const b = body(req);
-    return operations.addConnection(actor, {
-      tenant: field(b, 'tenant'),
-      connector: b.connector as string,
-      user: field(b, 'user') ?? null,
-      kind: b.kind as ConnectionKind,
-      credential: (b.credential && typeof b.credential === 'object' ? b.credential : {}) as Record<string, unknown>,
-      shared: b.shared === true,
-      ...(b.label !== undefined && b.label !== null ? { label: b.label as string } : {}),
-    });
-  }, 201));
-  router.post('/connections/oauth', route((actor, req) => {
-    const b = body(req);
-    return operations.connectOAuth(actor, { tenant: field(b, 'tenant'), connector: b.connector as string, user: field(b, 'user') ?? null, flow: b.flow as 'authorization_code' | 'client_credentials' | undefined });
-  }, 201));
-  router.post('/connections/:id/reconnect', route((actor, req) => operations.reconnect(actor, String(req.params.id), text(req.query.tenant))));
-  router.post('/connections/:id/test', route(async (actor, req) => {
-    const connection = await operations.connection(actor, String(req.params.id), text(req.query.tenant));
-    const report = await testConnection(options.services, options.registry, options.log, connection, options.probeStages);
-    await operations.audit(actor, connection.tenantId, 'connection.test', { connectorId: connection.connectorId, connectionId: connection.id, outcome: report.ok ? 'ok' : 'error', detail: report.status !== undefined ? `upstream ${report.status}` : report.ok ? 'opened' : 'failed' });
-    return report;
-  }));
-  router.post('/connections/:id/revoke', route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))));
-  router.post('/connections/:id/share', route((actor, req) => operations.shareConnection(actor, String(req.params.id), (body(req).shared ?? true) as boolean, text(req.query.tenant))));
+  router.get(
+    '/connections',
+    route((actor, req) => operations.listConnections(actor, text(req.query.tenant), text(req.query.connector))),
+  );
+  router.post(
+    '/connections',
+    route((actor, req) => {
+      const b = body(req);
+      return operations.addConnection(actor, {
+        tenant: field(b, 'tenant'),
+        connector: b.connector as string,
+        user: field(b, 'user') ?? null,
+        kind: b.kind as ConnectionKind,
+        credential: (b.credential && typeof b.credential === 'object' ? b.credential : {}) as Record<string, unknown>,
+        shared: b.shared === true,
+        ...(b.label !== undefined && b.label !== null ? { label: b.label as string } : {}),
+      });
+    }, 201),
+  );
+  router.post(
+    '/connections/oauth',
+    route((actor, req) => {
+      const b = body(req);
+      return operations.connectOAuth(actor, {
+        tenant: field(b, 'tenant'),
+        connector: b.connector as string,
+        user: field(b, 'user') ?? null,
+        flow: b.flow as 'authorization_code' | 'client_credentials' | undefined,
+      });
+    }, 201),
+  );
+  router.post(
+    '/connections/:id/reconnect',
+    route((actor, req) => operations.reconnect(actor, String(req.params.id), text(req.query.tenant))),
+  );
+  router.post(
+    '/connections/:id/test',
+    route(async (actor, req) => {
+      const connection = await operations.connection(actor, String(req.params.id), text(req.query.tenant));
+      const report = await testConnection(options.services, options.registry, options.log, connection, options.probeStages);
+      await operations.audit(actor, connection.tenantId, 'connection.test', {
+        connectorId: connection.connectorId,
+        connectionId: connection.id,
+        outcome: report.ok ? 'ok' : 'error',
+        detail: report.status !== undefined ? `upstream ${report.status}` : report.ok ? 'opened' : 'failed',
+      });
+      return report;
+    }),
+  );
+  router.post(
+    '/connections/:id/revoke',
+    route((actor, req) => operations.revokeConnection(actor, String(req.params.id), text(req.query.tenant))),
+  );
+  router.post(
+    '/connections/:id/share',
+    route((actor, req) => operations.shareConnection(actor, String(req.params.id), (body(req).shared ?? true) as boolean, text(req.query.tenant))),
+  );
   return router;
 }

@@ -5,9 +5,11 @@ import { errors, toHubError } from '../../errors';
 import type { Actor } from '../admin-operations';
 
 /** A handler of the signed-in admin (the session middleware put the actor in `res.locals`). */
-export const route = (handler: (actor: Actor, req: Request) => Promise<unknown>, status = 200) => (req: Request, res: Response, next: NextFunction) => {
-  handler(res.locals.actor as Actor, req).then((body) => res.status(status).json(body), next);
-};
+export const route =
+  (handler: (actor: Actor, req: Request) => Promise<unknown>, status = 200) =>
+  (req: Request, res: Response, next: NextFunction) => {
+    handler(res.locals.actor as Actor, req).then((body) => res.status(status).json(body), next);
+  };
 
 export const body = (req: Request): Record<string, unknown> => (req.body && typeof req.body === 'object' ? req.body : {});
 
@@ -17,7 +19,8 @@ export const text = (value: unknown): string | undefined => (typeof value === 's
 export const field = (b: Record<string, unknown>, name: string): string | undefined => {
   const value = b[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value === '') throw errors.API_BAD_REQUEST([`${name} must be a non-empty string (got ${JSON.stringify(value).slice(0, 40)})`]);
+  if (typeof value !== 'string' || value === '')
+    throw errors.API_BAD_REQUEST([`${name} must be a non-empty string (got ${JSON.stringify(value).slice(0, 40)})`]);
   return value;
 };
 

@@ -65,18 +65,25 @@ export function adminSessions(store: HubStore, operations: AdminOperations): { l
   const requireAdmin: RequestHandler = (req, res, next) => {
     passport.authenticate('admin-session', { session: false }, (error: unknown, actor: Actor | false) => {
       if (error) return next(error);
-      if (!actor) return sendError(res, errors.AUTH_UNAUTHENTICATED(['An admin session is required: POST /api/login with username and password, then send `Authorization: Bearer <token>`']));
+      if (!actor)
+        return sendError(
+          res,
+          errors.AUTH_UNAUTHENTICATED(['An admin session is required: POST /api/login with username and password, then send `Authorization: Bearer <token>`']),
+        );
       res.locals.actor = actor;
       next();
     })(req, res, next);
   };
 
   const logout = express.Router();
-  logout.post('/logout', route(async (actor, req) => {
-    await store.deleteAdminSession(hashSecret(String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')));
-    await operations.audit(actor, actor.tenantId, 'admin.logout');
-    return { ok: true };
-  }));
+  logout.post(
+    '/logout',
+    route(async (actor, req) => {
+      await store.deleteAdminSession(hashSecret(String(req.headers.authorization ?? '').replace(/^Bearer\s+/i, '')));
+      await operations.audit(actor, actor.tenantId, 'admin.logout');
+      return { ok: true };
+    }),
+  );
 
   return { login, requireAdmin, logout };
 }

@@ -53,7 +53,8 @@ export async function authenticateAgentKey(store: HubStore, presented: string, n
   const record = await store.getAgentKeyByHash(hashSecret(presented));
   if (!record) throw errors.AUTH_UNAUTHENTICATED(['Unknown hub API key']);
   if (record.revokedAt !== null) throw errors.AUTH_UNAUTHENTICATED([`Hub API key ${record.prefix}… was revoked`]);
-  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime()) throw errors.AUTH_UNAUTHENTICATED([`Hub API key ${record.prefix}… expired at ${record.expiresAt}`]);
+  if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime())
+    throw errors.AUTH_UNAUTHENTICATED([`Hub API key ${record.prefix}… expired at ${record.expiresAt}`]);
   const tenant = await store.getTenant(record.tenantId);
   if (!tenant) throw errors.AUTH_UNAUTHENTICATED(['Unknown hub API key']);
   return {

@@ -59,7 +59,11 @@ export class JwtAccessTokens {
     const tenant = await this.store.getTenantByName(tenantName);
     if (!tenant) throw errors.AUTH_UNAUTHENTICATED([`The access token's tenant "${tenantName}" is not a tenant of this hub`]);
     const rawToolsets = claims[this.config.toolsetsClaim ?? 'toolsets'];
-    const toolsets = Array.isArray(rawToolsets) ? rawToolsets.filter((t): t is string => typeof t === 'string') : typeof rawToolsets === 'string' ? rawToolsets.split(/\s+/).filter(Boolean) : [];
+    const toolsets = Array.isArray(rawToolsets)
+      ? rawToolsets.filter((t): t is string => typeof t === 'string')
+      : typeof rawToolsets === 'string'
+        ? rawToolsets.split(/\s+/).filter(Boolean)
+        : [];
     const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
     return {
       tenantId: tenant.id,

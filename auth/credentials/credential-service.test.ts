@@ -15,7 +15,11 @@ import { errors } from '../../errors';
 import { CredentialService, type TokenRefresher } from './credential-service';
 import type { CredentialPayload } from '../upstream/payload';
 
-const OAUTH: UpstreamScheme = { type: 'oauth2', prefix: 'Bearer', oauth: { tokenUrl: 'https://id.example.com/token', scopes: [], flows: ['authorizationCode'] } };
+const OAUTH: UpstreamScheme = {
+  type: 'oauth2',
+  prefix: 'Bearer',
+  oauth: { tokenUrl: 'https://id.example.com/token', scopes: [], flows: ['authorizationCode'] },
+};
 const BEARER: UpstreamScheme = { type: 'bearer', prefix: 'Bearer' };
 const box = new SecretBox(randomBytes(32));
 
@@ -41,9 +45,21 @@ describe.each<[string, () => Backend]>([
     await backend?.cleanup();
   });
 
-  const principal = (userId: string | null = null): Principal => ({ tenantId: tenant.id, tenantName: tenant.name, userId, agentId: 'test', via: 'key', toolsets: [], readOnly: false });
+  const principal = (userId: string | null = null): Principal => ({
+    tenantId: tenant.id,
+    tenantName: tenant.name,
+    userId,
+    agentId: 'test',
+    via: 'key',
+    toolsets: [],
+    readOnly: false,
+  });
 
-  async function connection(connectorId: string, payload: CredentialPayload, extra: { userId?: string; shared?: boolean; status?: 'active' | 'needs_reauth' } = {}) {
+  async function connection(
+    connectorId: string,
+    payload: CredentialPayload,
+    extra: { userId?: string; shared?: boolean; status?: 'active' | 'needs_reauth' } = {},
+  ) {
     return store.createConnection({
       tenantId: tenant.id,
       connectorId,
@@ -52,7 +68,7 @@ describe.each<[string, () => Backend]>([
       status: extra.status ?? 'active',
       shared: extra.shared ?? false,
       secret: box.sealJson(payload),
-      expiresAt: payload.kind === 'oauth2' ? payload.expiresAt ?? null : null,
+      expiresAt: payload.kind === 'oauth2' ? (payload.expiresAt ?? null) : null,
     });
   }
 
@@ -70,7 +86,12 @@ describe.each<[string, () => Backend]>([
     const refresher = (async (input) => {
       calls.push({ refreshToken: input.refreshToken, grant: input.grant });
       await new Promise((r) => setTimeout(r, delayMs));
-      return { accessToken: `fresh-${calls.length}`, tokenType: 'Bearer', refreshToken: `rotated-${calls.length}`, expiresAt: new Date(Date.now() + 3_600_000).toISOString() };
+      return {
+        accessToken: `fresh-${calls.length}`,
+        tokenType: 'Bearer',
+        refreshToken: `rotated-${calls.length}`,
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      };
     }) as TokenRefresher & { calls: typeof calls };
     refresher.calls = calls;
     return refresher;
@@ -154,19 +175,36 @@ describe.each<[string, () => Backend]>([
     expect((await rejected(flaky.forCall(principal(), 'flaky', OAUTH))).code).toBe('HUB_ERR_OAUTH_EXCHANGE');
     // No 15 s wait for a lapsed claim: the failed attempt gave it back.
     const started = Date.now();
-    expect((await flaky.forCall(principal(), 'flaky', OAUTH)).payload).toMatchObject({ accessToken: 'after-refresh-of-stale4', refreshToken: 'refresh-of-stale4' });
+    expect((await flaky.forCall(principal(), 'flaky', OAUTH)).payload).toMatchObject({
+      accessToken: 'after-refresh-of-stale4',
+      refreshToken: 'refresh-of-stale4',
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('refreshes ahead of expiry by at most half a short-lived token\'s life; client-credentials connections get a new token by that grant', async () => {
+  it("refreshes ahead of expiry by at most half a short-lived token's life; client-credentials connections get a new token by that grant", async () => {
     const now = Date.now();
     const refresher = countingRefresher(0);
     const service = new CredentialService(store, box, { refresher });
     // Lives 10 s, 6 s left: outside half its life, not renewed although under the 60 s default.
-    await connection('short', { kind: 'oauth2', accessToken: 'short', tokenType: 'Bearer', refreshToken: 'r', obtainedAt: new Date(now - 4_000).toISOString(), expiresAt: new Date(now + 6_000).toISOString() });
+    await connection('short', {
+      kind: 'oauth2',
+      accessToken: 'short',
+      tokenType: 'Bearer',
+      refreshToken: 'r',
+      obtainedAt: new Date(now - 4_000).toISOString(),
+      expiresAt: new Date(now + 6_000).toISOString(),
+    });
     expect((await service.forCall(principal(), 'short', OAUTH)).payload).toMatchObject({ accessToken: 'short' });
     expect(refresher.calls).toHaveLength(0);
-    await connection('machine', { kind: 'oauth2', accessToken: 'cc', tokenType: 'Bearer', grant: 'client_credentials', obtainedAt: new Date(now - 3_590_000).toISOString(), expiresAt: new Date(now + 10_000).toISOString() });
+    await connection('machine', {
+      kind: 'oauth2',
+      accessToken: 'cc',
+      tokenType: 'Bearer',
+      grant: 'client_credentials',
+      obtainedAt: new Date(now - 3_590_000).toISOString(),
+      expiresAt: new Date(now + 10_000).toISOString(),
+    });
     expect((await service.forCall(principal(), 'machine', OAUTH)).payload).toMatchObject({ accessToken: 'fresh-1', grant: 'client_credentials' });
     expect(refresher.calls).toEqual([{ refreshToken: undefined, grant: 'client_credentials' }]);
   });

@@ -15,7 +15,13 @@ import { kindsFor, type OAuthEndpoints, type UpstreamScheme } from '../upstream/
 import type { CredentialPayload, OAuthTokens } from '../upstream/payload';
 
 /** New tokens from the connector's authorisation server with the tenant's OAuth app: a refresh-token grant, or client credentials again. */
-export type TokenRefresher = (input: { tenantId: string; connectorId: string; oauth: OAuthEndpoints; grant: 'refresh_token' | 'client_credentials'; refreshToken?: string }) => Promise<OAuthTokens>;
+export type TokenRefresher = (input: {
+  tenantId: string;
+  connectorId: string;
+  oauth: OAuthEndpoints;
+  grant: 'refresh_token' | 'client_credentials';
+  refreshToken?: string;
+}) => Promise<OAuthTokens>;
 
 export interface CallCredential {
   connection: Connection;
@@ -86,10 +92,19 @@ export class CredentialService {
     if (usable.status === 'needs_reauth') throw this.needsReauth(usable);
     if (usable.status === 'revoked') throw this.needsReauth(usable, 'it was revoked');
     if (!kindsFor(scheme).includes(usable.kind)) {
-      throw errors.CRED_SCHEME([usable.connectorId, `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind, or pick another of the spec's securitySchemes with \`auth.scheme\` in the connector file`]);
+      throw errors.CRED_SCHEME([
+        usable.connectorId,
+        `connection ${usable.id} is ${usable.kind}, but the connector authenticates with ${scheme.type} (needs ${kindsFor(scheme).join(' or ')}); create a connection of that kind, or pick another of the spec's securitySchemes with \`auth.scheme\` in the connector file`,
+      ]);
     }
     const credential = this.open(usable);
-    if (this.options.refresher && credential.payload.kind === 'oauth2' && this.expiresSoon(credential.payload) && renewable(credential.payload) && scheme.type === 'oauth2') {
+    if (
+      this.options.refresher &&
+      credential.payload.kind === 'oauth2' &&
+      this.expiresSoon(credential.payload) &&
+      renewable(credential.payload) &&
+      scheme.type === 'oauth2'
+    ) {
       return this.refresh(credential, scheme);
     }
     return credential;
@@ -136,7 +151,11 @@ export class CredentialService {
       const claimed = latest.payload.renewingUntil !== undefined && Date.parse(latest.payload.renewingUntil) > this.now();
       if (!claimed) {
         const claim = { ...latest.payload, renewingUntil: new Date(this.now() + this.leaseMs).toISOString() };
-        const lease = await this.store.updateConnectionSecret(connection.tenantId, connection.id, current.version, { secret: this.box.sealJson(claim), expiresAt: current.expiresAt, status: current.status });
+        const lease = await this.store.updateConnectionSecret(connection.tenantId, connection.id, current.version, {
+          secret: this.box.sealJson(claim),
+          expiresAt: current.expiresAt,
+          status: current.status,
+        });
         if (lease) return this.renew(lease, latest.payload, used.owner, scheme);
       }
       if (this.now() > deadline) throw errors.STORE_CONFLICT([`connection ${connection.id} (another hub process is renewing its tokens and has not finished)`]);
@@ -149,7 +168,13 @@ export class CredentialService {
     let fresh: OAuthTokens;
     try {
       this.refreshes++;
-      fresh = await this.options.refresher!({ tenantId: lease.tenantId, connectorId: lease.connectorId, oauth: scheme.oauth, grant, ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}) });
+      fresh = await this.options.refresher!({
+        tenantId: lease.tenantId,
+        connectorId: lease.connectorId,
+        oauth: scheme.oauth,
+        grant,
+        ...(tokens.refreshToken ? { refreshToken: tokens.refreshToken } : {}),
+      });
     } catch (cause) {
       // A refused grant will not get better by itself; a network failure might.
       if (isHubError(cause) && cause.code === 'HUB_ERR_OAUTH_EXCHANGE' && /invalid_grant|invalid_client|unauthorized_client/.test(cause.message)) {
@@ -158,7 +183,13 @@ export class CredentialService {
       }
       // Let the next call try at once rather than wait for the claim to lapse.
       const { renewingUntil: _claim, ...unclaimed } = tokens;
-      await this.store.updateConnectionSecret(lease.tenantId, lease.id, lease.version, { secret: this.box.sealJson({ kind: 'oauth2', ...unclaimed }), expiresAt: lease.expiresAt, status: lease.status }).catch(() => undefined);
+      await this.store
+        .updateConnectionSecret(lease.tenantId, lease.id, lease.version, {
+          secret: this.box.sealJson({ kind: 'oauth2', ...unclaimed }),
+          expiresAt: lease.expiresAt,
+          status: lease.status,
+        })
+        .catch(() => undefined);
       throw cause;
     }
     const payload: CredentialPayload = {
@@ -166,9 +197,13 @@ export class CredentialService {
       ...fresh,
       obtainedAt: new Date(this.now()).toISOString(),
       grant,
-      ...(fresh.refreshToken ?? tokens.refreshToken ? { refreshToken: fresh.refreshToken ?? tokens.refreshToken } : {}),
+      ...((fresh.refreshToken ?? tokens.refreshToken) ? { refreshToken: fresh.refreshToken ?? tokens.refreshToken } : {}),
     };
-    const updated = await this.store.updateConnectionSecret(lease.tenantId, lease.id, lease.version, { secret: this.box.sealJson(payload), expiresAt: fresh.expiresAt ?? null, status: 'active' });
+    const updated = await this.store.updateConnectionSecret(lease.tenantId, lease.id, lease.version, {
+      secret: this.box.sealJson(payload),
+      expiresAt: fresh.expiresAt ?? null,
+      status: 'active',
+    });
     // Nobody else writes while the lease is held; an admin revoking meanwhile is the one way to lose it.
     if (!updated) throw this.needsReauth(lease, 'it changed while its tokens were renewed');
     return { connection: updated, owner, payload };
@@ -197,12 +232,17 @@ export class CredentialService {
     const why = principal.userId !== null && tenant ? ` (the tenant's connection is not shared with its users)` : '';
     const how = howToConnect(scheme, principal.tenantName, connectorId, principal.userId);
     const share = principal.userId !== null && tenant ? `, or shares the tenant's (\`lunar-hub connections share ${tenant.id}\`)` : '';
-    return errors.CRED_MISSING([`No ${connectorId} connection (${kinds}) for ${forWhom}${why}: an admin creates one with ${how}${share}.`], { details: { connector: connectorId, tenant: principal.tenantName } });
+    return errors.CRED_MISSING([`No ${connectorId} connection (${kinds}) for ${forWhom}${why}: an admin creates one with ${how}${share}.`], {
+      details: { connector: connectorId, tenant: principal.tenantName },
+    });
   }
 
   private needsReauth(connection: Connection, reason = 'its credentials were refused') {
-    return errors.CRED_NEEDS_REAUTH([
-      `The ${connection.connectorId} connection ${connection.id} needs an admin to reconnect it: ${reason}. Reconnect with \`lunar-hub connections reconnect ${connection.id}\` or POST /api/connections/${connection.id}/reconnect${this.where()}; calls to ${connection.connectorId} fail until then.`,
-    ], { details: { connection: connection.id, connector: connection.connectorId } });
+    return errors.CRED_NEEDS_REAUTH(
+      [
+        `The ${connection.connectorId} connection ${connection.id} needs an admin to reconnect it: ${reason}. Reconnect with \`lunar-hub connections reconnect ${connection.id}\` or POST /api/connections/${connection.id}/reconnect${this.where()}; calls to ${connection.connectorId} fail until then.`,
+      ],
+      { details: { connection: connection.id, connector: connection.connectorId } },
+    );
   }
 }

@@ -68,7 +68,14 @@ export class OAuthConnections {
     const started = await startAuthorization({ as, client, redirectUri: app.redirectUri, scopes });
     const connection =
       reconnect ??
-      (await this.store.createConnection({ tenantId: who.tenantId, connectorId: who.connectorId, userId: who.userId, kind: 'oauth2', status: 'pending', secret: null }));
+      (await this.store.createConnection({
+        tenantId: who.tenantId,
+        connectorId: who.connectorId,
+        userId: who.userId,
+        kind: 'oauth2',
+        status: 'pending',
+        secret: null,
+      }));
     const expiresAt = new Date(this.now() + PENDING_MS).toISOString();
     await this.store.createOAuthPending({
       stateHash: hash(started.state),
@@ -110,7 +117,14 @@ export class OAuthConnections {
   async connectClientCredentials(who: Who): Promise<Connection> {
     const { app, client, as, endpoints } = await this.context(who.tenantId, who.connectorId);
     const tokens = await clientCredentialsToken({ as, client, scopes: app.scopes.length > 0 ? app.scopes : endpoints.scopes });
-    const connection = await this.store.createConnection({ tenantId: who.tenantId, connectorId: who.connectorId, userId: who.userId, kind: 'oauth2', status: 'pending', secret: null });
+    const connection = await this.store.createConnection({
+      tenantId: who.tenantId,
+      connectorId: who.connectorId,
+      userId: who.userId,
+      kind: 'oauth2',
+      status: 'pending',
+      secret: null,
+    });
     return this.save(who.tenantId, connection.id, tokens, 'client_credentials');
   }
 
@@ -129,7 +143,14 @@ export class OAuthConnections {
       const poll = await pollDeviceAuthorization({ as, client, deviceCode: device.deviceCode });
       if (poll.status === 'slow_down') interval += 5000;
       if (poll.status !== 'done') continue;
-      const connection = await this.store.createConnection({ tenantId: who.tenantId, connectorId: who.connectorId, userId: who.userId, kind: 'oauth2', status: 'pending', secret: null });
+      const connection = await this.store.createConnection({
+        tenantId: who.tenantId,
+        connectorId: who.connectorId,
+        userId: who.userId,
+        kind: 'oauth2',
+        status: 'pending',
+        secret: null,
+      });
       return this.save(who.tenantId, connection.id, poll.tokens, 'refresh_token');
     }
   }
@@ -148,16 +169,29 @@ export class OAuthConnections {
     const current = await this.store.getConnection(tenantId, connectionId);
     if (!current || current.status === 'revoked') throw errors.OAUTH_CALLBACK([`connection ${connectionId} was revoked while it was being authorised`]);
     const payload: CredentialPayload = { kind: 'oauth2', ...toOAuthTokens(tokens, grant), obtainedAt: new Date(this.now()).toISOString() };
-    const updated = await this.store.updateConnectionSecret(tenantId, connectionId, current.version, { secret: this.box.sealJson(payload), expiresAt: tokens.expiresAt ?? null, status: 'active' });
+    const updated = await this.store.updateConnectionSecret(tenantId, connectionId, current.version, {
+      secret: this.box.sealJson(payload),
+      expiresAt: tokens.expiresAt ?? null,
+      status: 'active',
+    });
     if (!updated) throw errors.STORE_CONFLICT([`connection ${connectionId}`]);
     return updated;
   }
 
-  private async context(tenantId: string, connectorId: string): Promise<{ app: OAuthApp; client: OAuthClient; as: AuthorizationServer; endpoints: OAuthEndpoints }> {
+  private async context(
+    tenantId: string,
+    connectorId: string,
+  ): Promise<{ app: OAuthApp; client: OAuthClient; as: AuthorizationServer; endpoints: OAuthEndpoints }> {
     const endpoints = this.options.endpointsOf(connectorId);
-    if (!endpoints) throw errors.OAUTH_APP([`Connector "${connectorId}" does not authenticate with OAuth (see its spec's securitySchemes or its connector file's auth section)`]);
+    if (!endpoints)
+      throw errors.OAUTH_APP([
+        `Connector "${connectorId}" does not authenticate with OAuth (see its spec's securitySchemes or its connector file's auth section)`,
+      ]);
     const app = await this.store.getOAuthApp(tenantId, connectorId);
-    if (!app) throw errors.OAUTH_APP([`No OAuth app is registered for ${connectorId} in this tenant: register one first (\`lunar-hub oauth-apps add --connector ${connectorId} ...\` or POST /api/oauth-apps)`]);
+    if (!app)
+      throw errors.OAUTH_APP([
+        `No OAuth app is registered for ${connectorId} in this tenant: register one first (\`lunar-hub oauth-apps add --connector ${connectorId} ...\` or POST /api/oauth-apps)`,
+      ]);
     const client: OAuthClient = { clientId: app.clientId, ...(app.clientSecret ? { clientSecret: this.box.open(app.clientSecret) } : {}) };
     return { app, client, as: await this.server(endpoints), endpoints };
   }

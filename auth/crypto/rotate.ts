@@ -10,7 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync } from 'node:fs';
 import { errors } from '../../errors';
 import type { HubStore } from '../../store';
-import { keyFile, loadMasterKeys, MASTER_KEY_ENV, NEW_MASTER_KEY_ENV, nextKeyFile, parseKey, readKeyFile, writeKeyFile, type MasterKeySettings } from './master-key';
+import {
+  keyFile,
+  loadMasterKeys,
+  MASTER_KEY_ENV,
+  NEW_MASTER_KEY_ENV,
+  nextKeyFile,
+  parseKey,
+  readKeyFile,
+  writeKeyFile,
+  type MasterKeySettings,
+} from './master-key';
 import { KEY_BYTES, keyIdOf, SecretBox } from './secret-box';
 
 export interface RotationReport {
@@ -19,11 +29,17 @@ export interface RotationReport {
   resealed: number;
 }
 
-export async function rotateMasterKey(store: HubStore, dataDir: string, settings: MasterKeySettings = {}, onProgress?: (done: number, total: number) => void): Promise<RotationReport> {
+export async function rotateMasterKey(
+  store: HubStore,
+  dataDir: string,
+  settings: MasterKeySettings = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<RotationReport> {
   const keys = loadMasterKeys(dataDir, settings);
   let next: Buffer;
   if (keys.source === 'env') {
-    if (!settings.newMasterKey) throw errors.CRED_MASTER_KEY([`comes from ${MASTER_KEY_ENV}`, `set ${NEW_MASTER_KEY_ENV} to the new key (\`openssl rand -base64 32\`) to rotate`]);
+    if (!settings.newMasterKey)
+      throw errors.CRED_MASTER_KEY([`comes from ${MASTER_KEY_ENV}`, `set ${NEW_MASTER_KEY_ENV} to the new key (\`openssl rand -base64 32\`) to rotate`]);
     next = parseKey(settings.newMasterKey, NEW_MASTER_KEY_ENV);
   } else {
     const pending = nextKeyFile(dataDir);
@@ -36,7 +52,7 @@ export async function rotateMasterKey(store: HubStore, dataDir: string, settings
       throw errors.CRED_MASTER_KEY([`file ${pending} cannot be written`, (cause as Error).message], { cause });
     }
   }
-  const old = keys.source === 'env' ? keys.primary : keys.others[0] ?? keys.primary;
+  const old = keys.source === 'env' ? keys.primary : (keys.others[0] ?? keys.primary);
   const reader = new SecretBox(next, [keys.primary, ...keys.others]);
   const writer = new SecretBox(next);
   const values = await store.listSealedValues();

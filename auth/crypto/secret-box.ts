@@ -28,7 +28,11 @@ export class SecretBox {
    * again when a value names a key this box does not hold: `lunar-hub rotate-key` run
    * beside a running hub re-seals under a key the hub learns only from the data dir.
    */
-  constructor(primary: Buffer, others: Buffer[] = [], private readonly reload?: () => Buffer[]) {
+  constructor(
+    primary: Buffer,
+    others: Buffer[] = [],
+    private readonly reload?: () => Buffer[],
+  ) {
     for (const key of [primary, ...others]) this.add(key);
     this.primary = keyIdOf(primary);
   }
@@ -76,7 +80,11 @@ export class SecretBox {
       }
     }
     const key = this.keys.get(keyId);
-    if (!key) throw errors.CRED_DECRYPT([`sealed with key ${keyId}`, `the master key in use is ${this.primary}; restore the old key or rotate with \`lunar-hub rotate-key\``]);
+    if (!key)
+      throw errors.CRED_DECRYPT([
+        `sealed with key ${keyId}`,
+        `the master key in use is ${this.primary}; restore the old key or rotate with \`lunar-hub rotate-key\``,
+      ]);
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));

@@ -16,16 +16,7 @@ import { toTokenSet, type Clock, type TokenSet } from './token-set';
 import { requestOptions } from './transport';
 
 /** Parameters the hub sets itself; `extraParams` may not override them. */
-const RESERVED = new Set([
-  'client_id',
-  'redirect_uri',
-  'response_type',
-  'scope',
-  'state',
-  'nonce',
-  'code_challenge',
-  'code_challenge_method',
-]);
+const RESERVED = new Set(['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method']);
 
 export interface StartAuthorizationInput {
   as: AuthorizationServer;

@@ -78,9 +78,12 @@ export async function pollDeviceAuthorization(input: PollDeviceInput): Promise<D
     if (e.code === 'OAUTH_RESPONSE_BODY_ERROR' && e.error === 'slow_down') return { status: 'slow_down' };
     return undefined;
   };
-  return withClient<DevicePoll>({ as, client, exchange: 'device code', secrets: [input.deviceCode, client.clientSecret], recover }, async ({ metadata, auth, options }) => {
-    const response = await oauth.deviceCodeGrantRequest(as, metadata, auth, input.deviceCode, options);
-    const result = await oauth.processDeviceCodeResponse(as, metadata, response);
-    return { status: 'done', tokens: toTokenSet(result, { now: input.now, requestedScopes: input.scopes }) };
-  });
+  return withClient<DevicePoll>(
+    { as, client, exchange: 'device code', secrets: [input.deviceCode, client.clientSecret], recover },
+    async ({ metadata, auth, options }) => {
+      const response = await oauth.deviceCodeGrantRequest(as, metadata, auth, input.deviceCode, options);
+      const result = await oauth.processDeviceCodeResponse(as, metadata, response);
+      return { status: 'done', tokens: toTokenSet(result, { now: input.now, requestedScopes: input.scopes }) };
+    },
+  );
 }

@@ -20,13 +20,7 @@ import { OAUTH_REQUEST_TIMEOUT_MS } from './transport';
 
 /** The exchanges named in HUB_ERR_OAUTH_EXCHANGE messages. */
 export type Exchange =
-  | 'authorization code'
-  | 'refresh token'
-  | 'client credentials'
-  | 'device authorization'
-  | 'device code'
-  | 'token revocation'
-  | 'metadata request';
+  'authorization code' | 'refresh token' | 'client credentials' | 'device authorization' | 'device code' | 'token revocation' | 'metadata request';
 
 const REDACTED = '[redacted]';
 

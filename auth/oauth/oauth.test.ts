@@ -139,7 +139,10 @@ describe('describing the authorisation server', () => {
   });
 
   test('RFC 8414 discovery finds the same server; an issuer with no metadata fails with HUB_ERR_OAUTH_EXCHANGE', async () => {
-    expect(await discoverAuthorizationServer(server.issuer, { algorithm: 'oauth2' })).toMatchObject({ issuer: server.issuer, token_endpoint: as.token_endpoint });
+    expect(await discoverAuthorizationServer(server.issuer, { algorithm: 'oauth2' })).toMatchObject({
+      issuer: server.issuer,
+      token_endpoint: as.token_endpoint,
+    });
     expect(await rejected(discoverAuthorizationServer(`${server.issuer}/elsewhere`))).toMatchObject({
       code: 'HUB_ERR_OAUTH_EXCHANGE',
       message: expect.stringMatching(/\/elsewhere refused the metadata request: .*HTTP 404/),
@@ -151,7 +154,11 @@ describe('describing the authorisation server', () => {
       { clientCredentials: { tokenUrl: '/token', scopes: { 'api:read': 'read' } } },
       { baseUrl: server.issuer, revocationUrl: `${server.issuer}/token/revocation` },
     );
-    expect(fromFlows).toMatchObject({ issuer: server.issuer, token_endpoint: `${server.issuer}/token`, revocation_endpoint: `${server.issuer}/token/revocation` });
+    expect(fromFlows).toMatchObject({
+      issuer: server.issuer,
+      token_endpoint: `${server.issuer}/token`,
+      revocation_endpoint: `${server.issuer}/token/revocation`,
+    });
     const tokens = await clientCredentialsToken({ as: fromFlows, client: app, scopes: ['api:read'] });
     remember(tokens.accessToken);
     expect(tokens.tokenType).toBe('Bearer');
@@ -160,10 +167,16 @@ describe('describing the authorisation server', () => {
   test.each([
     ['an issuer', () => discoverAuthorizationServer('http://auth.example.com')],
     ['a token URL', async () => authorizationServerFromEndpoints({ tokenUrl: 'http://auth.example.com/token' })],
-    ['a flow URL', async () => authorizationServerFromFlows({ authorizationCode: { authorizationUrl: 'http://10.0.0.5/auth', tokenUrl: 'https://auth.example.com/token' } })],
+    [
+      'a flow URL',
+      async () => authorizationServerFromFlows({ authorizationCode: { authorizationUrl: 'http://10.0.0.5/auth', tokenUrl: 'https://auth.example.com/token' } }),
+    ],
   ])('http:// on a non-loopback host is refused for %s, naming the URL', async (_name, describe) => {
     const error = await rejected(describe());
-    expect(error).toMatchObject({ code: 'HUB_ERR_OAUTH_APP', message: expect.stringMatching(/http:\/\/(auth\.example\.com|10\.0\.0\.5)\/?\S* uses http:\/\//) });
+    expect(error).toMatchObject({
+      code: 'HUB_ERR_OAUTH_APP',
+      message: expect.stringMatching(/http:\/\/(auth\.example\.com|10\.0\.0\.5)\/?\S* uses http:\/\//),
+    });
   });
 
   test('https:// anywhere and http:// on 127.0.0.1, ::1 and localhost are accepted', () => {
@@ -237,23 +250,45 @@ describe('authorization code with PKCE', () => {
       message: 'The OAuth callback was refused: the authorisation server answered access_denied: End-User aborted interaction',
     });
     const noCode = new URLSearchParams({ state: started.state, iss: server.issuer });
-    expect(clean(await rejected(finishAuthorization({ ...base, callbackParams: noCode })))).toMatchObject({ code: 'HUB_ERR_OAUTH_CALLBACK', message: expect.stringContaining('no authorization code') });
+    expect(clean(await rejected(finishAuthorization({ ...base, callbackParams: noCode })))).toMatchObject({
+      code: 'HUB_ERR_OAUTH_CALLBACK',
+      message: expect.stringContaining('no authorization code'),
+    });
   });
 
   test('a replayed authorization code is refused', async () => {
     const { started, callback } = await authorize(app);
-    const input = { as, client: app, redirectUri: REDIRECT, callbackParams: callback, expectedState: started.state, codeVerifier: started.codeVerifier, nonce: started.nonce };
+    const input = {
+      as,
+      client: app,
+      redirectUri: REDIRECT,
+      callbackParams: callback,
+      expectedState: started.state,
+      codeVerifier: started.codeVerifier,
+      nonce: started.nonce,
+    };
     const first = await finishAuthorization(input);
     remember(first.accessToken, first.refreshToken);
     const error = clean(await rejected(finishAuthorization(input)));
-    expect(error).toMatchObject({ code: 'HUB_ERR_OAUTH_EXCHANGE', message: expect.stringContaining(`${server.issuer} refused the authorization code: invalid_grant`) });
+    expect(error).toMatchObject({
+      code: 'HUB_ERR_OAUTH_EXCHANGE',
+      message: expect.stringContaining(`${server.issuer} refused the authorization code: invalid_grant`),
+    });
   });
 
   test('a different redirect URI at the token endpoint is refused', async () => {
     const { started, callback } = await authorize(app);
     const error = clean(
       await rejected(
-        finishAuthorization({ as, client: app, redirectUri: 'http://127.0.0.1:8765/elsewhere', callbackParams: callback, expectedState: started.state, codeVerifier: started.codeVerifier, nonce: started.nonce }),
+        finishAuthorization({
+          as,
+          client: app,
+          redirectUri: 'http://127.0.0.1:8765/elsewhere',
+          callbackParams: callback,
+          expectedState: started.state,
+          codeVerifier: started.codeVerifier,
+          nonce: started.nonce,
+        }),
       ),
     );
     expect(error).toMatchObject({ code: 'HUB_ERR_OAUTH_EXCHANGE', message: expect.stringContaining('invalid_grant') });
@@ -264,7 +299,17 @@ describe('authorization code with PKCE', () => {
     const wrongVerifier = 'x'.repeat(43);
     remember(wrongVerifier);
     const error = clean(
-      await rejected(finishAuthorization({ as, client: app, redirectUri: REDIRECT, callbackParams: callback, expectedState: started.state, codeVerifier: wrongVerifier, nonce: started.nonce })),
+      await rejected(
+        finishAuthorization({
+          as,
+          client: app,
+          redirectUri: REDIRECT,
+          callbackParams: callback,
+          expectedState: started.state,
+          codeVerifier: wrongVerifier,
+          nonce: started.nonce,
+        }),
+      ),
     );
     expect(error).toMatchObject({ code: 'HUB_ERR_OAUTH_EXCHANGE', message: expect.stringContaining('invalid_grant') });
   });
@@ -287,7 +332,10 @@ describe('refresh tokens', () => {
     expect((await userinfo(second.accessToken)).status).toBe(200);
 
     const error = clean(await rejected(refreshTokens({ as, client: app, refreshToken: first.refreshToken! })));
-    expect(error).toMatchObject({ code: 'HUB_ERR_OAUTH_EXCHANGE', message: expect.stringContaining(`${server.issuer} refused the refresh token: invalid_grant`) });
+    expect(error).toMatchObject({
+      code: 'HUB_ERR_OAUTH_EXCHANGE',
+      message: expect.stringContaining(`${server.issuer} refused the refresh token: invalid_grant`),
+    });
     expect(error.cause).toBeDefined();
   });
 
@@ -311,7 +359,10 @@ describe('refresh tokens', () => {
   });
 
   test('the old refresh token is kept when the server does not rotate', () => {
-    const tokens = toTokenSet({ access_token: 'at-1', token_type: 'bearer', expires_in: 60 }, { now, previousRefreshToken: 'rt-old', requestedScopes: ['a', 'b'] });
+    const tokens = toTokenSet(
+      { access_token: 'at-1', token_type: 'bearer', expires_in: 60 },
+      { now, previousRefreshToken: 'rt-old', requestedScopes: ['a', 'b'] },
+    );
     expect(tokens).toEqual({ accessToken: 'at-1', tokenType: 'Bearer', refreshToken: 'rt-old', expiresAt: '2030-01-01T00:01:00.000Z', scope: 'a b' });
   });
 });
@@ -329,7 +380,10 @@ describe('client credentials', () => {
     const wrong = { clientId: app.clientId, clientSecret: 'wrong-secret-1f2e3d4c5b6a7988' };
     remember(wrong.clientSecret);
     const error = clean(await rejected(clientCredentialsToken({ as, client: wrong, scopes: ['api:read'] })));
-    expect(error).toMatchObject({ code: 'HUB_ERR_OAUTH_EXCHANGE', message: expect.stringContaining(`${server.issuer} refused the client credentials: invalid_client`) });
+    expect(error).toMatchObject({
+      code: 'HUB_ERR_OAUTH_EXCHANGE',
+      message: expect.stringContaining(`${server.issuer} refused the client credentials: invalid_client`),
+    });
   });
 
   test('the client authentication method follows the client setting, else the server metadata', async () => {
@@ -342,7 +396,9 @@ describe('client credentials', () => {
     expect(chooseAuthMethod(as, postApp)).toBe('client_secret_basic');
     expect(chooseAuthMethod({ ...as, token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt'] }, postApp)).toBe('client_secret_post');
     expect(chooseAuthMethod({ issuer: 'https://x.example.com' }, postApp)).toBe('client_secret_basic');
-    expect(chooseAuthMethod({ ...as, token_endpoint_auth_methods_supported: ['client_secret_post'] }, { ...postApp, authMethod: 'client_secret_basic' })).toBe('client_secret_basic');
+    expect(chooseAuthMethod({ ...as, token_endpoint_auth_methods_supported: ['client_secret_post'] }, { ...postApp, authMethod: 'client_secret_basic' })).toBe(
+      'client_secret_basic',
+    );
     expect(chooseAuthMethod(as, publicApp)).toBe('none');
   });
 

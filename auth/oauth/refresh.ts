@@ -21,12 +21,15 @@ export async function refreshTokens(input: RefreshInput): Promise<TokenSet> {
   // OpenAPI's refreshUrl, when it differs from tokenUrl (authorization-server.ts).
   const refreshEndpoint = input.as[REFRESH_ENDPOINT];
   const as: AuthorizationServer = typeof refreshEndpoint === 'string' ? { ...input.as, token_endpoint: refreshEndpoint } : input.as;
-  return withClient({ as, client: input.client, exchange: 'refresh token', secrets: [input.refreshToken, input.client.clientSecret] }, async ({ metadata, auth, options }) => {
-    const response = await oauth.refreshTokenGrantRequest(as, metadata, auth, input.refreshToken, {
-      ...options,
-      additionalParameters: input.scopes?.length ? { scope: input.scopes.join(' ') } : undefined,
-    });
-    const result = await oauth.processRefreshTokenResponse(as, metadata, response);
-    return toTokenSet(result, { now: input.now, requestedScopes: input.scopes, previousRefreshToken: input.refreshToken });
-  });
+  return withClient(
+    { as, client: input.client, exchange: 'refresh token', secrets: [input.refreshToken, input.client.clientSecret] },
+    async ({ metadata, auth, options }) => {
+      const response = await oauth.refreshTokenGrantRequest(as, metadata, auth, input.refreshToken, {
+        ...options,
+        additionalParameters: input.scopes?.length ? { scope: input.scopes.join(' ') } : undefined,
+      });
+      const result = await oauth.processRefreshTokenResponse(as, metadata, response);
+      return toTokenSet(result, { now: input.now, requestedScopes: input.scopes, previousRefreshToken: input.refreshToken });
+    },
+  );
 }

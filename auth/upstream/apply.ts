@@ -41,5 +41,8 @@ export function applyCredential(connectorId: string, scheme: UpstreamScheme, cre
 }
 
 function mismatch(connectorId: string, scheme: UpstreamScheme, credential: CredentialPayload) {
-  return errors.CRED_SCHEME([connectorId, `its ${scheme.type} authentication cannot use a ${credential.kind} connection; create a connection of the kind the connector needs`]);
+  return errors.CRED_SCHEME([
+    connectorId,
+    `its ${scheme.type} authentication cannot use a ${credential.kind} connection; create a connection of the kind the connector needs`,
+  ]);
 }

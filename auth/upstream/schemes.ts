@@ -74,7 +74,12 @@ type Raw = Record<string, unknown>;
 const isRecord = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The connector's scheme, or undefined when it calls without credentials. Throws CRED_SCHEME for what cannot work. */
-export function resolveUpstreamAuth(connectorId: string, securitySchemes: Record<string, unknown>, rootSecurity: Array<Record<string, string[]>> | undefined, section: AuthSection | undefined): UpstreamAuth | undefined {
+export function resolveUpstreamAuth(
+  connectorId: string,
+  securitySchemes: Record<string, unknown>,
+  rootSecurity: Array<Record<string, string[]>> | undefined,
+  section: AuthSection | undefined,
+): UpstreamAuth | undefined {
   if (section?.type === 'none') return undefined;
   if (section?.type !== undefined) return { scheme: fromSection(connectorId, section), source: 'connector file', appliesTo: 'all' };
   const name = section?.scheme ?? firstSchemeName(securitySchemes, rootSecurity);
@@ -82,7 +87,10 @@ export function resolveUpstreamAuth(connectorId: string, securitySchemes: Record
   const raw = securitySchemes[name];
   if (!isRecord(raw)) {
     const known = Object.keys(securitySchemes);
-    throw errors.CRED_SCHEME([connectorId, `auth.scheme "${name}" is not one of the spec's securitySchemes (${known.length ? known.join(', ') : 'it declares none; give auth.type instead'})`]);
+    throw errors.CRED_SCHEME([
+      connectorId,
+      `auth.scheme "${name}" is not one of the spec's securitySchemes (${known.length ? known.join(', ') : 'it declares none; give auth.type instead'})`,
+    ]);
   }
   const stated = (rootSecurity ?? []).length > 0;
   let scheme = fromSpec(connectorId, name, raw);
@@ -123,9 +131,16 @@ function fromSpec(connectorId: string, name: string, raw: Raw): UpstreamScheme {
       return { type: 'oauth2', prefix: 'Bearer', oauth: oauthFromFlows(isRecord(raw.flows) ? raw.flows : {}) };
     case 'openIdConnect':
       if (typeof raw.openIdConnectUrl !== 'string') throw errors.CRED_SCHEME([connectorId, `${where} has no openIdConnectUrl`]);
-      return { type: 'oauth2', prefix: 'Bearer', oauth: { issuer: issuerOf(raw.openIdConnectUrl), scopes: [], flows: ['authorizationCode', 'clientCredentials', 'deviceCode'] } };
+      return {
+        type: 'oauth2',
+        prefix: 'Bearer',
+        oauth: { issuer: issuerOf(raw.openIdConnectUrl), scopes: [], flows: ['authorizationCode', 'clientCredentials', 'deviceCode'] },
+      };
     default:
-      throw errors.CRED_SCHEME([connectorId, `${where} has type "${String(raw.type)}"; the hub supports apiKey, http (basic, bearer), oauth2 and openIdConnect`]);
+      throw errors.CRED_SCHEME([
+        connectorId,
+        `${where} has type "${String(raw.type)}"; the hub supports apiKey, http (basic, bearer), oauth2 and openIdConnect`,
+      ]);
   }
 }
 

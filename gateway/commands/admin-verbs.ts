@@ -81,7 +81,12 @@ function readSecret(io: CommandIO, values: { 'secret-env'?: string; 'secret-stdi
 }
 
 function usage(verb: string): never {
-  throw errors.CONFIG_USAGE([`usage:\n  ${adminUsage.split('\n  ').filter((l) => l.startsWith(`lunar-hub ${verb}`)).join('\n  ')}`]);
+  throw errors.CONFIG_USAGE([
+    `usage:\n  ${adminUsage
+      .split('\n  ')
+      .filter((l) => l.startsWith(`lunar-hub ${verb}`))
+      .join('\n  ')}`,
+  ]);
 }
 
 export async function runTenants(argv: string[], io: CommandIO): Promise<number> {
@@ -93,7 +98,12 @@ export async function runTenants(argv: string[], io: CommandIO): Promise<number>
       print(io, values.json, tenant, () => `tenant ${tenant.name} created (${tenant.id})`);
     } else if (action === 'quota' && name && values['calls-per-minute'] !== undefined) {
       const tenant = await ops.setTenantQuota(CLI_ACTOR, name, quotaOf(values['calls-per-minute']));
-      print(io, values.json, tenant, () => `tenant ${tenant.name}: ${tenant.callsPerMinute === null ? 'no quota' : `${tenant.callsPerMinute} calls per minute`}`);
+      print(
+        io,
+        values.json,
+        tenant,
+        () => `tenant ${tenant.name}: ${tenant.callsPerMinute === null ? 'no quota' : `${tenant.callsPerMinute} calls per minute`}`,
+      );
     } else if (action === 'list') {
       const tenants = await ops.listTenants(CLI_ACTOR);
       print(io, values.json, tenants, () => tenants.map((t) => `${t.name}\t${t.id}\t${t.createdAt}`).join('\n') || '(no tenants)');
@@ -103,7 +113,11 @@ export async function runTenants(argv: string[], io: CommandIO): Promise<number>
 }
 
 export async function runAdmins(argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...COMMON, 'password-stdin': { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...COMMON, 'password-stdin': { type: 'boolean', default: false } },
+    allowPositionals: true,
+  });
   const [action, username] = positionals;
   if (action !== 'add' || !username) usage('admins');
   const password = values['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : adminSettings(io, values).admin.password;
@@ -118,7 +132,15 @@ export async function runAdmins(argv: string[], io: CommandIO): Promise<number> 
 export async function runKeys(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...COMMON, name: { type: 'string' }, user: { type: 'string' }, toolsets: { type: 'string' }, 'read-only': { type: 'boolean', default: false }, expires: { type: 'string' }, 'calls-per-minute': { type: 'string' } },
+    options: {
+      ...COMMON,
+      name: { type: 'string' },
+      user: { type: 'string' },
+      toolsets: { type: 'string' },
+      'read-only': { type: 'boolean', default: false },
+      expires: { type: 'string' },
+      'calls-per-minute': { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [action, id] = positionals;
@@ -128,15 +150,34 @@ export async function runKeys(argv: string[], io: CommandIO): Promise<number> {
         tenant: values.tenant,
         name: values.name ?? '',
         user: values.user ?? null,
-        toolsets: values.toolsets?.split(',').map((t) => t.trim()).filter(Boolean),
+        toolsets: values.toolsets
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
         readOnly: values['read-only'],
         expiresAt: values.expires ?? null,
         callsPerMinute: values['calls-per-minute'] !== undefined ? quotaOf(values['calls-per-minute']) : null,
       });
-      print(io, values.json, { key, id: record.id, prefix: record.prefix }, () => `${key}\n(key ${record.id} for tenant ${values.tenant}; shown once, store it now)`);
+      print(
+        io,
+        values.json,
+        { key, id: record.id, prefix: record.prefix },
+        () => `${key}\n(key ${record.id} for tenant ${values.tenant}; shown once, store it now)`,
+      );
     } else if (action === 'list') {
       const keys = await ops.listKeys(CLI_ACTOR, values.tenant);
-      print(io, values.json, keys, () => keys.map((k) => `${k.id}\t${k.prefix}…\t${k.name}\t${k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active'}${k.readOnly ? '\tread-only' : ''}${k.toolsets.length ? `\t${k.toolsets.join(',')}` : ''}`).join('\n') || '(no keys)');
+      print(
+        io,
+        values.json,
+        keys,
+        () =>
+          keys
+            .map(
+              (k) =>
+                `${k.id}\t${k.prefix}…\t${k.name}\t${k.revokedAt ? 'revoked' : k.expiresAt && Date.parse(k.expiresAt) < Date.now() ? 'expired' : 'active'}${k.readOnly ? '\tread-only' : ''}${k.toolsets.length ? `\t${k.toolsets.join(',')}` : ''}`,
+            )
+            .join('\n') || '(no keys)',
+      );
     } else if (action === 'revoke' && id) {
       const key = await ops.revokeKey(CLI_ACTOR, id, values.tenant);
       print(io, values.json, key, () => `key ${key.id} (${key.prefix}…) revoked`);
@@ -168,59 +209,122 @@ export async function runConnections(argv: string[], io: CommandIO): Promise<num
   const [action, id] = positionals;
   // `add` too: a connection is checked against the connector it is for (its secret must be one the connector sends).
   const needsRegistry = action === 'add' || action === 'connect' || action === 'reconnect' || action === 'test';
-  return withOperations(values, io, async (ops, services, registry) => {
-    if (action === 'add') {
-      const kind = values.kind as ConnectionKind;
-      const secret = readSecret(io, values, 'connections add');
-      const credential = kind === 'api_key' ? { apiKey: secret } : kind === 'basic' ? { username: values.username, password: secret } : kind === 'bearer' ? { token: secret } : { accessToken: secret };
-      const connection = await ops.addConnection(CLI_ACTOR, { tenant: values.tenant, connector: values.connector ?? '', user: values.user ?? null, kind, credential, shared: values.shared, ...(values.label ? { label: values.label } : {}) });
-      print(io, values.json, connection, () => `connection ${connection.id} (${connection.kind}) to ${connection.connectorId} created${connection.shared ? ', shared with the tenant\'s users' : ''}`);
-    } else if (action === 'list') {
-      const list = await ops.listConnections(CLI_ACTOR, values.tenant, values.connector);
-      print(io, values.json, list, () => list.map((c) => `${c.id}\t${c.connectorId}\t${c.kind}\t${c.status}\t${c.userId ? `user:${c.userId}` : c.shared ? 'tenant (shared)' : 'tenant'}`).join('\n') || '(no connections)');
-    } else if (action === 'revoke' && id) {
-      const connection = await ops.revokeConnection(CLI_ACTOR, id, values.tenant);
-      print(io, values.json, connection, () => `connection ${connection.id} revoked`);
-    } else if (action === 'connect') {
-      const tenant = await ops.tenant(CLI_ACTOR, values.tenant);
-      const who = { tenantId: tenant.id, connectorId: values.connector ?? '', userId: values.user ?? null };
-      if (values.device) {
-        const device = await services.oauth.startDevice(who);
-        writeLine(io.stderr, `Open ${device.verificationUriComplete ?? device.verificationUri} and enter the code ${device.userCode} (valid until ${device.expiresAt}); waiting...`);
-        const connection = await services.oauth.finishDevice(who, device, (ms) => new Promise((r) => setTimeout(r, ms)));
-        await ops.audit(CLI_ACTOR, tenant.id, 'connection.create', { connectorId: connection.connectorId, connectionId: connection.id, detail: 'oauth2 device authorization' });
-        print(io, values.json, { id: connection.id, status: connection.status }, () => `connection ${connection.id} to ${connection.connectorId} is ready`);
-      } else {
-        const made = await ops.connectOAuth(CLI_ACTOR, { tenant: tenant.name, connector: who.connectorId, user: who.userId, flow: values['client-credentials'] ? 'client_credentials' : 'authorization_code' });
-        print(io, values.json, made, () =>
-          'authorizationUrl' in made
-            ? `Open this URL to authorise (it works once, until ${made.expiresAt}); the hub serving the OAuth app's redirect URI finishes the connection:\n${made.authorizationUrl}`
-            : `connection ${made.id} to ${made.connectorId} is ready`,
+  return withOperations(
+    values,
+    io,
+    async (ops, services, registry) => {
+      if (action === 'add') {
+        const kind = values.kind as ConnectionKind;
+        const secret = readSecret(io, values, 'connections add');
+        const credential =
+          kind === 'api_key'
+            ? { apiKey: secret }
+            : kind === 'basic'
+              ? { username: values.username, password: secret }
+              : kind === 'bearer'
+                ? { token: secret }
+                : { accessToken: secret };
+        const connection = await ops.addConnection(CLI_ACTOR, {
+          tenant: values.tenant,
+          connector: values.connector ?? '',
+          user: values.user ?? null,
+          kind,
+          credential,
+          shared: values.shared,
+          ...(values.label ? { label: values.label } : {}),
+        });
+        print(
+          io,
+          values.json,
+          connection,
+          () =>
+            `connection ${connection.id} (${connection.kind}) to ${connection.connectorId} created${connection.shared ? ", shared with the tenant's users" : ''}`,
         );
-      }
-    } else if (action === 'reconnect' && id) {
-      const started = await ops.reconnect(CLI_ACTOR, id, values.tenant);
-      print(io, values.json, started, () => `Open this URL to reconnect ${id} (it works once, until ${started.expiresAt}):\n${started.authorizationUrl}`);
-    } else if (action === 'test' && id) {
-      const { testConnection } = require('../connection-test') as typeof import('../connection-test');
-      const { createLogger } = require('../logger') as typeof import('../logger');
-      const connection = await ops.connection(CLI_ACTOR, id, values.tenant);
-      const report = await testConnection(services, registry!, createLogger('error'), connection);
-      await ops.audit(CLI_ACTOR, connection.tenantId, 'connection.test', { connectorId: connection.connectorId, connectionId: id, outcome: report.ok ? 'ok' : 'error', detail: report.status !== undefined ? `upstream ${report.status}` : undefined });
-      print(io, values.json, report, () => `${report.ok ? 'ok' : 'FAILED'}: ${report.detail}`);
-      return report.ok ? 0 : 1;
-    } else if (action === 'share' && id) {
-      const connection = await ops.shareConnection(CLI_ACTOR, id, !values.off, values.tenant);
-      print(io, values.json, connection, () => `connection ${connection.id} ${connection.shared ? 'shared with' : 'no longer shared with'} the tenant's users`);
-    } else usage('connections');
-    return 0;
-  }, { registry: needsRegistry });
+      } else if (action === 'list') {
+        const list = await ops.listConnections(CLI_ACTOR, values.tenant, values.connector);
+        print(
+          io,
+          values.json,
+          list,
+          () =>
+            list
+              .map((c) => `${c.id}\t${c.connectorId}\t${c.kind}\t${c.status}\t${c.userId ? `user:${c.userId}` : c.shared ? 'tenant (shared)' : 'tenant'}`)
+              .join('\n') || '(no connections)',
+        );
+      } else if (action === 'revoke' && id) {
+        const connection = await ops.revokeConnection(CLI_ACTOR, id, values.tenant);
+        print(io, values.json, connection, () => `connection ${connection.id} revoked`);
+      } else if (action === 'connect') {
+        const tenant = await ops.tenant(CLI_ACTOR, values.tenant);
+        const who = { tenantId: tenant.id, connectorId: values.connector ?? '', userId: values.user ?? null };
+        if (values.device) {
+          const device = await services.oauth.startDevice(who);
+          writeLine(
+            io.stderr,
+            `Open ${device.verificationUriComplete ?? device.verificationUri} and enter the code ${device.userCode} (valid until ${device.expiresAt}); waiting...`,
+          );
+          const connection = await services.oauth.finishDevice(who, device, (ms) => new Promise((r) => setTimeout(r, ms)));
+          await ops.audit(CLI_ACTOR, tenant.id, 'connection.create', {
+            connectorId: connection.connectorId,
+            connectionId: connection.id,
+            detail: 'oauth2 device authorization',
+          });
+          print(io, values.json, { id: connection.id, status: connection.status }, () => `connection ${connection.id} to ${connection.connectorId} is ready`);
+        } else {
+          const made = await ops.connectOAuth(CLI_ACTOR, {
+            tenant: tenant.name,
+            connector: who.connectorId,
+            user: who.userId,
+            flow: values['client-credentials'] ? 'client_credentials' : 'authorization_code',
+          });
+          print(io, values.json, made, () =>
+            'authorizationUrl' in made
+              ? `Open this URL to authorise (it works once, until ${made.expiresAt}); the hub serving the OAuth app's redirect URI finishes the connection:\n${made.authorizationUrl}`
+              : `connection ${made.id} to ${made.connectorId} is ready`,
+          );
+        }
+      } else if (action === 'reconnect' && id) {
+        const started = await ops.reconnect(CLI_ACTOR, id, values.tenant);
+        print(io, values.json, started, () => `Open this URL to reconnect ${id} (it works once, until ${started.expiresAt}):\n${started.authorizationUrl}`);
+      } else if (action === 'test' && id) {
+        const { testConnection } = require('../connection-test') as typeof import('../connection-test');
+        const { createLogger } = require('../logger') as typeof import('../logger');
+        const connection = await ops.connection(CLI_ACTOR, id, values.tenant);
+        const report = await testConnection(services, registry!, createLogger('error'), connection);
+        await ops.audit(CLI_ACTOR, connection.tenantId, 'connection.test', {
+          connectorId: connection.connectorId,
+          connectionId: id,
+          outcome: report.ok ? 'ok' : 'error',
+          detail: report.status !== undefined ? `upstream ${report.status}` : undefined,
+        });
+        print(io, values.json, report, () => `${report.ok ? 'ok' : 'FAILED'}: ${report.detail}`);
+        return report.ok ? 0 : 1;
+      } else if (action === 'share' && id) {
+        const connection = await ops.shareConnection(CLI_ACTOR, id, !values.off, values.tenant);
+        print(
+          io,
+          values.json,
+          connection,
+          () => `connection ${connection.id} ${connection.shared ? 'shared with' : 'no longer shared with'} the tenant's users`,
+        );
+      } else usage('connections');
+      return 0;
+    },
+    { registry: needsRegistry },
+  );
 }
 
 export async function runOAuthApps(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { ...COMMON, connector: { type: 'string' }, 'client-id': { type: 'string' }, 'client-secret-env': { type: 'string' }, 'redirect-uri': { type: 'string' }, scopes: { type: 'string' } },
+    options: {
+      ...COMMON,
+      connector: { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret-env': { type: 'string' },
+      'redirect-uri': { type: 'string' },
+      scopes: { type: 'string' },
+    },
     allowPositionals: true,
   });
   if (positionals[0] !== 'add') usage('oauth-apps');
@@ -232,7 +336,10 @@ export async function runOAuthApps(argv: string[], io: CommandIO): Promise<numbe
       connector: values.connector ?? '',
       clientId: values['client-id'] ?? '',
       ...(secretVar ? { clientSecret: io.env[secretVar] } : {}),
-      scopes: values.scopes?.split(',').map((s) => s.trim()).filter(Boolean),
+      scopes: values.scopes
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       redirectUri: values['redirect-uri'] ?? '',
     });
     print(io, values.json, app, () => `OAuth app ${app.clientId} registered for ${app.connectorId}`);
@@ -241,7 +348,17 @@ export async function runOAuthApps(argv: string[], io: CommandIO): Promise<numbe
 }
 
 export async function runAudit(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { ...COMMON, agent: { type: 'string' }, tool: { type: 'string' }, action: { type: 'string' }, since: { type: 'string' }, limit: { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...COMMON,
+      agent: { type: 'string' },
+      tool: { type: 'string' },
+      action: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+    },
+  });
   return withOperations(values, io, async (ops) => {
     const entries = await ops.queryAudit(CLI_ACTOR, {
       ...(values.tenant ? { tenant: values.tenant } : {}),
@@ -251,7 +368,26 @@ export async function runAudit(argv: string[], io: CommandIO): Promise<number> {
       ...(values.since ? { since: isoTime(values.since) } : {}),
       ...(values.limit ? { limit: Number(values.limit) } : {}),
     });
-    print(io, values.json, entries, () => entries.map((e) => [e.at, e.action, e.actorKind + ':' + (e.actorId ?? '-'), e.tool ?? '', e.connectionId ? `${e.connectionId} (${e.credentialOwner ?? '-'})` : '', e.upstreamStatus ?? '', e.outcome, e.detail ?? ''].join('\t')).join('\n') || '(no entries)');
+    print(
+      io,
+      values.json,
+      entries,
+      () =>
+        entries
+          .map((e) =>
+            [
+              e.at,
+              e.action,
+              e.actorKind + ':' + (e.actorId ?? '-'),
+              e.tool ?? '',
+              e.connectionId ? `${e.connectionId} (${e.credentialOwner ?? '-'})` : '',
+              e.upstreamStatus ?? '',
+              e.outcome,
+              e.detail ?? '',
+            ].join('\t'),
+          )
+          .join('\n') || '(no entries)',
+    );
     return 0;
   });
 }

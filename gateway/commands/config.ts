@@ -15,16 +15,25 @@ export const configUsage = 'lunar-hub config check [FILE] | config show [--confi
 export async function runConfig(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...CONFIG_FLAG, json: { type: 'boolean', default: false } } });
   const [action, file, ...extra] = positionals;
-  if (extra.length > 0 || (action === 'show' && file !== undefined) || (action !== 'check' && action !== 'show')) throw errors.CONFIG_USAGE([`usage: ${configUsage}`]);
+  if (extra.length > 0 || (action === 'show' && file !== undefined) || (action !== 'check' && action !== 'show'))
+    throw errors.CONFIG_USAGE([`usage: ${configUsage}`]);
   const resolved = resolvedSettingsOf(io, { config: values.config }, file);
   const valueOf = (key: SettingKey) => key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], resolved.settings);
   if (action === 'check') {
     const set = SETTING_KEYS.filter((key) => resolved.sources[key] !== 'default');
     const from = (source: string) => set.filter((key) => resolved.sources[key] === source).length;
-    writeLine(io.stdout, `settings valid: ${resolved.file ? `${from('file')} from ${file ?? values.config ?? resolved.file}, ` : 'no config file, '}${from('environment')} from the environment, the rest defaults`);
+    writeLine(
+      io.stdout,
+      `settings valid: ${resolved.file ? `${from('file')} from ${file ?? values.config ?? resolved.file}, ` : 'no config file, '}${from('environment')} from the environment, the rest defaults`,
+    );
     return 0;
   }
-  const rows = SETTING_KEYS.map((key) => ({ key, value: shownValue(key, valueOf(key)), source: valueOf(key) === undefined ? 'unset' : resolved.sources[key], env: SETTINGS[key].env }));
+  const rows = SETTING_KEYS.map((key) => ({
+    key,
+    value: shownValue(key, valueOf(key)),
+    source: valueOf(key) === undefined ? 'unset' : resolved.sources[key],
+    env: SETTINGS[key].env,
+  }));
   if (values.json) io.stdout.write(JSON.stringify(rows) + '\n');
   else {
     const width = Math.max(...rows.map((r) => r.key.length));

@@ -28,8 +28,18 @@ beforeEach(() => {
 });
 
 it.each([
-  ['without --strict: a warning, exit 0', [], 0, /^warning HUB_ERR_GEN_TYPES: .*something openapi-typescript cannot do; circular-3-1 gets no typed client \(--strict makes this an error\)$/m],
-  ['with --strict: an error, exit 1', ['--strict'], 1, /^error HUB_ERR_GEN_TYPES: .*something openapi-typescript cannot do; circular-3-1 gets no typed client$/m],
+  [
+    'without --strict: a warning, exit 0',
+    [],
+    0,
+    /^warning HUB_ERR_GEN_TYPES: .*something openapi-typescript cannot do; circular-3-1 gets no typed client \(--strict makes this an error\)$/m,
+  ],
+  [
+    'with --strict: an error, exit 1',
+    ['--strict'],
+    1,
+    /^error HUB_ERR_GEN_TYPES: .*something openapi-typescript cannot do; circular-3-1 gets no typed client$/m,
+  ],
 ])('%s', async (_name, flags, code, line) => {
   const result = await generate(...flags);
   expect(result.code).toBe(code);

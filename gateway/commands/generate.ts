@@ -29,7 +29,14 @@ export async function runGenerate(argv: string[], io: CommandIO): Promise<number
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { ...CONFIG_FLAG, specs: { type: 'string' }, out: { type: 'string' }, 'no-client': { type: 'boolean' }, strict: { type: 'boolean' }, ...GENERATION_FLAGS },
+    options: {
+      ...CONFIG_FLAG,
+      specs: { type: 'string' },
+      out: { type: 'string' },
+      'no-client': { type: 'boolean' },
+      strict: { type: 'boolean' },
+      ...GENERATION_FLAGS,
+    },
   });
   const out = path.resolve(io.cwd, values.out ?? 'generated');
   const files = positionals.length > 0 ? positionals.map((p) => path.resolve(io.cwd, p)) : await specFilesIn(path.resolve(io.cwd, values.specs ?? 'specs'));
@@ -102,7 +109,10 @@ async function generateOne(
         // Tools are still worth having when the type generator chokes on a spec; --strict makes it a failure.
         const error = toHubError(cause);
         progress.end();
-        writeLine(io.stderr, `${strict ? 'error' : 'warning'} ${error.code}: ${error.message}; ${set.connectorId} gets no typed client${strict ? '' : ' (--strict makes this an error)'}`);
+        writeLine(
+          io.stderr,
+          `${strict ? 'error' : 'warning'} ${error.code}: ${error.message}; ${set.connectorId} gets no typed client${strict ? '' : ' (--strict makes this an error)'}`,
+        );
       }
     }
     // Written last: making the typed client's document adds the problems it repaired.
@@ -148,7 +158,10 @@ async function specFilesIn(dir: string): Promise<string[]> {
   } catch (cause) {
     throw errors.CONFIG_USAGE([`cannot read specs folder ${dir}: ${(cause as Error).message}`], { cause });
   }
-  return names.filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n)).sort().map((n) => path.join(dir, n));
+  return names
+    .filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 /** The runtime ships as TypeScript source beside the clients. */

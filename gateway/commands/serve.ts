@@ -8,7 +8,8 @@ import { tenantNamed, DEFAULT_TENANT } from '../../auth';
 import { adminApi, oauthCallback } from '../../admin';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
-export const serveUsage = 'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+export const serveUsage =
+  'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -37,7 +38,14 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
   const { createMetrics } = require('../http/metrics') as typeof import('../http/metrics');
   const { agentKeyAuthentication, openAuthentication } = require('../http/front-door') as typeof import('../http/front-door');
-  const hub = await startHub({ specsDir: settings.specs.dir, generatedDir: settings.specs.generated, dataDir: settings.data.dir, settings, logLevel: settings.log.level, eagerServices: true });
+  const hub = await startHub({
+    specsDir: settings.specs.dir,
+    generatedDir: settings.specs.generated,
+    dataDir: settings.data.dir,
+    settings,
+    logLevel: settings.log.level,
+    eagerServices: true,
+  });
   const services = await hub.services();
   const upstream = await hub.upstream();
   // The URL clients use; known only after listening when the port is 0 and no --public-url is given.
@@ -59,11 +67,23 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   let authenticate;
   if (settings.auth.open) {
     const tenant = await tenantNamed(services.store, DEFAULT_TENANT, true);
-    authenticate = openAuthentication({ tenantId: tenant.id, tenantName: tenant.name, userId: null, agentId: 'open', via: 'open', toolsets: [], readOnly: false, quota: { tenantPerMinute: tenant.callsPerMinute } });
+    authenticate = openAuthentication({
+      tenantId: tenant.id,
+      tenantName: tenant.name,
+      userId: null,
+      agentId: 'open',
+      via: 'open',
+      toolsets: [],
+      readOnly: false,
+      quota: { tenantPerMinute: tenant.callsPerMinute },
+    });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
   } else {
     if ((await services.store.listTenants()).length === 0 && !jwt) {
-      writeLine(io.stderr, 'lunar-hub: agents need a hub API key: `npx lunar-hub keys create --tenant default --name my-agent` (or serve --no-auth on a machine only you use)');
+      writeLine(
+        io.stderr,
+        'lunar-hub: agents need a hub API key: `npx lunar-hub keys create --tenant default --name my-agent` (or serve --no-auth on a machine only you use)',
+      );
     }
     authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
@@ -80,13 +100,23 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     authenticate,
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
     mounts: [
-      { path: '/api', router: adminApi({ services, log: hub.log, registry: hub.registry, purgeCache: (scope) => upstream.purgeCache(scope), probeStages: upstream.probeStages }) },
+      {
+        path: '/api',
+        router: adminApi({
+          services,
+          log: hub.log,
+          registry: hub.registry,
+          purgeCache: (scope) => upstream.purgeCache(scope),
+          probeStages: upstream.probeStages,
+        }),
+      },
       { path: '/oauth/callback', method: 'get', router: oauthCallback({ services, log: hub.log }) },
     ],
     extraRoutes: (app) => {
       if (jwt) {
         const { protectedResourceMetadata } = require('../http/front-door') as typeof import('../http/front-door');
-        for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) app.get(path, protectedResourceMetadata(jwt, resource));
+        for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp'])
+          app.get(path, protectedResourceMetadata(jwt, resource));
       }
     },
   });

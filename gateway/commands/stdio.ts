@@ -9,7 +9,8 @@ import type { Tenant } from '../../store';
 import { CONFIG_FLAG, settingsOf } from './settings';
 import type { CommandIO } from './io';
 
-export const stdioUsage = 'lunar-hub stdio [--config FILE] [--specs DIR] [--generated DIR] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
+export const stdioUsage =
+  'lunar-hub stdio [--config FILE] [--specs DIR] [--generated DIR] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
 
 export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -30,11 +31,25 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const settings = settingsOf(io, values);
   const pageSize = settings.server.pageSize;
   const view = parseToolsets(values.toolsets);
-  const hub = await startHub({ specsDir: settings.specs.dir, generatedDir: settings.specs.generated, dataDir: settings.data.dir, settings, logLevel: settings.log.level ?? 'warn' });
+  const hub = await startHub({
+    specsDir: settings.specs.dir,
+    generatedDir: settings.specs.generated,
+    dataDir: settings.data.dir,
+    settings,
+    logLevel: settings.log.level ?? 'warn',
+  });
   // stdio runs as one configured tenant (and optionally one of its users): whoever can start the process is that principal.
   const tenantName = settings.stdio.tenant;
   // What the session may see is known now; the tenant's id comes from the store, which opens on the first call.
-  const principal: Principal = { tenantId: '', tenantName, userId: values.user ?? null, agentId: 'stdio', via: 'stdio', toolsets: [], readOnly: values['read-only']! };
+  const principal: Principal = {
+    tenantId: '',
+    tenantName,
+    userId: values.user ?? null,
+    agentId: 'stdio',
+    via: 'stdio',
+    toolsets: [],
+    readOnly: values['read-only']!,
+  };
   let tenant: Promise<Tenant> | undefined;
   const call: CallFn = async (ctx) => {
     tenant ??= hub.services().then((services) => tenantNamed(services.store, tenantName, tenantName === DEFAULT_TENANT));

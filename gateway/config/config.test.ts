@@ -82,7 +82,7 @@ describe('the settings', () => {
     expect(loadSettings({ env: { LUNAR_CONFIG: config }, flags: { config: other }, cwd: dir }).server.pageSize).toBe(9);
   });
 
-  it('read paths in a file from the file\'s folder, elsewhere from the current folder; empty variables count as unset', () => {
+  it("read paths in a file from the file's folder, elsewhere from the current folder; empty variables count as unset", () => {
     const config = file('paths.yaml', 'data:\n  dir: ./state\nspecs:\n  dir: /abs/specs\n');
     const settings = loadSettings({ env: { LUNAR_PROGRESS: '', LUNAR_DATABASE_URL: ' ' }, configFile: config, cwd: '/somewhere' });
     expect(settings.data.dir).toBe(path.join(dir, 'state'));
@@ -92,7 +92,7 @@ describe('the settings', () => {
     expect(loadSettings({ env: { LUNAR_DATA_DIR: 'd' }, cwd: '/somewhere' }).data.dir).toBe('/somewhere/d');
   });
 
-  it('accept the variables\' old spellings: LUNAR_PROGRESS=1/0, CI=true, comma lists', () => {
+  it("accept the variables' old spellings: LUNAR_PROGRESS=1/0, CI=true, comma lists", () => {
     const settings = loadSettings({ env: { LUNAR_PROGRESS: '1', CI: 'true', LUNAR_ALLOWED_HOSTS: 'a.example, b.example' } });
     expect(settings.cli).toMatchObject({ progress: 'on', ci: true });
     expect(settings.server.allowedHosts).toEqual(['a.example', 'b.example']);
@@ -110,10 +110,18 @@ describe('the settings', () => {
   });
 
   it('list every problem at once, each with file and line (or variable, or flag), key and what was expected', () => {
-    const config = file('bad.yaml', ['server:', '  port: 99999', '  hots: 0.0.0.0', 'sotre:', '  url: x', 'redis:', '  url: http://user:s3cret@cache:6379', 'log:', '  level: loud'].join('\n'));
+    const config = file(
+      'bad.yaml',
+      ['server:', '  port: 99999', '  hots: 0.0.0.0', 'sotre:', '  url: x', 'redis:', '  url: http://user:s3cret@cache:6379', 'log:', '  level: loud'].join(
+        '\n',
+      ),
+    );
     const error = problemsOf(() => loadSettings({ env: { PORT: 'eighty', LUNAR_MASTER_KEY: 's3cret-key' }, flags: { 'page-size': '0' }, configFile: config }));
     expect(error.code).toBe('HUB_ERR_CONFIG_SETTINGS');
-    const lines = error.message.split('\n').slice(1).map((l) => l.trim());
+    const lines = error.message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
     expect(lines).toEqual([
       `${config}:2: server.port expected a whole number from 0 to 65535, got 99999`,
       `${config}:3: server.hots is not a setting; did you mean server.host? (docs/configuration.md lists them)`,
@@ -129,13 +137,22 @@ describe('the settings', () => {
 
   it('name a YAML syntax error by line, a missing file, and a schema without a database', () => {
     expect(problemsOf(() => loadSettings({ configFile: file('syntax.yaml', 'server:\n  port: [1\n') })).message).toMatch(/syntax\.yaml:\d+: /);
-    expect(problemsOf(() => loadSettings({ configFile: path.join(dir, 'nope.yaml') })).message).toContain('nope.yaml: cannot read the config file: no such file');
+    expect(problemsOf(() => loadSettings({ configFile: path.join(dir, 'nope.yaml') })).message).toContain(
+      'nope.yaml: cannot read the config file: no such file',
+    );
     expect(problemsOf(() => loadSettings({ configFile: file('list.yaml', '- a\n') })).message).toContain('expected a mapping of settings at the top');
-    expect(problemsOf(() => loadSettings({ env: { LUNAR_DATABASE_SCHEMA: 'hub' } })).message).toContain('environment LUNAR_DATABASE_SCHEMA: store.schema is set but store.url (LUNAR_DATABASE_URL) is not');
+    expect(problemsOf(() => loadSettings({ env: { LUNAR_DATABASE_SCHEMA: 'hub' } })).message).toContain(
+      'environment LUNAR_DATABASE_SCHEMA: store.schema is set but store.url (LUNAR_DATABASE_URL) is not',
+    );
   });
 
   it('never echo a secret that is not a URL, nor an unparsable URL', () => {
-    const error = problemsOf(() => loadSettings({ env: { LUNAR_DATABASE_URL: 'hub:s3cret at db', LUNAR_ADMIN_PASSWORD: ' ' }, configFile: file('secret.yaml', 'secrets:\n  masterKey: [s3cret]\n') }));
+    const error = problemsOf(() =>
+      loadSettings({
+        env: { LUNAR_DATABASE_URL: 'hub:s3cret at db', LUNAR_ADMIN_PASSWORD: ' ' },
+        configFile: file('secret.yaml', 'secrets:\n  masterKey: [s3cret]\n'),
+      }),
+    );
     expect(error.message).toContain('secrets.masterKey expected a non-empty string, got (hidden: a secret)');
     expect(error.message).toContain('store.url expected a postgres:// or postgresql:// URL such as postgres://hub@127.0.0.1:5432/hub, got (hidden: not a URL)');
     expect(error.message).not.toContain('s3cret');

@@ -4,6 +4,15 @@
  * renders the table a test compares it with). The rest of the code receives settings.
  */
 export { CONFIG_FILE_ENV, LOG_LEVELS, PROGRESS_MODES, SETTING_KEYS, SETTINGS, type SettingKey, type SettingRow, type Settings } from './schema';
-export { expectedFor, formatProblem, loadSettings, resolveSettings, settingFromEnv, type ResolvedSettings, type SettingSource, type SettingsInput } from './load';
+export {
+  expectedFor,
+  formatProblem,
+  loadSettings,
+  resolveSettings,
+  settingFromEnv,
+  type ResolvedSettings,
+  type SettingSource,
+  type SettingsInput,
+} from './load';
 export { type SettingsProblem } from './read-file';
 export { settingsTable, shownValue } from './docs';

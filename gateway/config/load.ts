@@ -74,13 +74,21 @@ export function resolveSettings(input: SettingsInput = {}): ResolvedSettings {
     if (flag !== undefined && flags[flag] !== undefined) take(key, flags[flag], 'flag', `flag --${flag}`, cwd);
   }
   if (values.has('store.schema') && !values.has('store.url')) {
-    problems.push({ where: values.get('store.schema')!.where, key: 'store.schema', message: 'is set but store.url (LUNAR_DATABASE_URL) is not: a schema applies to PostgreSQL only' });
+    problems.push({
+      where: values.get('store.schema')!.where,
+      key: 'store.schema',
+      message: 'is set but store.url (LUNAR_DATABASE_URL) is not: a schema applies to PostgreSQL only',
+    });
   }
   if (problems.length > 0) {
     const usage = problems.every((p) => p.where.startsWith('flag '));
     // The file's problems in its line order, then the environment's, then the flags'.
     const fileProblems = problems.filter((p) => p.line !== undefined).sort((a, b) => a.line! - b.line!);
-    const ordered = [...problems.filter((p) => p.line === undefined && !/^(environment|flag) /.test(p.where)), ...fileProblems, ...problems.filter((p) => /^(environment|flag) /.test(p.where))];
+    const ordered = [
+      ...problems.filter((p) => p.line === undefined && !/^(environment|flag) /.test(p.where)),
+      ...fileProblems,
+      ...problems.filter((p) => /^(environment|flag) /.test(p.where)),
+    ];
     const count = ordered.length === 1 ? '1 problem' : `${ordered.length} problems`;
     throw errors.CONFIG_SETTINGS([count, ordered.map(formatProblem).join('\n  ')], { details: { problems: ordered, usage } });
   }

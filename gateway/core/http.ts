@@ -53,4 +53,3 @@ export interface UpstreamResponse {
   /** The body's full size when the upstream said it (content-length). */
   declaredBytes?: number;
 }
-

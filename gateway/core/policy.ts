@@ -72,7 +72,13 @@ export interface UpstreamPolicy {
 }
 
 export const DEFAULT_UPSTREAM_POLICY: Readonly<UpstreamPolicy> = Object.freeze({
-  rateLimit: Object.freeze({ perConnection: Object.freeze({}), perConnector: Object.freeze({}), perOperation: Object.freeze({}), headers: 'standard' as const, maxWaitMs: 30_000 }), // ms
+  rateLimit: Object.freeze({
+    perConnection: Object.freeze({}),
+    perConnector: Object.freeze({}),
+    perOperation: Object.freeze({}),
+    headers: 'standard' as const,
+    maxWaitMs: 30_000,
+  }), // ms
   retry: Object.freeze({ attempts: 3, budgetMs: 30_000, baseDelayMs: 250, maxDelayMs: 10_000 }), // ms
   cache: Object.freeze({ enabled: true, defaultTtlSeconds: 0, maxEntryBytes: 1_048_576 }), // seconds; bytes
   circuitBreaker: Object.freeze({ failures: 5, coolDownMs: 30_000 }), // ms

@@ -18,7 +18,10 @@ const TOOLSET = /^([a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?)(?::(.+))?$/;
 /** Parses `github:issues,jira`; undefined or '' means "everything". */
 export function parseToolsets(query: string | undefined, connector?: string): ToolView | undefined {
   const connectors = new Map<string, Set<string>>();
-  const entries = (query ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const entries = (query ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const entry of entries) {
     const match = TOOLSET.exec(entry);
     if (!match) throw errors.CONFIG_USAGE([`toolsets: "${entry}" is not "connector" or "connector:tag"`]);

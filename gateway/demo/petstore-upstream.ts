@@ -43,7 +43,8 @@ export async function startPetstore(port = 4010, host = '127.0.0.1'): Promise<De
     }
     if (url.pathname === '/pets' && req.method === 'POST') {
       const body = await readJson(req);
-      if (typeof body?.name !== 'string' || body.name === '' || body.name.length > 100) return send(res, 400, { message: 'name must be a string of 1-100 characters' });
+      if (typeof body?.name !== 'string' || body.name === '' || body.name.length > 100)
+        return send(res, 400, { message: 'name must be a string of 1-100 characters' });
       const status = body.status ?? 'available';
       if (!STATUSES.includes(status)) return send(res, 400, { message: `status must be one of ${STATUSES.join(', ')}` });
       const pet: Pet = { id: nextId++, name: body.name, tag: typeof body.tag === 'string' ? body.tag : null, status: status as Pet['status'] };

@@ -93,7 +93,8 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
         session.lastSeen = Date.now();
         return await session.transport.handleRequest(req, res, req.body);
       }
-      if (req.method !== 'POST' || !isInitializeRequest(req.body)) return jsonRpcError(res, 400, -32000, 'Bad Request: no valid session id; start with an initialize request');
+      if (req.method !== 'POST' || !isInitializeRequest(req.body))
+        return jsonRpcError(res, 400, -32000, 'Bad Request: no valid session id; start with an initialize request');
       const view = viewFor(req, connector);
       if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
       const { server, dispose } = createMcpServer({ ...options, view, ...(principal ? { principal } : {}) });
@@ -156,13 +157,20 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
 
   // Body-parser and routing errors (broken JSON, a body over the limit, `/mcp/%ZZ`) answer as
   // JSON-RPC errors; express's default page would show the client a stack trace.
-  app.use((error: { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string }, _req: Request, res: Response, next: (e?: unknown) => void) => {
-    if (res.headersSent) return next(error);
-    const status = error.status ?? error.statusCode ?? 500;
-    const code = error.type === 'entity.parse.failed' ? -32700 : status < 500 ? -32600 : -32603;
-    if (status >= 500) log.error({ err: error.message }, 'HTTP request failed');
-    jsonRpcError(res, status, code, status < 500 && error.expose !== false ? (error.message ?? 'Bad request') : 'Internal error');
-  });
+  app.use(
+    (
+      error: { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string },
+      _req: Request,
+      res: Response,
+      next: (e?: unknown) => void,
+    ) => {
+      if (res.headersSent) return next(error);
+      const status = error.status ?? error.statusCode ?? 500;
+      const code = error.type === 'entity.parse.failed' ? -32700 : status < 500 ? -32600 : -32603;
+      if (status >= 500) log.error({ err: error.message }, 'HTTP request failed');
+      jsonRpcError(res, status, code, status < 500 && error.expose !== false ? (error.message ?? 'Bad request') : 'Internal error');
+    },
+  );
 
   const sweep = setInterval(() => {
     const idle = options.sessionIdleMs ?? 30 * 60_000;

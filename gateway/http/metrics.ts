@@ -16,7 +16,12 @@ const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createMetrics(): HubMetrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'lunar_hub_' });
-  const calls = new client.Counter({ name: 'lunar_hub_tool_calls_total', help: 'Tool calls by connector, tool and outcome', labelNames: ['connector', 'tool', 'outcome'], registers: [registry] });
+  const calls = new client.Counter({
+    name: 'lunar_hub_tool_calls_total',
+    help: 'Tool calls by connector, tool and outcome',
+    labelNames: ['connector', 'tool', 'outcome'],
+    registers: [registry],
+  });
   const callSeconds = new client.Histogram({
     name: 'lunar_hub_tool_call_duration_seconds',
     help: 'Tool call latency, from tools/call to its result',
@@ -24,7 +29,12 @@ export function createMetrics(): HubMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const upstream = new client.Counter({ name: 'lunar_hub_upstream_responses_total', help: 'Upstream HTTP responses by connector and status', labelNames: ['connector', 'status'], registers: [registry] });
+  const upstream = new client.Counter({
+    name: 'lunar_hub_upstream_responses_total',
+    help: 'Upstream HTTP responses by connector and status',
+    labelNames: ['connector', 'status'],
+    registers: [registry],
+  });
   const upstreamSeconds = new client.Histogram({
     name: 'lunar_hub_upstream_duration_seconds',
     help: 'Upstream request latency until the body was read',

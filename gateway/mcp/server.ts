@@ -59,7 +59,10 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
       if (token === undefined || value <= lastProgress) return; // progress must increase
       lastProgress = value;
       void extra
-        .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: value, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) } })
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: value, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
+        })
         .catch(() => undefined);
     };
     const ctx: CallContext = {
@@ -80,7 +83,8 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
       result = await call(ctx);
     } catch (error) {
       // An unknown tool is a protocol error (JSON-RPC), with the nearest names this session can see.
-      if (isHubError(error) && error.code === 'HUB_ERR_CALL_UNKNOWN_TOOL') throw new McpError(ErrorCode.InvalidParams, unknownToolMessage(name, toolsOf(snapshot)));
+      if (isHubError(error) && error.code === 'HUB_ERR_CALL_UNKNOWN_TOOL')
+        throw new McpError(ErrorCode.InvalidParams, unknownToolMessage(name, toolsOf(snapshot)));
       throw error;
     }
     if (result.isError) {
@@ -105,8 +109,16 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
 
 /** `Unknown tool: X` and, where some are close, the names the session could have meant. */
 export function unknownToolMessage(name: string, tools: readonly RegisteredTool[]): string {
-  const near = nearestNames(name, tools.map((t) => t.tool.name));
-  const hint = near.length > 0 ? `; did you mean ${near.join(', ')}?` : tools.length > 0 ? '; tools/list shows the tools this session can call' : '; this session has no tools';
+  const near = nearestNames(
+    name,
+    tools.map((t) => t.tool.name),
+  );
+  const hint =
+    near.length > 0
+      ? `; did you mean ${near.join(', ')}?`
+      : tools.length > 0
+        ? '; tools/list shows the tools this session can call'
+        : '; this session has no tools';
   return `Unknown tool: ${name}${hint}`;
 }
 

@@ -20,7 +20,10 @@ export const authorise: Stage = (next) => async (ctx) => {
   const allowed = principalFilter(ctx.principal);
   if (allowed && !allowed(ctx.registered!)) {
     const p = ctx.principal!;
-    const why = p.readOnly && ctx.registered!.tool.annotations?.readOnlyHint !== true ? 'the key is read-only and this tool changes data' : `the tool is outside the key's toolsets (${p.toolsets.join(', ')})`;
+    const why =
+      p.readOnly && ctx.registered!.tool.annotations?.readOnlyHint !== true
+        ? 'the key is read-only and this tool changes data'
+        : `the tool is outside the key's toolsets (${p.toolsets.join(', ')})`;
     throw errors.AUTH_FORBIDDEN([`${ctx.toolName} may not be called by agent ${p.agentId} of tenant "${p.tenantName}": ${why}`]);
   }
   return next(ctx);

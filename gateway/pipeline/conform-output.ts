@@ -50,7 +50,12 @@ export function createOutputConformer(): OutputConformer {
       const error = errors.UPSTREAM_SHAPE([registered.tool.name, reason]);
       log.debug({ tool: registered.tool.name, reason }, 'result does not fit the outputSchema');
       const { structuredContent: _dropped, ...rest } = result;
-      return { ...rest, isError: true, content: [...result.content, { type: 'text', text: `${error.code}: ${error.message}` }], _meta: { ...result._meta, [META_CODE]: error.code } };
+      return {
+        ...rest,
+        isError: true,
+        content: [...result.content, { type: 'text', text: `${error.code}: ${error.message}` }],
+        _meta: { ...result._meta, [META_CODE]: error.code },
+      };
     },
   };
 }

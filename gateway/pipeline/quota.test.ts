@@ -14,7 +14,17 @@ function principal(quota: Principal['quota']): Principal {
 }
 
 function context(p: Principal): CallContext {
-  return { callId: 'c', toolName: 'demo_tool', args: {}, signal: new AbortController().signal, snapshot: undefined as never, progress: () => undefined, log: pino({ enabled: false }), principal: p, facts: {} };
+  return {
+    callId: 'c',
+    toolName: 'demo_tool',
+    args: {},
+    signal: new AbortController().signal,
+    snapshot: undefined as never,
+    progress: () => undefined,
+    log: pino({ enabled: false }),
+    principal: p,
+    facts: {},
+  };
 }
 
 const ok = async () => ({ content: [] });
@@ -28,7 +38,9 @@ describe('quotaStage', () => {
     await stage(keyed);
     const over = await rejected(stage(keyed));
     expect(over).toMatchObject({ code: 'HUB_ERR_QUOTA_EXCEEDED', details: { retryAfterSeconds: 45 } });
-    expect(over.message).toBe('Agent key-1 of tenant "acme" used its 2 calls per minute. Nothing was sent upstream; try again in 45 seconds (after 2026-11-26T10:01:00Z).');
+    expect(over.message).toBe(
+      'Agent key-1 of tenant "acme" used its 2 calls per minute. Nothing was sent upstream; try again in 45 seconds (after 2026-11-26T10:01:00Z).',
+    );
     // The tenant's quota counts every agent of the tenant (3 calls so far, the refused one included).
     const other = context({ ...principal({ tenantPerMinute: 5 }), agentId: 'key-2' });
     await stage(other);

@@ -48,13 +48,18 @@ export function redisCounter(redis: Redis, prefix = 'lunar-hub:quota'): QuotaCou
       let failure: unknown;
       let count: unknown;
       try {
-        const replies = await redis.multi().incr(redisKey).pexpire(redisKey, WINDOW_MS * 2).exec();
+        const replies = await redis
+          .multi()
+          .incr(redisKey)
+          .pexpire(redisKey, WINDOW_MS * 2)
+          .exec();
         [failure, count] = replies?.[0] ?? [new Error('the transaction was aborted')];
       } catch (error) {
         failure = error;
       }
       // A quota that cannot be counted is not waved through: the call is refused, saying why.
-      if (failure || typeof count !== 'number') throw errors.STORE_UNAVAILABLE(['quota counter (Redis)', failure instanceof Error ? failure.message : 'no count returned'], { cause: failure });
+      if (failure || typeof count !== 'number')
+        throw errors.STORE_UNAVAILABLE(['quota counter (Redis)', failure instanceof Error ? failure.message : 'no count returned'], { cause: failure });
       return { count, resetInMs: (window + 1) * WINDOW_MS - nowMs };
     },
     async close() {},
@@ -78,7 +83,9 @@ async function check(counter: QuotaCounter, key: string, limit: number, nowMs: n
   const { count, resetInMs } = await counter.hit(key, nowMs);
   if (count <= limit) return;
   const { seconds, words } = tryAgainIn(resetInMs, nowMs);
-  throw errors.QUOTA_EXCEEDED([`${who()} used its ${limit} calls per minute. Nothing was sent upstream; ${words}.`], { details: { retryAfterSeconds: seconds } });
+  throw errors.QUOTA_EXCEEDED([`${who()} used its ${limit} calls per minute. Nothing was sent upstream; ${words}.`], {
+    details: { retryAfterSeconds: seconds },
+  });
 }
 
 function agentLabel(principal: Principal): string {

@@ -44,7 +44,13 @@ export function createSend(exchange: Exchange, output: OutputConformer): CallFn 
       stopWaiting();
     }
     ctx.facts.upstreamStatus = response.status;
-    const event: UpstreamEvent = { connector: connector!.id, tool: registered.tool.name, method: upstream!.method, status: response.status, durationMs: performance.now() - started };
+    const event: UpstreamEvent = {
+      connector: connector!.id,
+      tool: registered.tool.name,
+      method: upstream!.method,
+      status: response.status,
+      durationMs: performance.now() - started,
+    };
     if (upstreamResponse.hasSubscribers) upstreamResponse.publish(event);
     ctx.log.debug({ ...event, attempts: response.attempts, cache: response.cache, shared: response.shared }, 'upstream answered');
     const result = mapResponse(registered, response, connector!);

@@ -9,7 +9,45 @@
  *   load-artefacts.ts    the fast start from `lunar-hub generate` output (the specs folder's shortcut)
  */
 export { Registry, type RegistryOptions } from './registry';
-export { SOURCE_KINDS, type BuiltInConnectorsOptions, type ConnectorSource, type SourceEntry, type SourceKind, type SourceOptions, type SpecsFolderOptions } from './sources';
-export { applyConnectorConfig, connectorFileFor, connectorFromToolSet, findConnectorConfig, loadConnector, resolveBaseUrl, type AppliedConfig, type LoadConnectorOptions, type LoadedConnector } from './load-connector';
-export { DEFAULT_CONNECTOR_CONFIG, parseConnectorConfig, readConnectorConfig, RATE_LIMIT_HEADERS, type ConnectorConfig, type ConnectorTimeouts, type Selection, type ToolOverride } from './connector-config';
-export { ARTEFACT_FORMAT, artefactDirFor, connectorArtefact, loadArtefactsOrSpec, loadConnectorFromArtefacts, stampSpec, type ArtefactLoad, type ArtefactSpecStamp, type ConnectorArtefact, type LoadArtefactsOptions } from './load-artefacts';
+export {
+  SOURCE_KINDS,
+  type BuiltInConnectorsOptions,
+  type ConnectorSource,
+  type SourceEntry,
+  type SourceKind,
+  type SourceOptions,
+  type SpecsFolderOptions,
+} from './sources';
+export {
+  applyConnectorConfig,
+  connectorFileFor,
+  connectorFromToolSet,
+  findConnectorConfig,
+  loadConnector,
+  resolveBaseUrl,
+  type AppliedConfig,
+  type LoadConnectorOptions,
+  type LoadedConnector,
+} from './load-connector';
+export {
+  DEFAULT_CONNECTOR_CONFIG,
+  parseConnectorConfig,
+  readConnectorConfig,
+  RATE_LIMIT_HEADERS,
+  type ConnectorConfig,
+  type ConnectorTimeouts,
+  type Selection,
+  type ToolOverride,
+} from './connector-config';
+export {
+  ARTEFACT_FORMAT,
+  artefactDirFor,
+  connectorArtefact,
+  loadArtefactsOrSpec,
+  loadConnectorFromArtefacts,
+  stampSpec,
+  type ArtefactLoad,
+  type ArtefactSpecStamp,
+  type ConnectorArtefact,
+  type LoadArtefactsOptions,
+} from './load-artefacts';

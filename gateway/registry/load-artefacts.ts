@@ -18,7 +18,20 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
 import { HUB_VERSION } from '../package-info';
-import { resolveGenerateOptions, type SkippedOperation, type ToolSet, resolvePointer, connectorIdFromFile, type ApiModel, type OperationModel, type OutputSchemaMode, type Problem, type LoadedSpec, type McpTool, type ToolBinding } from '../../generators';
+import {
+  resolveGenerateOptions,
+  type SkippedOperation,
+  type ToolSet,
+  resolvePointer,
+  connectorIdFromFile,
+  type ApiModel,
+  type OperationModel,
+  type OutputSchemaMode,
+  type Problem,
+  type LoadedSpec,
+  type McpTool,
+  type ToolBinding,
+} from '../../generators';
 import { connectorFromToolSet, findConnectorConfig, loadConnector, type LoadedConnector } from './load-connector';
 
 /** Bump when connector.json changes shape or meaning; older artefacts are then not used. */
@@ -75,7 +88,12 @@ export function stampSpec(file: string, stats: { size: number; mtimeMs: number }
 }
 
 /** `connector.json` for a generated set (generate writes it; loadConnectorFromArtefacts reads it). */
-export function connectorArtefact(set: ToolSet, spec: LoadedSpec, stamp: ArtefactSpecStamp, options: { includeDeprecated?: boolean; outputSchema?: OutputSchemaMode }): ConnectorArtefact {
+export function connectorArtefact(
+  set: ToolSet,
+  spec: LoadedSpec,
+  stamp: ArtefactSpecStamp,
+  options: { includeDeprecated?: boolean; outputSchema?: OutputSchemaMode },
+): ConnectorArtefact {
   const resolved = resolveGenerateOptions(spec, { ...options, connectorId: set.connectorId });
   const known = new Set(set.operations.map((op) => op.key));
   const skipped: ArtefactOperationIndex['skipped'] = [];
@@ -86,7 +104,13 @@ export function connectorArtefact(set: ToolSet, spec: LoadedSpec, stamp: Artefac
     const raw = resolvePointer(spec.document, skip.pointer) as Record<string, unknown> | undefined;
     const operationId = typeof raw?.operationId === 'string' && raw.operationId.trim() !== '' ? raw.operationId.trim() : undefined;
     const tags = Array.isArray(raw?.tags) ? raw.tags.filter((t): t is string => typeof t === 'string') : [];
-    skipped.push({ operation: skip.operation, pointer: skip.pointer, ...(operationId !== undefined ? { operationId } : {}), tags, deprecated: raw?.deprecated === true });
+    skipped.push({
+      operation: skip.operation,
+      pointer: skip.pointer,
+      ...(operationId !== undefined ? { operationId } : {}),
+      tags,
+      deprecated: raw?.deprecated === true,
+    });
   }
   const declaredTags = Array.isArray(spec.document.tags)
     ? (spec.document.tags as Array<{ name?: unknown }>).map((t) => t?.name).filter((n): n is string => typeof n === 'string')
@@ -118,9 +142,7 @@ export interface LoadArtefactsOptions {
   log?: Logger;
 }
 
-export type ArtefactLoad =
-  | { source: 'artefacts'; connector: LoadedConnector }
-  | { source: 'spec'; connector: LoadedConnector; reason: string };
+export type ArtefactLoad = { source: 'artefacts'; connector: LoadedConnector } | { source: 'spec'; connector: LoadedConnector; reason: string };
 
 /** The connector from `dir` (a folder `lunar-hub generate` wrote), or from its spec when the artefact cannot be used. */
 export async function loadConnectorFromArtefacts(dir: string, options: LoadArtefactsOptions = {}): Promise<LoadedConnector> {
@@ -164,11 +186,18 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
     artefact = JSON.parse(await readFile(path.join(dir, 'connector.json'), 'utf8')) as ConnectorArtefact;
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    return { specFile, reason: code === 'ENOENT' ? `no ${path.join(dir, 'connector.json')}; run \`lunar-hub generate\`` : `connector.json cannot be read: ${(cause as Error).message}` };
+    return {
+      specFile,
+      reason:
+        code === 'ENOENT' ? `no ${path.join(dir, 'connector.json')}; run \`lunar-hub generate\`` : `connector.json cannot be read: ${(cause as Error).message}`,
+    };
   }
   if (!isCurrentFormat(artefact)) {
     const recorded = (artefact as { spec?: { file?: unknown } } | null)?.spec?.file;
-    return { specFile: specFile ?? (typeof recorded === 'string' ? recorded : undefined), reason: `connector.json is not of the format this hub reads (${ARTEFACT_FORMAT}); run \`lunar-hub generate\` again` };
+    return {
+      specFile: specFile ?? (typeof recorded === 'string' ? recorded : undefined),
+      reason: `connector.json is not of the format this hub reads (${ARTEFACT_FORMAT}); run \`lunar-hub generate\` again`,
+    };
   }
   const file = specFile ?? artefact.spec.file;
   const stale = (reason: string): Attempt => ({ specFile: file, reason });
@@ -182,9 +211,12 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
   if (artefact.connectorId !== id) differs.push(`connector id "${artefact.connectorId}", served as "${id}"`);
   const includeDeprecated = config.deprecated === 'include';
   if (artefact.generation.includeDeprecated !== includeDeprecated) {
-    differs.push(`deprecated operations ${artefact.generation.includeDeprecated ? 'included' : 'left out'}, the connector file says \`deprecated: ${config.deprecated}\``);
+    differs.push(
+      `deprecated operations ${artefact.generation.includeDeprecated ? 'included' : 'left out'}, the connector file says \`deprecated: ${config.deprecated}\``,
+    );
   }
-  if (artefact.generation.outputSchema !== config.outputSchema) differs.push(`outputSchema ${artefact.generation.outputSchema}, the connector file says ${config.outputSchema}`);
+  if (artefact.generation.outputSchema !== config.outputSchema)
+    differs.push(`outputSchema ${artefact.generation.outputSchema}, the connector file says ${config.outputSchema}`);
   if (differs.length > 0) return stale(`generated with ${differs.join('; ')}`);
 
   const changed = await specChanged(artefact.spec, file);
@@ -199,7 +231,11 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
   }
   const operations = new Set(artefact.operations.map((op) => op.key));
   if (!Array.isArray(problems)) return stale('problems.json is not a list');
-  if (!Array.isArray(tools) || tools.length !== artefact.bindings.length || tools.some((t, i) => t?.name !== artefact.bindings[i].tool || !operations.has(artefact.bindings[i].operation))) {
+  if (
+    !Array.isArray(tools) ||
+    tools.length !== artefact.bindings.length ||
+    tools.some((t, i) => t?.name !== artefact.bindings[i].tool || !operations.has(artefact.bindings[i].operation))
+  ) {
     return stale('tools.json does not match connector.json (written by different runs?)');
   }
 
@@ -214,7 +250,15 @@ async function fromArtefacts(dir: string, wanted: string | undefined): Promise<A
     problems: problems.map((p) => ({ ...p, file: servedPath(p.file, artefact.file, file) })),
   };
   return {
-    connector: connectorFromToolSet({ id, specFile: file, configFile, config, set, document: documentFor(artefact.index), serversDeclared: artefact.serversDeclared }),
+    connector: connectorFromToolSet({
+      id,
+      specFile: file,
+      configFile,
+      config,
+      set,
+      document: documentFor(artefact.index),
+      serversDeclared: artefact.serversDeclared,
+    }),
   };
 }
 
@@ -285,7 +329,10 @@ function documentFor(index: ArtefactOperationIndex): Record<string, unknown> {
   const document: Record<string, unknown> = Object.create(null);
   document.tags = index.tags.map((name) => ({ name }));
   for (const { pointer, operationId, tags, deprecated } of index.skipped) {
-    const tokens = pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const tokens = pointer
+      .split('/')
+      .slice(1)
+      .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
     let node = document;
     tokens.forEach((token, i) => {
       if (i === tokens.length - 1) {

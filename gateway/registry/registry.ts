@@ -130,13 +130,29 @@ export class Registry extends EventEmitter {
     try {
       const loaded = await source.load({ file, stamp }, previous === undefined);
       const connector = served(loaded.connector, source);
-      log.info({ file, connector: connector.id, tools: connector.tools.length, warnings: connector.problems.length, ...loaded.log, ms: Math.round(performance.now() - started) }, 'spec loaded');
+      log.info(
+        {
+          file,
+          connector: connector.id,
+          tools: connector.tools.length,
+          warnings: connector.problems.length,
+          ...loaded.log,
+          ms: Math.round(performance.now() - started),
+        },
+        'spec loaded',
+      );
       return { source, file, stamp, connector };
     } catch (cause) {
       const error = toHubError(cause);
       const kept = previous?.connector;
       log.warn({ file, code: error.code, err: error.message, servingPrevious: kept?.id }, 'spec not loaded');
-      return { source, file, stamp, connector: kept, failure: { file, code: error.code, message: error.message, ...(kept ? { servingPrevious: kept.id } : {}) } };
+      return {
+        source,
+        file,
+        stamp,
+        connector: kept,
+        failure: { file, code: error.code, message: error.message, ...(kept ? { servingPrevious: kept.id } : {}) },
+      };
     }
   }
 

@@ -29,12 +29,18 @@ export interface SharedStateOptions {
 }
 
 /** Commands fail at once while Redis is away (a cache miss, a coded refusal) instead of queueing behind a reconnect. */
-const CONNECTION: RedisOptions = { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: (times) => Math.min(times * 100, 2_000) };
+const CONNECTION: RedisOptions = {
+  lazyConnect: false,
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: true,
+  retryStrategy: (times) => Math.min(times * 100, 2_000),
+};
 
 export function openSharedState(options: SharedStateOptions = {}): SharedState {
   const url = options.redisUrl?.trim() || undefined;
   if (url === undefined) return embedded();
-  if (!isRedisUrl(url)) throw errors.CONFIG_USAGE([`redis.url (LUNAR_REDIS_URL) must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, not ${redactUrl(url)}`]);
+  if (!isRedisUrl(url))
+    throw errors.CONFIG_USAGE([`redis.url (LUNAR_REDIS_URL) must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379, not ${redactUrl(url)}`]);
   // Loaded only with Redis configured: a single-node hub never pays for the client.
   const RedisClient = require('ioredis') as typeof Redis;
   const redis = new RedisClient(url, CONNECTION);

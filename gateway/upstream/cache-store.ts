@@ -117,7 +117,8 @@ export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
   if (options.shared !== undefined && options.redisUrl !== undefined) throw errors.CACHE_CONFIG(['give the shared state or a Redis URL, not both']);
   if (options.redisUrl === undefined && options.shared?.redis === undefined) return openMemory(namespace, options.memory ?? {}, onError);
   const waitMs = options.redisConnectWaitMs ?? DEFAULT_REDIS_CONNECT_WAIT_MS;
-  if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw errors.CACHE_CONFIG([`redisConnectWaitMs must be a whole number of milliseconds, 0 or more (got ${String(waitMs)})`]);
+  if (!Number.isSafeInteger(waitMs) || waitMs < 0)
+    throw errors.CACHE_CONFIG([`redisConnectWaitMs must be a whole number of milliseconds, 0 or more (got ${String(waitMs)})`]);
   if (options.shared !== undefined) return openRedis(options.shared, false, namespace, waitMs, onError);
   return openRedis(openOwnState(options.redisUrl!), true, namespace, waitMs, onError);
 }
@@ -125,7 +126,10 @@ export function openCacheStore(options: CacheStoreOptions = {}): CacheStore {
 function openMemory(namespace: string, bounds: { maxEntries?: number; maxBytes?: number }, onError: (error: unknown) => void): CacheStore {
   const maxEntries = bounds.maxEntries ?? DEFAULT_MEMORY_BOUNDS.maxEntries;
   const maxBytes = bounds.maxBytes ?? DEFAULT_MEMORY_BOUNDS.maxBytes;
-  for (const [name, value] of [['memory.maxEntries', maxEntries], ['memory.maxBytes', maxBytes]] as const) {
+  for (const [name, value] of [
+    ['memory.maxEntries', maxEntries],
+    ['memory.maxBytes', maxBytes],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw errors.CACHE_CONFIG([`${name} must be a whole number above 0 (got ${String(value)})`]);
   }
   const map = new BoundedMap(maxEntries, maxBytes);
@@ -186,7 +190,11 @@ function wrap(kind: CacheStore['kind'], keyv: Keyv, onError: (error: unknown) =>
   };
   return {
     kind,
-    getMany: (keys) => guard<unknown[]>(keys.map(() => undefined), async () => (keys.length === 0 ? [] : ((await keyv.getMany([...keys])) as unknown[]))),
+    getMany: (keys) =>
+      guard<unknown[]>(
+        keys.map(() => undefined),
+        async () => (keys.length === 0 ? [] : ((await keyv.getMany([...keys])) as unknown[])),
+      ),
     get: (key) => guard<unknown>(undefined, () => keyv.get(key)),
     set: (key, value, ttlMs) => guard(undefined, async () => void (await keyv.set(key, value, Math.max(1, Math.ceil(ttlMs))))),
     setMany: (entries) =>
@@ -200,4 +208,3 @@ function wrap(kind: CacheStore['kind'], keyv: Keyv, onError: (error: unknown) =>
     },
   };
 }
-

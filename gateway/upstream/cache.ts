@@ -77,7 +77,17 @@ const PASS_THROUGH_HEADERS = ['range', 'if-range', 'if-none-match', 'if-modified
  * or sessions (`Set-Cookie`...), which must not sit in a shared store in clear; a hit is
  * answered without them.
  */
-const NOT_STORED = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authenticate', ...SECRET_HEADER_NAMES]);
+const NOT_STORED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+  ...SECRET_HEADER_NAMES,
+]);
 /** Not taken from a 304 into the stored headers: they describe the 304, not the stored body. */
 const NOT_FROM_304 = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'content-range']);
 /** Request headers given to http-cache-semantics as they are; Vary-named others are hashed. */
@@ -103,7 +113,14 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
   const hashKey = options.hashKey ?? randomBytes(32);
   if (hashKey.length < 32) throw errors.CACHE_CONFIG([`hashKey must be 32 bytes or more (got ${hashKey.length})`]);
   const onError = options.onError ?? (() => {});
-  const store = openCacheStore({ shared: options.shared, redisUrl: options.redisUrl, namespace: options.namespace, memory: options.memory, redisConnectWaitMs: options.redisConnectWaitMs, onError });
+  const store = openCacheStore({
+    shared: options.shared,
+    redisUrl: options.redisUrl,
+    namespace: options.namespace,
+    memory: options.memory,
+    redisConnectWaitMs: options.redisConnectWaitMs,
+    onError,
+  });
 
   /** http-cache-semantics reads the time through `now()`, made for replacing. */
   class Policy extends CachePolicy {
@@ -140,7 +157,15 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
   }
 
   /** Stores the answer when HTTP and the connector's settings allow it. */
-  async function keep(key: string, request: ExchangeRequest, status: number, headers: Headers, body: Buffer, truncated: boolean, settings: CacheSettings): Promise<void> {
+  async function keep(
+    key: string,
+    request: ExchangeRequest,
+    status: number,
+    headers: Headers,
+    body: Buffer,
+    truncated: boolean,
+    settings: CacheSettings,
+  ): Promise<void> {
     if (truncated || body.length > settings.maxEntryBytes) return;
     if (varyNames(headers).includes('*')) return;
     let entry: StoredEntry;
@@ -180,53 +205,62 @@ export function createCacheStage(options: CacheStageOptions = {}): CacheStage {
     await store.setMany(keys.map((key) => ({ key, value: newGeneration(), ttlMs: GENERATION_TTL_MS })));
   }
 
-  const stage: ExchangeStage = (next: Exchange): Exchange => async (request) => {
-    const settings = request.connector.policy?.cache ?? DEFAULT_UPSTREAM_POLICY.cache;
-    const method = request.method.toUpperCase();
-    if (!settings.enabled) return mark(await next(request), 'bypass');
+  const stage: ExchangeStage =
+    (next: Exchange): Exchange =>
+    async (request) => {
+      const settings = request.connector.policy?.cache ?? DEFAULT_UPSTREAM_POLICY.cache;
+      const method = request.method.toUpperCase();
+      if (!settings.enabled) return mark(await next(request), 'bypass');
 
-    if (MUTATIONS.has(method)) {
+      if (MUTATIONS.has(method)) {
+        const response = await next(request);
+        if (response.status >= 200 && response.status < 300) await invalidate(request, new URL(request.url));
+        return mark(response, 'bypass');
+      }
+      if (!CACHEABLE.has(method) || request.body !== undefined || PASS_THROUGH_HEADERS.some((h) => request.headers[h] !== undefined)) {
+        return mark(await next(request), 'bypass');
+      }
+
+      const url = new URL(request.url);
+      const key = entryKey(ownerOf(request.scope), method, url.href, await generations(request, url), hashKey);
+      const entry = asEntry(await store.get(key));
+
+      const found = entry && evaluate(entry, request);
+      if (entry && found) {
+        const { policy, req, evaluation } = found;
+        // stale-while-revalidate answers are revalidated before answering: no work is left behind a call.
+        if (evaluation.response && !evaluation.revalidation) {
+          return {
+            status: entry.status,
+            headers: { ...entry.headers, age: String(Math.floor(policy.age())) },
+            body: Buffer.from(entry.body, 'base64'),
+            truncated: false,
+            attempts: 0,
+            cache: 'hit',
+          };
+        }
+        const conditional = pick(policy.revalidationHeaders(req), ['if-none-match', 'if-modified-since']);
+        if (Object.keys(conditional).length > 0) {
+          const response = await next({ ...request, headers: { ...request.headers, ...conditional } });
+          if (response.status === 304 && !contradicts(entry.headers.etag, response.headers.etag)) {
+            // 304: our one stored answer is current (we sent exactly its validators).
+            const headers = merge304(entry.headers, response.headers);
+            const body = Buffer.from(entry.body, 'base64');
+            await keep(key, request, entry.status, headers, body, false, settings);
+            return { status: entry.status, headers, body, truncated: false, attempts: response.attempts, cache: 'revalidated' };
+          }
+          if (response.status !== 304) {
+            await keep(key, request, response.status, storedHeaders(response.headers), response.body, response.truncated, settings);
+            return mark(response, 'miss');
+          }
+          // A 304 naming another ETag does not validate what we hold: ask plainly.
+        }
+      }
+
       const response = await next(request);
-      if (response.status >= 200 && response.status < 300) await invalidate(request, new URL(request.url));
-      return mark(response, 'bypass');
-    }
-    if (!CACHEABLE.has(method) || request.body !== undefined || PASS_THROUGH_HEADERS.some((h) => request.headers[h] !== undefined)) {
-      return mark(await next(request), 'bypass');
-    }
-
-    const url = new URL(request.url);
-    const key = entryKey(ownerOf(request.scope), method, url.href, await generations(request, url), hashKey);
-    const entry = asEntry(await store.get(key));
-
-    const found = entry && evaluate(entry, request);
-    if (entry && found) {
-      const { policy, req, evaluation } = found;
-      // stale-while-revalidate answers are revalidated before answering: no work is left behind a call.
-      if (evaluation.response && !evaluation.revalidation) {
-        return { status: entry.status, headers: { ...entry.headers, age: String(Math.floor(policy.age())) }, body: Buffer.from(entry.body, 'base64'), truncated: false, attempts: 0, cache: 'hit' };
-      }
-      const conditional = pick(policy.revalidationHeaders(req), ['if-none-match', 'if-modified-since']);
-      if (Object.keys(conditional).length > 0) {
-        const response = await next({ ...request, headers: { ...request.headers, ...conditional } });
-        if (response.status === 304 && !contradicts(entry.headers.etag, response.headers.etag)) {
-          // 304: our one stored answer is current (we sent exactly its validators).
-          const headers = merge304(entry.headers, response.headers);
-          const body = Buffer.from(entry.body, 'base64');
-          await keep(key, request, entry.status, headers, body, false, settings);
-          return { status: entry.status, headers, body, truncated: false, attempts: response.attempts, cache: 'revalidated' };
-        }
-        if (response.status !== 304) {
-          await keep(key, request, response.status, storedHeaders(response.headers), response.body, response.truncated, settings);
-          return mark(response, 'miss');
-        }
-        // A 304 naming another ETag does not validate what we hold: ask plainly.
-      }
-    }
-
-    const response = await next(request);
-    await keep(key, request, response.status, storedHeaders(response.headers), response.body, response.truncated, settings);
-    return mark(response, 'miss');
-  };
+      await keep(key, request, response.status, storedHeaders(response.headers), response.body, response.truncated, settings);
+      return mark(response, 'miss');
+    };
 
   return {
     stage,
@@ -294,7 +328,12 @@ function freshnessHeaders(status: number, headers: Headers, settings: CacheSetti
 }
 
 function directiveNames(cacheControl: string | undefined): Set<string> {
-  return new Set((cacheControl ?? '').split(',').map((part) => part.split('=')[0].trim().toLowerCase()).filter((name) => name !== ''));
+  return new Set(
+    (cacheControl ?? '')
+      .split(',')
+      .map((part) => part.split('=')[0].trim().toLowerCase())
+      .filter((name) => name !== ''),
+  );
 }
 
 /** Cache-Control with its max-age (and s-maxage, which a private cache ignores anyway) set to `seconds`. */

@@ -81,48 +81,49 @@ export function createCircuitBreakerStage(options: CircuitBreakerOptions = {}): 
     circuit.epoch++;
   };
 
-  const stage = ((next: Exchange): Exchange => async (request) => {
-    const settings = request.connector.policy?.circuitBreaker ?? DEFAULT_UPSTREAM_POLICY.circuitBreaker;
-    const host = new URL(request.url).host;
-    const circuit = circuitOf(host);
+  const stage = ((next: Exchange): Exchange =>
+    async (request) => {
+      const settings = request.connector.policy?.circuitBreaker ?? DEFAULT_UPSTREAM_POLICY.circuitBreaker;
+      const host = new URL(request.url).host;
+      const circuit = circuitOf(host);
 
-    let trial = false;
-    if (circuit.state === 'open') {
-      if (now() < circuit.openedAt + circuit.coolDownMs) throw openError(host, circuit, now());
-      circuit.state = 'half-open';
-      circuit.epoch++;
-    }
-    if (circuit.state === 'half-open') {
-      if (circuit.trial) throw openError(host, circuit, now());
-      circuit.trial = true;
-      trial = true;
-    }
-    const epoch = circuit.epoch;
-
-    const failed = () => {
-      if (circuit.epoch !== epoch) return;
-      circuit.failures++;
-      if (trial || circuit.failures >= settings.failures) open(circuit, settings);
-    };
-
-    let response;
-    try {
-      response = await next(request);
-    } catch (error) {
-      if (countsAsFailure(error, request)) failed();
-      else if (trial && circuit.epoch === epoch) {
-        // Not the host's fault (the caller gave up, a hub limit): the next call is the trial.
-        circuit.trial = false;
+      let trial = false;
+      if (circuit.state === 'open') {
+        if (now() < circuit.openedAt + circuit.coolDownMs) throw openError(host, circuit, now());
+        circuit.state = 'half-open';
+        circuit.epoch++;
       }
-      throw error;
-    }
-    if (response.status >= 500 && response.status <= 599) failed();
-    else if (circuit.epoch === epoch) {
-      if (trial) close(circuit);
-      else circuit.failures = 0;
-    }
-    return response;
-  }) as CircuitBreakerStage;
+      if (circuit.state === 'half-open') {
+        if (circuit.trial) throw openError(host, circuit, now());
+        circuit.trial = true;
+        trial = true;
+      }
+      const epoch = circuit.epoch;
+
+      const failed = () => {
+        if (circuit.epoch !== epoch) return;
+        circuit.failures++;
+        if (trial || circuit.failures >= settings.failures) open(circuit, settings);
+      };
+
+      let response;
+      try {
+        response = await next(request);
+      } catch (error) {
+        if (countsAsFailure(error, request)) failed();
+        else if (trial && circuit.epoch === epoch) {
+          // Not the host's fault (the caller gave up, a hub limit): the next call is the trial.
+          circuit.trial = false;
+        }
+        throw error;
+      }
+      if (response.status >= 500 && response.status <= 599) failed();
+      else if (circuit.epoch === epoch) {
+        if (trial) close(circuit);
+        else circuit.failures = 0;
+      }
+      return response;
+    }) as CircuitBreakerStage;
 
   stage.state = (host: string): CircuitState => {
     const circuit = circuits.get(host.toLowerCase());
@@ -150,9 +151,7 @@ function openError(host: string, circuit: Circuit, at: number): HubError {
   const retryAt = circuit.state === 'open' ? circuit.openedAt + circuit.coolDownMs : at;
   const retryAfterSeconds = Math.max(1, Math.ceil((retryAt - at) / 1000));
   const when =
-    circuit.state === 'open'
-      ? `at ${new Date(retryAt).toISOString()} (in ${retryAfterSeconds} s)`
-      : 'as soon as the one trial call now in flight has answered';
+    circuit.state === 'open' ? `at ${new Date(retryAt).toISOString()} (in ${retryAfterSeconds} s)` : 'as soon as the one trial call now in flight has answered';
   return errors.UPSTREAM_CIRCUIT_OPEN([host, new Date(circuit.openedAt).toISOString(), String(circuit.failures), when], {
     details: { host, openedAt: circuit.openedAt, failures: circuit.failures, retryAt, retryAfterSeconds },
   });

@@ -41,7 +41,9 @@ export class RedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     const none = keys.map(() => undefined);
     if (keys.length === 0) return none;
-    return this.#run<Array<StoredData<Value | undefined>>>(none, async (redis) => (await redis.mget(keys.map((k) => this.#key(k)))).map((v) => (v ?? undefined) as StoredData<Value | undefined>));
+    return this.#run<Array<StoredData<Value | undefined>>>(none, async (redis) =>
+      (await redis.mget(keys.map((k) => this.#key(k)))).map((v) => (v ?? undefined) as StoredData<Value | undefined>),
+    );
   }
 
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {

@@ -26,7 +26,7 @@ describe('retryDelay', () => {
     ['DELETE 503', { given: { method: 'DELETE', status: 503 }, want: 100 }],
     // never
     ['GET 400', { given: { status: 400 }, want: undefined }],
-    ['GET 401 (the credentials stage\'s)', { given: { status: 401 }, want: undefined }],
+    ["GET 401 (the credentials stage's)", { given: { status: 401 }, want: undefined }],
     ['GET 403', { given: { status: 403 }, want: undefined }],
     ['GET 404', { given: { status: 404 }, want: undefined }],
     ['GET 410', { given: { status: 410 }, want: undefined }],
@@ -44,9 +44,18 @@ describe('retryDelay', () => {
     ['POST 429 with Retry-After (Slack posts)', { given: { method: 'POST', status: 429, retryAfterMs: 1000, limited: true }, want: 1100 }],
     ['GET 429 without Retry-After: backoff', { given: { status: 429, limited: true }, want: 100 }],
     ['GitHub secondary 403', { given: { status: 403, retryAfterMs: 2000, limited: true }, want: 2100 }],
-    ['403 with rate-limit signals from any API, GET: a refusal, after the wait', { given: { status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true }, want: 1100 }],
-    ['403 with rate-limit signals from any API, POST: it may have acted, not retried', { given: { method: 'POST', status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true }, want: undefined }],
-    ['403 with rate-limit signals from any API, POST with idempotency key', { given: { method: 'POST', status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true, idempotent: true }, want: 1100 }],
+    [
+      '403 with rate-limit signals from any API, GET: a refusal, after the wait',
+      { given: { status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true }, want: 1100 },
+    ],
+    [
+      '403 with rate-limit signals from any API, POST: it may have acted, not retried',
+      { given: { method: 'POST', status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true }, want: undefined },
+    ],
+    [
+      '403 with rate-limit signals from any API, POST with idempotency key',
+      { given: { method: 'POST', status: 403, retryAfterMs: 1000, limited: true, mayHaveActed: true, idempotent: true }, want: 1100 },
+    ],
     ['Retry-After longer than rateLimit.maxWaitMs', { given: { status: 429, retryAfterMs: 6000, limited: true }, want: undefined }],
     ['Retry-After past the budget', { given: { status: 429, retryAfterMs: 4000, limited: true, elapsedMs: 7000 }, want: undefined }],
     ['Retry-After fits, its jitter is cut to the budget', { given: { status: 429, retryAfterMs: 2950, limited: true, elapsedMs: 7000 }, want: 3000 }],
@@ -63,7 +72,7 @@ describe('retryDelay', () => {
     ['POST UND_ERR_SOCKET with key', { given: { method: 'POST', errorCode: 'UND_ERR_SOCKET', idempotent: true }, want: 100 }],
     ['POST ECONNREFUSED: never sent, any method', { given: { method: 'POST', errorCode: 'ECONNREFUSED' }, want: 100 }],
     ['POST UND_ERR_CONNECT_TIMEOUT: never sent', { given: { method: 'POST', errorCode: 'UND_ERR_CONNECT_TIMEOUT' }, want: 100 }],
-    ['GET UND_ERR_HEADERS_TIMEOUT (the connector\'s timeout, not retried)', { given: { errorCode: 'UND_ERR_HEADERS_TIMEOUT' }, want: undefined }],
+    ["GET UND_ERR_HEADERS_TIMEOUT (the connector's timeout, not retried)", { given: { errorCode: 'UND_ERR_HEADERS_TIMEOUT' }, want: undefined }],
     ['GET UND_ERR_BODY_TIMEOUT (a stalled transfer, as a reset)', { given: { errorCode: 'UND_ERR_BODY_TIMEOUT' }, want: 100 }],
     ['POST UND_ERR_BODY_TIMEOUT without key', { given: { method: 'POST', errorCode: 'UND_ERR_BODY_TIMEOUT' }, want: undefined }],
     ['GET ENOTFOUND', { given: { errorCode: 'ENOTFOUND' }, want: undefined }],
@@ -110,7 +119,7 @@ describe('retryableCode', () => {
 });
 
 describe('sleep', () => {
-  it('waits, and ends at once with the signal\'s reason when aborted', async () => {
+  it("waits, and ends at once with the signal's reason when aborted", async () => {
     const started = performance.now();
     await sleep(30);
     expect(performance.now() - started).toBeGreaterThanOrEqual(25);
@@ -142,7 +151,13 @@ describe('retry stage (over a scripted exchange)', () => {
     connector,
     scope: { connectorId: 'demo', tool: 'demo_x', operation: `${method} /x` },
   });
-  const answer = (status: number, headers: Record<string, string> = {}): ExchangeResponse => ({ status, headers, body: Buffer.alloc(0), truncated: false, attempts: 1 });
+  const answer = (status: number, headers: Record<string, string> = {}): ExchangeResponse => ({
+    status,
+    headers,
+    body: Buffer.alloc(0),
+    truncated: false,
+    attempts: 1,
+  });
   /** Answers (or throws) in turn, counting calls. */
   function scripted(...steps: (ExchangeResponse | Error)[]): Exchange & { calls: number } {
     const exchange = Object.assign(

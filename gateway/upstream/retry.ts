@@ -159,7 +159,8 @@ export function createRetryStage(options: RetryStageOptions = {}): ExchangeStage
         if (delay === undefined) return { ...response, attempts: attempt };
       } else {
         const errorCode = retryableCode(failure);
-        delay = errorCode === undefined ? undefined : retryDelay({ attempt, method, errorCode, idempotent, elapsedMs: performance.now() - started, policy, random });
+        delay =
+          errorCode === undefined ? undefined : retryDelay({ attempt, method, errorCode, idempotent, elapsedMs: performance.now() - started, policy, random });
         if (delay === undefined) throw failure;
       }
       await sleep(delay, request.signal);

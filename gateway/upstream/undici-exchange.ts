@@ -41,7 +41,14 @@ export function createUndiciExchange(): UndiciExchange {
     const declaredBytes = Number.isFinite(declared) && declared >= 0 ? declared : undefined;
     const body = req.onBody ? countBytes(response.body, declaredBytes, req.onBody) : response.body;
     const { body: bytes, truncated } = await readBodyCapped(body, connector.maxResponseBytes);
-    return { status: response.statusCode, headers: response.headers, body: bytes, truncated, ...(declaredBytes !== undefined ? { declaredBytes } : {}), attempts: 1 };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: bytes,
+      truncated,
+      ...(declaredBytes !== undefined ? { declaredBytes } : {}),
+      attempts: 1,
+    };
   };
   return {
     exchange,
@@ -62,7 +69,11 @@ const shared = createUndiciExchange();
 export const undiciExchange: Exchange = shared.exchange;
 export const closeAgents: () => Promise<void> = () => shared.close();
 
-async function* countBytes(body: AsyncIterable<Uint8Array>, total: number | undefined, onBody: (received: number, total: number | undefined) => void): AsyncGenerator<Uint8Array> {
+async function* countBytes(
+  body: AsyncIterable<Uint8Array>,
+  total: number | undefined,
+  onBody: (received: number, total: number | undefined) => void,
+): AsyncGenerator<Uint8Array> {
   let received = 0;
   for await (const chunk of body) {
     received += chunk.length;

@@ -39,8 +39,15 @@ export interface UpstreamStagesOptions {
  */
 export function createUpstreamStages(options: UpstreamStagesOptions): UpstreamStages {
   const { shared, log } = options;
-  const cache = createCacheStage({ ...(shared ? { shared } : {}), hashKey: options.cacheHashKey, onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached') });
-  const limit = createRateLimitStage({ ...(shared?.redis ? { redis: shared.redis } : {}), onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed') });
+  const cache = createCacheStage({
+    ...(shared ? { shared } : {}),
+    hashKey: options.cacheHashKey,
+    onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'cache store failed; calls go on uncached'),
+  });
+  const limit = createRateLimitStage({
+    ...(shared?.redis ? { redis: shared.redis } : {}),
+    onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed'),
+  });
   const breaker = createCircuitBreakerStage();
   return {
     stages: [createDedupeStage(), cache.stage, createRetryStage(), breaker, limit.stage],

@@ -138,7 +138,8 @@ function encodeBody(mediaType: string, body: unknown): { payload: string | Buffe
       // OAS: a list is sent as one part per item under the same name.
       for (const item of Array.isArray(v) ? v : [v]) {
         if (item instanceof Blob) form.append(k, item);
-        else if (item instanceof Uint8Array) form.append(k, new Blob([new Uint8Array(item)])); // a copy: DOM typings take only ArrayBuffer-backed views
+        else if (item instanceof Uint8Array)
+          form.append(k, new Blob([new Uint8Array(item)])); // a copy: DOM typings take only ArrayBuffer-backed views
         else form.append(k, valueText(item));
       }
     }
@@ -156,7 +157,8 @@ export async function callOperation(options: ClientOptions, spec: OperationSpec,
   if (query !== '') url += `${url.includes('?') ? '&' : '?'}${query}`;
   const headers: Record<string, string> = { accept: 'application/json, */*;q=0.8', ...options.headers, ...call.headers };
   for (const [name, value] of Object.entries(args.header ?? {})) {
-    if (value !== undefined && value !== null) headers[name.toLowerCase()] = named('header', name, () => serialiseHeaderParam(value, styleOf(specs[name], 'header')));
+    if (value !== undefined && value !== null)
+      headers[name.toLowerCase()] = named('header', name, () => serialiseHeaderParam(value, styleOf(specs[name], 'header')));
   }
   const cookies = Object.keys(args.cookie ?? {})
     .map((name) => named('cookie', name, () => serialiseCookieParam(name, args.cookie![name], styleOf(specs[name], 'cookie'))))

@@ -261,7 +261,11 @@ const HEADER_BREAKING = /[\r\n\0]/;
 /** Throws unless `text` can be sent as a header (or cookie) value unchanged. */
 export function checkHeaderText(text: string): string {
   if (HEADER_UNSAFE.test(text)) {
-    throw new TypeError(HEADER_BREAKING.test(text) ? 'contains CR, LF or NUL, which could inject headers' : 'contains control or non-Latin-1 characters, which a header cannot carry');
+    throw new TypeError(
+      HEADER_BREAKING.test(text)
+        ? 'contains CR, LF or NUL, which could inject headers'
+        : 'contains control or non-Latin-1 characters, which a header cannot carry',
+    );
   }
   return text;
 }
@@ -278,7 +282,9 @@ export function serialiseHeaderParam(value: unknown, options: StyleOptions): str
   if (options.contentType !== undefined) {
     // JSON's \u escapes keep any text inside what a header can carry, with the same meaning.
     const text = contentText(value, options.contentType);
-    return checkHeaderText(isJsonMediaType(options.contentType) ? text.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : text);
+    return checkHeaderText(
+      isJsonMediaType(options.contentType) ? text.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : text,
+    );
   }
   const shape = shapeOf(value);
   const text =
@@ -388,7 +394,8 @@ export function decodeBytes(text: string): DecodedBytes {
   const params = text.slice(5, comma).split(';');
   const mediaType = params[0].trim();
   // The type becomes a content-type header: only `type/subtype` tokens (RFC 9110), no line breaks.
-  if (mediaType !== '' && !/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/.test(mediaType)) throw new TypeError(`is a data: URL with an invalid media type "${mediaType.replace(/[\r\n\0]/g, ' ')}"`);
+  if (mediaType !== '' && !/^[\w!#$&^.+-]+\/[\w!#$&^.+-]+$/.test(mediaType))
+    throw new TypeError(`is a data: URL with an invalid media type "${mediaType.replace(/[\r\n\0]/g, ' ')}"`);
   const out: DecodedBytes = { bytes: Buffer.alloc(0) };
   if (mediaType !== '') out.mediaType = mediaType;
   let base64 = false;

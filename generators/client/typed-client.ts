@@ -40,7 +40,9 @@ export function generateTypedClient(set: ToolSet, runtimeImport: string): TypedC
     const tool = toolsByName.get(binding.tool);
     const doc = `${tool?.title ?? binding.tool} (${op.method.toUpperCase()} ${op.path})`.replace(/\*\//g, '*\\/');
     members.push(`  /** ${doc} */\n  ${method}: Method<Op<${JSON.stringify(op.specPath)}, ${JSON.stringify(op.method)}>>;`);
-    const params = op.parameters.map((p) => `${JSON.stringify(p.name)}: { in: ${JSON.stringify(p.in)}, style: ${JSON.stringify(p.style)}, explode: ${p.explode} }`);
+    const params = op.parameters.map(
+      (p) => `${JSON.stringify(p.name)}: { in: ${JSON.stringify(p.in)}, style: ${JSON.stringify(p.style)}, explode: ${p.explode} }`,
+    );
     const media = op.requestBody ? pickBodyMediaType(op.requestBody.contents) : undefined;
     const fields = [`method: ${JSON.stringify(op.method.toUpperCase())}`, `path: ${JSON.stringify(op.path)}`];
     if (params.length > 0) fields.push(`params: { ${params.join(', ')} }`);

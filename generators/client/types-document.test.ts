@@ -53,19 +53,29 @@ describe('documentForTypes', () => {
           components: {
             schemas: {
               Cat: { type: 'object' },
-              Pet: { oneOf: [{ $ref: '#/components/schemas/Cat' }], discriminator: { propertyName: 'type', mapping: { cat: '#/components/schemas/Cat', dog: './dog.yaml', fish: 'Fish', kitty: 'Cat' } } },
+              Pet: {
+                oneOf: [{ $ref: '#/components/schemas/Cat' }],
+                discriminator: { propertyName: 'type', mapping: { cat: '#/components/schemas/Cat', dog: './dog.yaml', fish: 'Fish', kitty: 'Cat' } },
+              },
             },
           },
         }),
         at: (d: any) => d.components.schemas.Pet.discriminator.mapping,
         want: { cat: '#/components/schemas/Cat', kitty: 'Cat' },
-        problems: [['ref-dangling', '/components/schemas/Pet/discriminator/mapping/dog'], ['ref-dangling', '/components/schemas/Pet/discriminator/mapping/fish']],
+        problems: [
+          ['ref-dangling', '/components/schemas/Pet/discriminator/mapping/dog'],
+          ['ref-dangling', '/components/schemas/Pet/discriminator/mapping/fish'],
+        ],
       },
     ],
     [
       'a parameter behind a missing ref is left out, as the tools leave it out',
       {
-        given: spec({ paths: { '/a': { get: { parameters: [{ $ref: '#/components/parameters/Gone' }, { name: 'q', in: 'query' }], responses: { '204': { description: 'ok' } } } } } }),
+        given: spec({
+          paths: {
+            '/a': { get: { parameters: [{ $ref: '#/components/parameters/Gone' }, { name: 'q', in: 'query' }], responses: { '204': { description: 'ok' } } } },
+          },
+        }),
         at: (d: any) => d.paths['/a'].get.parameters,
         want: [{ name: 'q', in: 'query' }],
         problems: [['ref-dangling', '/paths/~1a/get/parameters/0']],
@@ -83,10 +93,18 @@ describe('documentForTypes', () => {
     [
       'a property named like a keyword is a schema, not a keyword',
       {
-        given: spec({ paths: {}, components: { schemas: { A: { properties: { properties: { type: 'object' }, default: { $ref: './x.yaml' }, parameters: { items: { $ref: './y.yaml' } } } } } } }),
+        given: spec({
+          paths: {},
+          components: {
+            schemas: { A: { properties: { properties: { type: 'object' }, default: { $ref: './x.yaml' }, parameters: { items: { $ref: './y.yaml' } } } } },
+          },
+        }),
         at: (d: any) => d.components.schemas.A.properties,
         want: { properties: { type: 'object' }, default: {}, parameters: { items: {} } },
-        problems: [['ref-dangling', '/components/schemas/A/properties/default'], ['ref-dangling', '/components/schemas/A/properties/parameters/items']],
+        problems: [
+          ['ref-dangling', '/components/schemas/A/properties/default'],
+          ['ref-dangling', '/components/schemas/A/properties/parameters/items'],
+        ],
       },
     ],
     [
@@ -104,7 +122,12 @@ describe('documentForTypes', () => {
     [
       'operations the operation model skips',
       {
-        given: spec({ paths: { '/a': { get: 'not an operation', post: { parameters: [{ in: 'query' }, { name: 'b', in: 'body' }], responses: { '201': { description: 'ok' } } } }, '/b': 'nope' } }),
+        given: spec({
+          paths: {
+            '/a': { get: 'not an operation', post: { parameters: [{ in: 'query' }, { name: 'b', in: 'body' }], responses: { '201': { description: 'ok' } } } },
+            '/b': 'nope',
+          },
+        }),
         at: (d: any) => d.paths,
         want: { '/a': { post: { parameters: [], responses: { '201': { description: 'ok' } } } } },
         problems: [],
@@ -119,7 +142,14 @@ describe('documentForTypes', () => {
   it('leaves example payloads, defaults, enums and extensions alone, $ref keys and all', () => {
     const example = { value: { stats: { $ref: 'server-statistics.yaml' } } };
     const given = spec({
-      paths: { '/a': { get: { 'x-vendor': { $ref: './vendor.yaml' }, responses: { '200': json({ type: 'object', example: { $ref: 'x' }, default: { $ref: 'y' }, enum: [{ $ref: 'z' }] }) } } } },
+      paths: {
+        '/a': {
+          get: {
+            'x-vendor': { $ref: './vendor.yaml' },
+            responses: { '200': json({ type: 'object', example: { $ref: 'x' }, default: { $ref: 'y' }, enum: [{ $ref: 'z' }] }) },
+          },
+        },
+      },
       components: { examples: { stats: example } },
     });
     const result = repaired(given);

@@ -57,7 +57,11 @@ function repairNode(node: unknown, pointer: string, root: Record<string, unknown
   const target = typeof node.$ref === 'string' ? refTarget(node.$ref, root) : 'found';
   if (target !== 'found') {
     const what = target === 'loop' ? 'loops back on itself' : 'points at nothing';
-    problems.warn('ref-dangling', pointer, `$ref "${String(node.$ref)}" ${what}; ${kind === 'any' ? 'types.ts says "unknown" there' : 'types.ts leaves it out, as the tools do'}`);
+    problems.warn(
+      'ref-dangling',
+      pointer,
+      `$ref "${String(node.$ref)}" ${what}; ${kind === 'any' ? 'types.ts says "unknown" there' : 'types.ts leaves it out, as the tools do'}`,
+    );
     if (kind === 'drop') return DROP;
     if (kind === 'response') return { description: `unknown: $ref "${String(node.$ref)}" ${what}` };
     const { $ref: _dangling, ...siblings } = node;
@@ -71,7 +75,11 @@ function repairNode(node: unknown, pointer: string, root: Record<string, unknown
     if (!names && key === 'mapping' && isPlainObject(child) && isDiscriminator(pointer)) {
       for (const [value, target] of Object.entries(child)) {
         if (typeof target !== 'string' || mappingResolves(target, root)) continue;
-        problems.warn('ref-dangling', appendPointer(childPointer, value), `discriminator mapping "${value}" names "${target}", which is not there; types.ts leaves the entry out`);
+        problems.warn(
+          'ref-dangling',
+          appendPointer(childPointer, value),
+          `discriminator mapping "${value}" names "${target}", which is not there; types.ts leaves the entry out`,
+        );
         delete child[value];
       }
       continue;
@@ -166,11 +174,11 @@ function dropMistypedKeywords(node: Record<string, unknown>, pointer: string, pr
   }
   const schemaLike = node.in === undefined && node.schema === undefined && node.content === undefined;
   if (node.required !== undefined && !Array.isArray(node.required) && schemaLike) {
-    if (typeof node.required !== 'boolean') problems.warn('schema-invalid-keyword', appendPointer(pointer, 'required'), 'required must be an array of property names; ignored');
+    if (typeof node.required !== 'boolean')
+      problems.warn('schema-invalid-keyword', appendPointer(pointer, 'required'), 'required must be an array of property names; ignored');
     delete node.required;
   }
 }
-
 
 function dropDuplicateOperationIds(document: Record<string, unknown>, problems: ProblemList): void {
   if (!isPlainObject(document.paths)) return;
@@ -186,7 +194,11 @@ function dropDuplicateOperationIds(document: Record<string, unknown>, problems: 
         seen.set(op.operationId, pointer);
         continue;
       }
-      problems.warn('operation-id-duplicate', pointer, `operationId "${op.operationId}" is already used at ${first}; types.ts indexes this operation by path and method only`);
+      problems.warn(
+        'operation-id-duplicate',
+        pointer,
+        `operationId "${op.operationId}" is already used at ${first}; types.ts indexes this operation by path and method only`,
+      );
       delete op.operationId;
     }
   }
@@ -214,7 +226,8 @@ function dropWhatToolsIgnore(document: Record<string, unknown>): void {
         continue;
       }
       keepValidParameters(op);
-      if (op.requestBody !== undefined && (!isPlainObject(op.requestBody) || (op.requestBody.$ref === undefined && !isPlainObject(op.requestBody.content)))) delete op.requestBody;
+      if (op.requestBody !== undefined && (!isPlainObject(op.requestBody) || (op.requestBody.$ref === undefined && !isPlainObject(op.requestBody.content))))
+        delete op.requestBody;
       if (op.responses !== undefined && !isPlainObject(op.responses)) delete op.responses;
     }
   }

@@ -26,10 +26,12 @@ export async function generateTypes(spec: LoadedSpec): Promise<string> {
  * logger option), and the thrown error repeats the last of them. The user is told once,
  * by the caller; what it printed is kept in `said` instead of reaching the terminal.
  */
+// eslint-disable-next-line no-control-regex -- ANSI colour codes in openapi-typescript's output
+const ANSI_COLOUR = /\x1b\[[0-9;]*m/g;
+
 async function quietly<T>(said: string[], run: () => Promise<T>): Promise<T> {
   const original = { error: console.error, warn: console.warn };
-  // eslint-disable-next-line no-control-regex -- ANSI colour codes in openapi-typescript's output
-  const keep = (...args: unknown[]) => void said.push(args.map(String).join(' ').replace(/\x1b\[[0-9;]*m/g, '').trim());
+  const keep = (...args: unknown[]) => void said.push(args.map(String).join(' ').replace(ANSI_COLOUR, '').trim());
   console.error = keep;
   console.warn = keep;
   try {

@@ -66,11 +66,7 @@ export async function initialSchema(db: Kysely<unknown>, kind: StoreKind): Promi
     .addUniqueConstraint('connections_id_tenant', ['id', 'tenant_id'])
     .execute();
   // findConnectionFor's lookup, on every tool call.
-  await db.schema
-    .createIndex('connections_tenant_connector_user')
-    .on('connections')
-    .columns(['tenant_id', 'connector_id', 'user_id'])
-    .execute();
+  await db.schema.createIndex('connections_tenant_connector_user').on('connections').columns(['tenant_id', 'connector_id', 'user_id']).execute();
 
   await db.schema
     .createTable('oauth_pending')

@@ -56,7 +56,12 @@ async function connect(key: string | undefined, url = hub.mcpUrl): Promise<Clien
 const text = (result: CallToolResult) => result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 const lastSeen = (prefix: string) => [...upstream.seen].reverse().find((r) => r.url.startsWith(prefix))!;
 
-async function api(method: string, route: string, token?: string, body?: unknown): Promise<{ status: number; body: any }> /* eslint-disable-line @typescript-eslint/no-explicit-any -- each test reads the fields of its own route */ {
+async function api(
+  method: string,
+  route: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> /* eslint-disable-line @typescript-eslint/no-explicit-any -- each test reads the fields of its own route */ {
   const response = await request(`${hub.url}/api${route}`, {
     method: method as 'GET',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -67,7 +72,11 @@ async function api(method: string, route: string, token?: string, body?: unknown
 }
 
 async function login(username: string, password: string): Promise<string> {
-  const response = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const response = await request(`${hub.url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await response.body.json()) as { token: string };
   expect(response.statusCode).toBe(200);
   return body.token;
@@ -95,7 +104,8 @@ async function waitForTool(name: string): Promise<void> {
 
 beforeAll(async () => {
   upstream = await startUpstream({
-    'GET /notes/notes': (req, res) => (req.headers.authorization === 'Bearer bad-token' ? json(res, 401, { message: 'Bad credentials' }) : json(res, 200, [{ text: 'hello' }])),
+    'GET /notes/notes': (req, res) =>
+      req.headers.authorization === 'Bearer bad-token' ? json(res, 401, { message: 'Bad credentials' }) : json(res, 200, [{ text: 'hello' }]),
     'POST /notes/notes': (req, res) => json(res, 201, { ok: true }),
     'GET /notes/status': (_req, res) => json(res, 200, { ok: true }),
     'GET /crm/contacts': (_req, res) => json(res, 200, []),
@@ -120,7 +130,8 @@ beforeAll(async () => {
   await cli(['tenants', 'add', 'globex']);
   await cli(['admins', 'add', 'root'], { LUNAR_ADMIN_PASSWORD: ADMIN_PASSWORD });
   await cli(['admins', 'add', 'acme-admin', '--tenant', 'acme'], { LUNAR_ADMIN_PASSWORD: TENANT_ADMIN_PASSWORD });
-  const key = async (name: string, extra: string[] = []) => (JSON.parse(await cli(['keys', 'create', '--name', name, '--json', ...extra])) as { key: string }).key;
+  const key = async (name: string, extra: string[] = []) =>
+    (JSON.parse(await cli(['keys', 'create', '--name', name, '--json', ...extra])) as { key: string }).key;
   keys.acme = await key('acme-bot', ['--tenant', 'acme']);
   keys.globex = await key('globex-bot', ['--tenant', 'globex']);
   keys.alice = await key('alice-bot', ['--tenant', 'acme', '--user', 'alice']);
@@ -129,21 +140,46 @@ beforeAll(async () => {
   keys.notesOnly = await key('notes-only', ['--tenant', 'acme', '--toolsets', 'notes']);
   keys.expired = await key('expired', ['--tenant', 'acme', '--expires', '2020-01-01T00:00:00Z']);
   const secret = (value: string) => ({ SECRET: value });
-  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.acmeNotes));
-  await cli(['connections', 'add', '--tenant', 'globex', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.globexNotes));
-  await cli(['connections', 'add', '--tenant', 'acme', '--user', 'alice', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.aliceNotes));
-  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'crm', '--kind', 'api_key', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.acmeCrm));
-  await cli(['connections', 'add', '--tenant', 'acme', '--connector', 'wiki', '--kind', 'basic', '--username', 'acme', '--secret-env', 'SECRET', '--specs', specs], secret(SECRETS.wikiPassword));
+  await cli(
+    ['connections', 'add', '--tenant', 'acme', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs],
+    secret(SECRETS.acmeNotes),
+  );
+  await cli(
+    ['connections', 'add', '--tenant', 'globex', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs],
+    secret(SECRETS.globexNotes),
+  );
+  await cli(
+    ['connections', 'add', '--tenant', 'acme', '--user', 'alice', '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs],
+    secret(SECRETS.aliceNotes),
+  );
+  await cli(
+    ['connections', 'add', '--tenant', 'acme', '--connector', 'crm', '--kind', 'api_key', '--secret-env', 'SECRET', '--specs', specs],
+    secret(SECRETS.acmeCrm),
+  );
+  await cli(
+    ['connections', 'add', '--tenant', 'acme', '--connector', 'wiki', '--kind', 'basic', '--username', 'acme', '--secret-env', 'SECRET', '--specs', specs],
+    secret(SECRETS.wikiPassword),
+  );
 
   hub = await startServe(['--specs', specs, '--data', data], { LOG_LEVEL: 'debug' }, { auth: true });
   // The authorisation server knows the hub's callback only now that the hub has a port.
   oidc = await startOidcServer({
-    clients: [{ client_id: 'hub', client_secret: SECRETS.clientSecret, redirect_uris: [`${hub.url}/oauth/callback`], grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] }],
+    clients: [
+      {
+        client_id: 'hub',
+        client_secret: SECRETS.clientSecret,
+        redirect_uris: [`${hub.url}/oauth/callback`],
+        grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'],
+      },
+    ],
     scopes: ['files'],
     accessTokenTtl: 12,
   });
   copyFileSync(path.join(FIXTURES, 'cloud.yaml'), path.join(specs, 'cloud.yaml'));
-  writeFileSync(path.join(specs, 'cloud.connector.yaml'), `baseUrl: ${upstream.url}/cloud\nauth:\n  scheme: oauth\n  issuer: ${oidc.issuer}\n  scopes: [openid, files]\n`);
+  writeFileSync(
+    path.join(specs, 'cloud.connector.yaml'),
+    `baseUrl: ${upstream.url}/cloud\nauth:\n  scheme: oauth\n  issuer: ${oidc.issuer}\n  scopes: [openid, files]\n`,
+  );
   await waitForTool('cloud_list_files');
 }, 120_000);
 
@@ -157,7 +193,11 @@ afterAll(async () => {
 
 describe('the front door', () => {
   it('refuses /mcp without a key, with a bearer challenge and a JSON-RPC error that says how to get one', async () => {
-    const response = await request(hub.mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+    const response = await request(hub.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
     expect(response.statusCode).toBe(401);
     expect(response.headers['www-authenticate']).toMatch(/^Bearer/);
     const body = (await response.body.json()) as { error: { message: string; data: { code: string } } };
@@ -190,7 +230,7 @@ describe('the front door', () => {
 });
 
 describe('front-door quotas', () => {
-  it("a key over its calls per minute gets a result that says when to call again; nothing goes upstream", async () => {
+  it('a key over its calls per minute gets a result that says when to call again; nothing goes upstream', async () => {
     const { key } = JSON.parse(await cli(['keys', 'create', '--tenant', 'acme', '--name', 'metered', '--calls-per-minute', '2', '--json'])) as { key: string };
     const client = await connect(key);
     // Windows are whole minutes: five calls meet the quota of two even if a minute turns meanwhile.
@@ -202,7 +242,9 @@ describe('front-door quotas', () => {
     }
     expect(over!.isError).toBe(true);
     over = over!;
-    expect(text(over)).toMatch(/HUB_ERR_QUOTA_EXCEEDED: Agent \S+ of tenant "acme" used its 2 calls per minute\. Nothing was sent upstream; try again in \d+ seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\./);
+    expect(text(over)).toMatch(
+      /HUB_ERR_QUOTA_EXCEEDED: Agent \S+ of tenant "acme" used its 2 calls per minute\. Nothing was sent upstream; try again in \d+ seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\./,
+    );
     expect(over._meta?.['lunar-hub/retry-after']).toEqual(expect.any(Number));
     expect(upstream.seen.length).toBe(before);
   });
@@ -263,13 +305,19 @@ describe('whose credentials go upstream', () => {
     expect(refusedCall.isError).toBe(true);
     expect(text(refusedCall)).toContain('not shared with its users');
     const admin = await login('root', ADMIN_PASSWORD);
-    const tenantConnection = (await api('GET', '/connections?tenant=acme&connector=notes', admin)).body.find((c: { userId: string | null }) => c.userId === null);
+    const tenantConnection = (await api('GET', '/connections?tenant=acme&connector=notes', admin)).body.find(
+      (c: { userId: string | null }) => c.userId === null,
+    );
     expect((await api('POST', `/connections/${tenantConnection.id}/share?tenant=acme`, admin, { shared: true })).status).toBe(200);
     const shared = (await bob.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult;
     expect(shared.isError).toBeFalsy();
     expect(lastSeen('/notes/notes').headers.authorization).toBe(`Bearer ${SECRETS.acmeNotes}`);
 
-    const aliceEntry = await eventually(async () => ((await api('GET', '/audit?tenant=acme&tool=notes_list_notes', admin)).body as Array<Record<string, unknown>>).find((e) => e.credentialOwner === 'user:alice'));
+    const aliceEntry = await eventually(async () =>
+      ((await api('GET', '/audit?tenant=acme&tool=notes_list_notes', admin)).body as Array<Record<string, unknown>>).find(
+        (e) => e.credentialOwner === 'user:alice',
+      ),
+    );
     const audit = (await api('GET', '/audit?tenant=acme&tool=notes_list_notes', admin)).body as Array<Record<string, unknown>>;
     expect(aliceEntry).toMatchObject({ action: 'tool.call', outcome: 'ok', upstreamStatus: 200, actorKind: 'agent' });
     expect(audit.find((e) => e.credentialOwner === 'tenant' && e.connectionId === tenantConnection.id)).toBeDefined();
@@ -283,12 +331,18 @@ describe('whose credentials go upstream', () => {
     await expect(client.callTool({ name: 'notes_status', arguments: {} })).rejects.toThrow();
   });
 
-  it("another agent cannot use a session by its id alone", async () => {
+  it('another agent cannot use a session by its id alone', async () => {
     const acme = await connect(keys.acme);
     const sessionId = (acme.transport as StreamableHTTPClientTransport).sessionId!;
     const response = await request(hub.mcpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${keys.globex}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: `Bearer ${keys.globex}`,
+        'mcp-session-id': sessionId,
+        'mcp-protocol-version': '2025-11-25',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'notes_list_notes', arguments: {} } }),
     });
     expect(response.statusCode).toBe(404);
@@ -305,7 +359,13 @@ describe('testing a connection', () => {
     expect(report).toMatchObject({ status: 200, body: { ok: true, tool: 'notes_list_notes', status: 200 } });
     expect(upstream.seen.slice(before).map((r) => `${r.method} ${r.url} ${r.headers.authorization}`)).toEqual([`GET /notes/notes Bearer ${SECRETS.acmeNotes}`]);
 
-    const bad = await api('POST', '/connections', admin, { tenant: 'globex', user: 'xavier', connector: 'notes', kind: 'bearer', credential: { token: 'bad-token' } });
+    const bad = await api('POST', '/connections', admin, {
+      tenant: 'globex',
+      user: 'xavier',
+      connector: 'notes',
+      kind: 'bearer',
+      credential: { token: 'bad-token' },
+    });
     const failed = await runCli(['connections', 'test', bad.body.id, '--tenant', 'globex', '--specs', specs, '--data', data, '--json']);
     expect(failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, status: 401, detail: expect.stringContaining('Bad credentials') });
@@ -334,15 +394,26 @@ describe('tenant isolation through the admin API', () => {
   });
 
   it('refuses a wrong password and a missing field with coded errors, and audits admin actions', async () => {
-    const wrong = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'nope' }) });
+    const wrong = await request(`${hub.url}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'root', password: 'nope' }),
+    });
     expect(wrong.statusCode).toBe(401);
     expect(((await wrong.body.json()) as { error: { code: string } }).error.code).toBe('HUB_ERR_AUTH_UNAUTHENTICATED');
     const admin = await login('root', ADMIN_PASSWORD);
     const bad = await api('POST', '/connections', admin, { tenant: 'acme', connector: 'notes', kind: 'bearer', credential: {} });
-    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'HUB_ERR_API_BAD_REQUEST', message: expect.stringContaining('token must be a non-empty string') } } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: { code: 'HUB_ERR_API_BAD_REQUEST', message: expect.stringContaining('token must be a non-empty string') } },
+    });
     const badDate = await api('GET', '/audit?since=yesterday', admin);
     expect(badDate.status).toBe(400);
-    const broken = await request(`${hub.url}/api/tenants`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` }, body: '{"name": ' });
+    const broken = await request(`${hub.url}/api/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
+      body: '{"name": ',
+    });
     expect(broken.statusCode).toBe(400);
     expect(((await broken.body.json()) as { error: { code: string } }).error.code).toBe('HUB_ERR_API_BAD_REQUEST');
     const brokenLogin = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
@@ -360,7 +431,14 @@ describe('OAuth connections against a real authorisation server', () => {
 
   beforeAll(async () => {
     admin = await login('root', ADMIN_PASSWORD);
-    const app = await api('POST', '/oauth-apps', admin, { tenant: 'acme', connector: 'cloud', clientId: 'hub', clientSecret: SECRETS.clientSecret, scopes: ['openid', 'files'], redirectUri: `${hub.url}/oauth/callback` });
+    const app = await api('POST', '/oauth-apps', admin, {
+      tenant: 'acme',
+      connector: 'cloud',
+      clientId: 'hub',
+      clientSecret: SECRETS.clientSecret,
+      scopes: ['openid', 'files'],
+      redirectUri: `${hub.url}/oauth/callback`,
+    });
     expect(app.status).toBe(201);
     expect(JSON.stringify(app.body)).not.toContain(SECRETS.clientSecret);
   });
@@ -424,7 +502,14 @@ describe('OAuth connections against a real authorisation server', () => {
 
   it('a refresh the server refuses marks the connection needs_reauth, says so plainly, and a reconnect heals it', async () => {
     // A wrong client secret makes the next refresh fail with invalid_client.
-    await api('POST', '/oauth-apps', admin, { tenant: 'acme', connector: 'cloud', clientId: 'hub', clientSecret: 'wrong-secret', scopes: ['openid', 'files'], redirectUri: `${hub.url}/oauth/callback` });
+    await api('POST', '/oauth-apps', admin, {
+      tenant: 'acme',
+      connector: 'cloud',
+      clientId: 'hub',
+      clientSecret: 'wrong-secret',
+      scopes: ['openid', 'files'],
+      redirectUri: `${hub.url}/oauth/callback`,
+    });
     refused.add(lastSeen('/cloud/files').headers.authorization!.slice('Bearer '.length));
     const acme = await connect(keys.acme);
     const result = (await acme.callTool({ name: 'cloud_list_files', arguments: {} })) as CallToolResult;
@@ -434,7 +519,14 @@ describe('OAuth connections against a real authorisation server', () => {
     const listed = (await api('GET', '/connections?tenant=acme&connector=cloud', admin)).body.find((c: { id: string }) => c.id === connectionId);
     expect(listed.status).toBe('needs_reauth');
 
-    await api('POST', '/oauth-apps', admin, { tenant: 'acme', connector: 'cloud', clientId: 'hub', clientSecret: SECRETS.clientSecret, scopes: ['openid', 'files'], redirectUri: `${hub.url}/oauth/callback` });
+    await api('POST', '/oauth-apps', admin, {
+      tenant: 'acme',
+      connector: 'cloud',
+      clientId: 'hub',
+      clientSecret: SECRETS.clientSecret,
+      scopes: ['openid', 'files'],
+      redirectUri: `${hub.url}/oauth/callback`,
+    });
     const again = await api('POST', `/connections/${connectionId}/reconnect?tenant=acme`, admin);
     expect(again.status).toBe(200);
     const callback = await loginAndConsent(again.body.authorizationUrl);
@@ -443,7 +535,11 @@ describe('OAuth connections against a real authorisation server', () => {
   }, 30_000);
 
   it('an admin on a terminal: `connections connect --device` shows a code, waits for approval, saves the connection', async () => {
-    const child = spawn(process.execPath, [BIN, 'connections', 'connect', '--tenant', 'acme', '--connector', 'cloud', '--user', 'gina', '--device', '--specs', specs, '--data', data, '--json'], { cwd: REPO, env: { ...process.env, CI: 'true' } });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'connections', 'connect', '--tenant', 'acme', '--connector', 'cloud', '--user', 'gina', '--device', '--specs', specs, '--data', data, '--json'],
+      { cwd: REPO, env: { ...process.env, CI: 'true' } },
+    );
     let stderr = '';
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -464,11 +560,13 @@ describe('OAuth connections against a real authorisation server', () => {
     const client = await connect(gina);
     expect(((await client.callTool({ name: 'cloud_list_files', arguments: {} })) as CallToolResult).isError).toBeFalsy();
     // Audit entries are written just after the result goes out: poll briefly.
-    const audited = await eventually(async () => (await api('GET', '/audit?tenant=acme&tool=cloud_list_files&limit=50', admin)).body.find((e: { connectionId: string }) => e.connectionId === made.id));
+    const audited = await eventually(async () =>
+      (await api('GET', '/audit?tenant=acme&tool=cloud_list_files&limit=50', admin)).body.find((e: { connectionId: string }) => e.connectionId === made.id),
+    );
     expect(audited).toMatchObject({ credentialOwner: 'user:gina', outcome: 'ok', upstreamStatus: 200 });
   }, 30_000);
 
-  it('`connections reconnect` prints a fresh authorization URL that the hub\'s callback completes', async () => {
+  it("`connections reconnect` prints a fresh authorization URL that the hub's callback completes", async () => {
     const printed = await cli(['connections', 'reconnect', connectionId, '--tenant', 'acme', '--specs', specs]);
     const url = /https?:\/\/\S+/.exec(printed)![0];
     const callback = await loginAndConsent(url);
@@ -479,7 +577,14 @@ describe('OAuth connections against a real authorisation server', () => {
     const connection = await api('POST', '/connections/oauth', admin, { tenant: 'globex', connector: 'cloud', flow: 'client_credentials' });
     // No OAuth app registered for globex yet: named, not a crash.
     expect(connection).toMatchObject({ status: 400, body: { error: { code: 'HUB_ERR_OAUTH_APP' } } });
-    await api('POST', '/oauth-apps', admin, { tenant: 'globex', connector: 'cloud', clientId: 'hub', clientSecret: SECRETS.clientSecret, scopes: ['files'], redirectUri: `${hub.url}/oauth/callback` });
+    await api('POST', '/oauth-apps', admin, {
+      tenant: 'globex',
+      connector: 'cloud',
+      clientId: 'hub',
+      clientSecret: SECRETS.clientSecret,
+      scopes: ['files'],
+      redirectUri: `${hub.url}/oauth/callback`,
+    });
     const made = await api('POST', '/connections/oauth', admin, { tenant: 'globex', connector: 'cloud', flow: 'client_credentials' });
     expect(made).toMatchObject({ status: 201, body: { status: 'active', kind: 'oauth2', hasSecret: true } });
     const globex = await connect(keys.globex);
@@ -503,9 +608,17 @@ describe('secrets at rest and in logs', () => {
 });
 
 describe('stdio runs as one configured tenant', () => {
-  it('uses that tenant\'s connection', async () => {
+  it("uses that tenant's connection", async () => {
     const client = new Client({ name: 'e2e-stdio', version: '1.0.0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', data, '--tenant', 'globex'], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [BIN, 'stdio', '--specs', specs, '--data', data, '--tenant', 'globex'],
+        cwd: REPO,
+        env: { ...(process.env as Record<string, string>), CI: 'true' },
+        stderr: 'pipe',
+      }),
+    );
     clients.push(client);
     expect(((await client.callTool({ name: 'notes_list_notes', arguments: {} })) as CallToolResult).isError).toBeFalsy();
     expect(lastSeen('/notes/notes').headers.authorization).toBe(`Bearer ${SECRETS.globexNotes}`);

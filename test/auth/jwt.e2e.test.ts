@@ -40,7 +40,12 @@ async function listStatus(token: string): Promise<{ status: number; challenge?: 
   const response = await request(hub.mcpUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    }),
   });
   const body = (await response.body.json()) as { error?: { message: string } };
   return { status: response.statusCode, challenge: response.headers['www-authenticate'] as string | undefined, message: body.error?.message ?? '' };
@@ -48,7 +53,14 @@ async function listStatus(token: string): Promise<{ status: number; challenge?: 
 
 beforeAll(async () => {
   upstream = await startUpstream({ 'GET /notes/notes': (_req, res) => json(res, 200, []), 'POST /notes/notes': (_req, res) => json(res, 201, {}) });
-  const client = (id: string) => ({ client_id: id, client_secret: `${id}-secret`, grant_types: ['client_credentials'], redirect_uris: [] as string[], response_types: [] as string[], scope: 'hub:read-only' });
+  const client = (id: string) => ({
+    client_id: id,
+    client_secret: `${id}-secret`,
+    grant_types: ['client_credentials'],
+    redirect_uris: [] as string[],
+    response_types: [] as string[],
+    scope: 'hub:read-only',
+  });
   oidc = await startOidcServer({
     clients: [client('agent-acme'), client('agent-reader'), client('agent-ghost'), client('agent-anonymous')],
     scopes: ['hub:read-only'],

@@ -59,10 +59,13 @@ it('serves calls with credentials kept in PostgreSQL, sealed', async () => {
   const pg = new PgClient({ connectionString: PG_URL });
   await pg.connect();
   try {
-    const tables = (await pg.query(`select table_name from information_schema.tables where table_schema = $1`, [SCHEMA])).rows.map((r: { table_name: string }) => r.table_name);
+    const tables = (await pg.query(`select table_name from information_schema.tables where table_schema = $1`, [SCHEMA])).rows.map(
+      (r: { table_name: string }) => r.table_name,
+    );
     expect(tables).toEqual(expect.arrayContaining(['tenants', 'connections', 'agent_keys', 'audit']));
     // The audit entry is written after the result is sent (the trail subscribes to the call's end).
-    for (let i = 0; i < 50 && (await pg.query(`select 1 from "${SCHEMA}".audit where action = 'tool.call'`)).rowCount === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await pg.query(`select 1 from "${SCHEMA}".audit where action = 'tool.call'`)).rowCount === 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
     let everything = '';
     for (const table of tables) everything += JSON.stringify((await pg.query(`select * from "${SCHEMA}"."${table}"`)).rows);
     expect(everything).toContain('initech');

@@ -19,7 +19,15 @@ describe('lunar-hub generate', () => {
 
   beforeAll(async () => {
     out = scratchDir('generate');
-    const result = await runCli(['generate', fixture('locations-3.0.yaml'), fixture('petstore-swagger2.yaml'), fixture('circular-3.1.json'), REAL_SPECS.notion, '--out', out]);
+    const result = await runCli([
+      'generate',
+      fixture('locations-3.0.yaml'),
+      fixture('petstore-swagger2.yaml'),
+      fixture('circular-3.1.json'),
+      REAL_SPECS.notion,
+      '--out',
+      out,
+    ]);
     expect(result.stderr).toMatch(/generated 4 connectors/);
     expect(result.code).toBe(0);
   }, 120_000);
@@ -97,7 +105,8 @@ export async function use(): Promise<string> {
     };
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const client = (): any => require(path.join(out, 'locations-3-0', 'client.ts')).createLocations30Client({ baseUrl, headers: { 'user-agent': 'lunar-test' } });
+    const client = (): any =>
+      require(path.join(out, 'locations-3-0', 'client.ts')).createLocations30Client({ baseUrl, headers: { 'user-agent': 'lunar-test' } });
 
     it('serialises path, query (form, deepObject), header and cookie parameters', async () => {
       const member = await client().getMember({
@@ -117,7 +126,12 @@ export async function use(): Promise<string> {
 
     it.each([
       ['replaceMember', { path: { org: 'o', member_id: 1 }, body: { login: 'x' } }, 'application/json', '{"login":"x"}'],
-      ['inviteByForm', { path: { org: 'o' }, body: { email: 'a@example.com', role: 'admin' } }, 'application/x-www-form-urlencoded', 'email=a%40example.com&role=admin'],
+      [
+        'inviteByForm',
+        { path: { org: 'o' }, body: { email: 'a@example.com', role: 'admin' } },
+        'application/x-www-form-urlencoded',
+        'email=a%40example.com&role=admin',
+      ],
       ['addNote', { path: { org: 'o' }, body: 'hello' }, 'text/plain', 'hello'],
       ['uploadAvatar', { path: { org: 'o' }, body: new Uint8Array([1, 2, 3]) }, 'application/octet-stream', '\u0001\u0002\u0003'],
     ])('%s sends its body as %s', async (method, args, contentType, body) => {
@@ -137,7 +151,9 @@ export async function use(): Promise<string> {
     });
 
     it('throws a coded error with the status and body on an HTTP error', async () => {
-      const error = await client().getMember({ path: { org: 'missing', member_id: 1 }, cookie: { session: 's' } }).catch((e: unknown) => e);
+      const error = await client()
+        .getMember({ path: { org: 'missing', member_id: 1 }, cookie: { session: 's' } })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'HUB_ERR_CLIENT_HTTP', status: 404, body: { message: 'no such member' } });
     });
   });
@@ -150,7 +166,10 @@ describe('lunar-hub generate with no SPEC', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('petstore: 4 tools, 0 skipped, 0 warnings (specs/petstore.yaml)');
     expect(JSON.parse(readFileSync(path.join(out, 'petstore', 'tools.json'), 'utf8')).map((t: { name: string }) => t.name)).toEqual([
-      'petstore_list_pets', 'petstore_create_pet', 'petstore_get_pet', 'petstore_delete_pet',
+      'petstore_list_pets',
+      'petstore_create_pet',
+      'petstore_get_pet',
+      'petstore_delete_pet',
     ]);
   }, 60_000);
 });
@@ -164,7 +183,11 @@ describe('lunar-hub generate, when something goes wrong', () => {
     expect(result.stderr).toMatch(/generated 1 connectors.*1 specs failed/);
     expect(existsSync(path.join(out, 'circular-3-1', 'tools.json'))).toBe(true);
     expect(existsSync(path.join(out, 'bad-json'))).toBe(false);
-    expect(require('node:fs').readdirSync(out).filter((n: string) => n.startsWith('.staging'))).toEqual([]);
+    expect(
+      require('node:fs')
+        .readdirSync(out)
+        .filter((n: string) => n.startsWith('.staging')),
+    ).toEqual([]);
   });
 
   it('names the output folder when it cannot be written', async () => {
@@ -210,13 +233,16 @@ describe('lunar-hub generate, specs the tools tolerate (dangling $refs, duplicat
   });
 
   it('lists each repair as a problem with its pointer', () => {
-    const problems = (id: string) => (JSON.parse(readFileSync(path.join(out, id, 'problems.json'), 'utf8')) as Array<{ rule: string; pointer: string }>).map((p) => `${p.rule} ${p.pointer}`);
-    expect(problems('dangling-mapping')).toEqual(expect.arrayContaining([
-      'ref-dangling /components/schemas/Pet/properties/kind/oneOf/1',
-      'ref-dangling /components/schemas/Pet/properties/kind/discriminator/mapping/dog',
-      'ref-dangling /components/schemas/Pet/properties/kind/discriminator/mapping/bird',
-      'ref-dangling /components/schemas/NewPet/properties/owner',
-    ]));
+    const problems = (id: string) =>
+      (JSON.parse(readFileSync(path.join(out, id, 'problems.json'), 'utf8')) as Array<{ rule: string; pointer: string }>).map((p) => `${p.rule} ${p.pointer}`);
+    expect(problems('dangling-mapping')).toEqual(
+      expect.arrayContaining([
+        'ref-dangling /components/schemas/Pet/properties/kind/oneOf/1',
+        'ref-dangling /components/schemas/Pet/properties/kind/discriminator/mapping/dog',
+        'ref-dangling /components/schemas/Pet/properties/kind/discriminator/mapping/bird',
+        'ref-dangling /components/schemas/NewPet/properties/owner',
+      ]),
+    );
     expect(problems('names-3-0')).toContain('operation-id-duplicate /paths/~1users~1{id}/delete/operationId');
   });
 

@@ -6,7 +6,7 @@ import { removeScratchDirs, REPO, runCli, scratchDir } from '../helpers/cli';
 afterAll(() => removeScratchDirs());
 
 describe('lunar-hub --help and --version', () => {
-  it.each([[['--help']], [['-h']], [['help']]])('%j prints every command\'s usage on stdout, exit 0', async (args) => {
+  it.each([[['--help']], [['-h']], [['help']]])("%j prints every command's usage on stdout, exit 0", async (args) => {
     const result = await runCli(args);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('lunar-hub serve [--config FILE]');
@@ -21,7 +21,7 @@ describe('lunar-hub --help and --version', () => {
     [['connections', '-h'], /lunar-hub connections add[\s\S]*lunar-hub connections test/],
     [['help', 'validate'], /^usage:\n {2}lunar-hub validate SPEC/],
     [['config', '--help'], /^usage:\n {2}lunar-hub config check/],
-  ])('%j prints that command\'s usage, exit 0', async (args, usage) => {
+  ])("%j prints that command's usage, exit 0", async (args, usage) => {
     const result = await runCli(args as string[]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(usage);
@@ -68,7 +68,9 @@ describe('lunar-hub config', () => {
   });
 
   it('show prints the effective settings and their sources, secrets hidden', async () => {
-    const result = await runCli(['config', 'show', '--json'], { env: { LUNAR_MASTER_KEY: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlYzE=', LUNAR_REDIS_URL: 'redis://:pw-s3cret@127.0.0.1:6379', PORT: '9999' } });
+    const result = await runCli(['config', 'show', '--json'], {
+      env: { LUNAR_MASTER_KEY: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlYzE=', LUNAR_REDIS_URL: 'redis://:pw-s3cret@127.0.0.1:6379', PORT: '9999' },
+    });
     expect(result.code).toBe(0);
     const rows = JSON.parse(result.stdout) as Array<{ key: string; value: string; source: string }>;
     expect(rows.find((r) => r.key === 'server.port')).toMatchObject({ value: '9999', source: 'environment' });

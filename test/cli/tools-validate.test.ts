@@ -27,7 +27,7 @@ describe('lunar-hub tools', () => {
     expect(names).toContain('acme_list_legacy_members');
   });
 
-  it('prints GitHub\'s 1,186 tools as one JSON document', async () => {
+  it("prints GitHub's 1,186 tools as one JSON document", async () => {
     const result = await runCli(['tools', REAL_SPECS.github, '--json', '--id', 'github']);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toHaveLength(1186);
@@ -69,7 +69,9 @@ describe('lunar-hub validate', () => {
     const result = await runCli(['validate', 'test/fixtures/specs/names-3.0.yaml', '--json']);
     expect(result.code).toBe(1);
     const report = JSON.parse(result.stdout) as { problems: Array<{ severity: string; pointer: string; message: string }> };
-    expect(report.problems).toContainEqual(expect.objectContaining({ severity: 'error', pointer: '/paths/~1users~1{id}/delete/operationId', message: expect.stringContaining('getUser') }));
+    expect(report.problems).toContainEqual(
+      expect.objectContaining({ severity: 'error', pointer: '/paths/~1users~1{id}/delete/operationId', message: expect.stringContaining('getUser') }),
+    );
   });
 
   it('exits 0 on a clean real spec', async () => {

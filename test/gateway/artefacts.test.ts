@@ -71,8 +71,16 @@ describe('loadConnectorFromArtefacts on the shop spec with a connector file', ()
 
   it('writes what a start without the spec needs into connector.json', () => {
     const artefact = JSON.parse(readFileSync(path.join(out, 'shop', 'connector.json'), 'utf8'));
-    expect(Object.keys(artefact)).toEqual(expect.arrayContaining(['connectorId', 'file', 'api', 'bindings', 'operations', 'skipped', 'spec', 'generation', 'serversDeclared', 'index']));
-    expect(artefact.spec).toMatchObject({ file: spec, bytes: statSync(spec).size, mtimeMs: statSync(spec).mtimeMs, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), externalRefs: false });
+    expect(Object.keys(artefact)).toEqual(
+      expect.arrayContaining(['connectorId', 'file', 'api', 'bindings', 'operations', 'skipped', 'spec', 'generation', 'serversDeclared', 'index']),
+    );
+    expect(artefact.spec).toMatchObject({
+      file: spec,
+      bytes: statSync(spec).size,
+      mtimeMs: statSync(spec).mtimeMs,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      externalRefs: false,
+    });
     expect(artefact.generation).toEqual({ includeDeprecated: false, outputSchema: 'shallow' });
   });
 
@@ -80,7 +88,13 @@ describe('loadConnectorFromArtefacts on the shop spec with a connector file', ()
     const loaded = await loadArtefactsOrSpec(path.join(out, 'shop'));
     expect(loaded.source).toBe('artefacts');
     const fromSpec = await loadConnector(spec);
-    expect(loaded.connector.tools.map((t) => t.tool.name)).toEqual(['shop_list_items', 'shop_create_item', 'shop_fetch_item', 'shop_delete_item', 'shop_get_item_image']);
+    expect(loaded.connector.tools.map((t) => t.tool.name)).toEqual([
+      'shop_list_items',
+      'shop_create_item',
+      'shop_fetch_item',
+      'shop_delete_item',
+      'shop_get_item_image',
+    ]);
     expect(loaded.connector.problems.map((p) => p.rule)).toEqual(['connector-override-unused']);
     expectSameConnector(loaded.connector, fromSpec);
   });
@@ -111,7 +125,10 @@ describe('loadConnectorFromArtefacts on the shop spec with a connector file', ()
     expectSameConnector(loaded.connector, await loadConnector(copy));
 
     writeFileSync(copy, `${readFileSync(spec, 'utf8')}\n`.replace('Get an item', 'Get an ITEM'));
-    expect(await loadArtefactsOrSpec(path.join(out, 'shop'), { specFile: copy })).toMatchObject({ source: 'spec', reason: expect.stringMatching(/changed since generate/) });
+    expect(await loadArtefactsOrSpec(path.join(out, 'shop'), { specFile: copy })).toMatchObject({
+      source: 'spec',
+      reason: expect.stringMatching(/changed since generate/),
+    });
   });
 
   it('refuses a bad connector file with the same error as loadConnector', async () => {
@@ -201,7 +218,7 @@ describe('a stale artefact', () => {
     expectSameConnector(loaded.connector, await loadConnector(spec));
   });
 
-  it('is not used for a spec that is gone; the error is the spec reader\'s', async () => {
+  it("is not used for a spec that is gone; the error is the spec reader's", async () => {
     const gone = path.join(specs, 'gone.yaml');
     copyFileSync(spec, gone);
     await generate(gone, out);
@@ -240,8 +257,14 @@ describe('the registry with generatedDir', () => {
     try {
       await registry.start();
       const loaded = () => lines.filter((l) => l.msg === 'spec loaded').map((l) => [path.basename(String(l.file)), l.source]);
-      expect(loaded()).toEqual([['shop.yaml', 'artefacts'], ['trees.json', 'spec']]);
-      expect(lines.find((l) => l.msg === 'generated artefact not used; loading the spec')).toMatchObject({ file: path.join(specs, 'trees.json'), reason: expect.stringMatching(/no .*connector\.json/) });
+      expect(loaded()).toEqual([
+        ['shop.yaml', 'artefacts'],
+        ['trees.json', 'spec'],
+      ]);
+      expect(lines.find((l) => l.msg === 'generated artefact not used; loading the spec')).toMatchObject({
+        file: path.join(specs, 'trees.json'),
+        reason: expect.stringMatching(/no .*connector\.json/),
+      });
       expectSameConnector(registry.current.connectors.get('shop')!, { ...(await loadConnector(spec)), source: 'specs' });
 
       lines.length = 0;
@@ -278,7 +301,15 @@ describe('lunar-hub serve --generated', () => {
       const client = new Client({ name: 'artefacts-e2e', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
       const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(['shop_create_item', 'shop_delete_item', 'shop_export_all', 'shop_fetch_item', 'shop_get_item_image', 'shop_list_items', 'shop_slow']);
+      expect(tools.map((t) => t.name)).toEqual([
+        'shop_create_item',
+        'shop_delete_item',
+        'shop_export_all',
+        'shop_fetch_item',
+        'shop_get_item_image',
+        'shop_list_items',
+        'shop_slow',
+      ]);
       const result = (await client.callTool({ name: 'shop_fetch_item', arguments: { id: 'a/b' } })) as CallToolResult;
       expect(result.isError).toBeFalsy();
       expect(result.structuredContent).toEqual({ id: 'a/b', name: 'widget', price: 3 });
@@ -315,7 +346,15 @@ describe('lunar-hub serve --generated', () => {
   }, 90_000);
 
   it('refuses a --generated folder that does not exist', async () => {
-    const result = await runCli(['serve', '--port', '0', '--specs', scratchDir('artefacts-none'), '--generated', path.join(scratchDir('artefacts-none-out'), 'missing')]);
+    const result = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--specs',
+      scratchDir('artefacts-none'),
+      '--generated',
+      path.join(scratchDir('artefacts-none-out'), 'missing'),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/HUB_ERR_CONFIG_USAGE: --generated .*missing: no such folder/);
   });

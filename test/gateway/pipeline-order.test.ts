@@ -20,7 +20,9 @@ let snapshot: RegistrySnapshot;
 const pipelines: CallPipeline[] = [];
 
 beforeAll(async () => {
-  upstream = await startUpstream({ 'GET /items': (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"1","name":"cup"}]') });
+  upstream = await startUpstream({
+    'GET /items': (_req, res) => void res.writeHead(200, { 'content-type': 'application/json' }).end('[{"id":"1","name":"cup"}]'),
+  });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lsh-order-'));
   copyFileSync(FIXTURE, path.join(dir, 'shop.yaml'));
   writeFileSync(path.join(dir, 'shop.connector.yaml'), `baseUrl: ${upstream.url}\n`);
@@ -33,7 +35,17 @@ afterAll(async () => {
 });
 
 function context(toolName: string, args: Record<string, unknown> = {}): CallContext {
-  return { callId: 'c1', toolName, args, signal: new AbortController().signal, snapshot, progress: () => undefined, log: pino({ level: 'silent' }), entry: 'mcp', facts: {} };
+  return {
+    callId: 'c1',
+    toolName,
+    args,
+    signal: new AbortController().signal,
+    snapshot,
+    progress: () => undefined,
+    log: pino({ level: 'silent' }),
+    entry: 'mcp',
+    facts: {},
+  };
 }
 
 function traced(): { events: string[]; call: CallPipeline['call'] } {
@@ -68,7 +80,16 @@ describe('the call pipeline order', () => {
     }
     expect(upstream.seen.length).toBe(seen);
     expect(events.filter((e) => e.startsWith('START'))).toEqual(['START observe', 'START resolveTool', 'START authorise', 'START validateArguments']);
-    expect(ends).toEqual([expect.objectContaining({ connector: 'shop', tool: 'shop_list_items', kind: 'http', entry: 'mcp', outcome: 'tool_error', code: 'HUB_ERR_CALL_ARGUMENTS' })]);
+    expect(ends).toEqual([
+      expect.objectContaining({
+        connector: 'shop',
+        tool: 'shop_list_items',
+        kind: 'http',
+        entry: 'mcp',
+        outcome: 'tool_error',
+        code: 'HUB_ERR_CALL_ARGUMENTS',
+      }),
+    ]);
   });
 
   it('lets an unknown tool through observe as the one protocol error', async () => {

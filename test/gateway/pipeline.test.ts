@@ -9,28 +9,56 @@ const silent = pino({ level: 'silent' });
 const { checkFor } = createArgumentValidator();
 
 function context(): CallContext {
-  return { callId: 'c1', toolName: 't', args: {}, signal: new AbortController().signal, snapshot: RegistrySnapshot.empty(), progress: () => undefined, log: silent, facts: {} };
+  return {
+    callId: 'c1',
+    toolName: 't',
+    args: {},
+    signal: new AbortController().signal,
+    snapshot: RegistrySnapshot.empty(),
+    progress: () => undefined,
+    log: silent,
+    facts: {},
+  };
 }
 
-function registered(name: string, inputSchema: Record<string, unknown> = { type: 'object' }, tags: string[] = [], connectorId = name.split('_')[0]): RegisteredTool {
+function registered(
+  name: string,
+  inputSchema: Record<string, unknown> = { type: 'object' },
+  tags: string[] = [],
+  connectorId = name.split('_')[0],
+): RegisteredTool {
   return {
     kind: 'http',
     connectorId,
     tool: { name, inputSchema: inputSchema as RegisteredTool['tool']['inputSchema'] },
     binding: { tool: name, operation: `GET /${name}`, arguments: [] },
-    operation: { key: `GET /${name}`, method: 'get', path: `/${name}`, specPath: `/${name}`, pointer: '', tags, deprecated: false, parameters: [], responses: [], servers: [] },
+    operation: {
+      key: `GET /${name}`,
+      method: 'get',
+      path: `/${name}`,
+      specPath: `/${name}`,
+      pointer: '',
+      tags,
+      deprecated: false,
+      parameters: [],
+      responses: [],
+      servers: [],
+    },
   };
 }
 
 describe('compose', () => {
   it('runs stages in list order around the terminal, each once', async () => {
     const trace: string[] = [];
-    const stage = (name: string): Stage => (next) => async (ctx) => {
-      trace.push(`START ${name}`);
-      const result = await next(ctx);
-      trace.push(`END ${name}`);
-      return result;
-    };
+    const stage =
+      (name: string): Stage =>
+      (next) =>
+      async (ctx) => {
+        trace.push(`START ${name}`);
+        const result = await next(ctx);
+        trace.push(`END ${name}`);
+        return result;
+      };
     const terminal: CallFn = async () => {
       trace.push('SEND');
       return { content: [] };

@@ -13,7 +13,10 @@ import { BIN, freshDataDir, startServe, type ServedHub } from '../helpers/hub-pr
 
 const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
 const block = /<!-- first-call:start -->\n```sh\n([\s\S]*?)```\n<!-- first-call:end -->/.exec(readme)![1];
-const [demoLine, serveLine, curlLine] = block.trim().split('\n').map((line) => line.replace(/\s+#.*$/, ''));
+const [demoLine, serveLine, curlLine] = block
+  .trim()
+  .split('\n')
+  .map((line) => line.replace(/\s+#.*$/, ''));
 const argsOf = (line: string, prefix: string) => {
   expect(line.startsWith(prefix)).toBe(true);
   return line.slice(prefix.length).split(/\s+/).filter(Boolean);
@@ -41,7 +44,7 @@ afterAll(async () => {
   demo?.kill('SIGTERM');
 });
 
-it('the README\'s curl calls petstore_list_pets through the hub and gets the two newest pets', async () => {
+it("the README's curl calls petstore_list_pets through the hub and gets the two newest pets", async () => {
   expect(curlLine).toMatch(/^curl -s http:\/\/127\.0\.0\.1:8787\/mcp /);
   const headers = Object.fromEntries([...curlLine.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1], m[2]]));
   const body = /-d '([^']+)'/.exec(curlLine)![1];

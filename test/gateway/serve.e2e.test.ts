@@ -31,14 +31,17 @@ async function connect(url = hub.mcpUrl): Promise<Client> {
   return client;
 }
 
-
 function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 }
 
 beforeAll(async () => {
   upstream = await startUpstream({
-    'GET /api/items': (_req, res) => json(res, 200, [{ id: '1', name: 'one' }, { id: '2', name: 'two' }]),
+    'GET /api/items': (_req, res) =>
+      json(res, 200, [
+        { id: '1', name: 'one' },
+        { id: '2', name: 'two' },
+      ]),
     'GET /api/items/*': (req, res) =>
       req.url.endsWith('/drifted')
         ? json(res, 200, { id: 5, name: 'drifted' })
@@ -102,7 +105,12 @@ describe('tools/list', () => {
     const response = await fetch(`${hub.mcpUrl}/nope`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+      }),
     });
     expect(response.status).toBe(404);
   });
@@ -202,7 +210,10 @@ describe('tools/call', () => {
 
   it('reports progress while waiting when the client asks for it', async () => {
     const updates: number[] = [];
-    const result = (await client.callTool({ name: 'shop_slow', arguments: { ms: 2500 } }, undefined, { onprogress: (p) => updates.push(p.progress), timeout: 10_000 })) as CallToolResult;
+    const result = (await client.callTool({ name: 'shop_slow', arguments: { ms: 2500 } }, undefined, {
+      onprogress: (p) => updates.push(p.progress),
+      timeout: 10_000,
+    })) as CallToolResult;
     expect(result.structuredContent).toEqual({ waited: 2500 });
     expect(updates.length).toBeGreaterThanOrEqual(1);
   });
@@ -216,7 +227,8 @@ describe('hot reload', () => {
       changes++;
     });
     const names = async () => (await listAll(client)).map((t) => t.name).filter((n) => n.startsWith('trees_'));
-    const health = async () => (await (await fetch(`${hub.url}/healthz`)).json()) as { status: string; failures: Array<{ file: string; code: string; servingPrevious?: string }> };
+    const health = async () =>
+      (await (await fetch(`${hub.url}/healthz`)).json()) as { status: string; failures: Array<{ file: string; code: string; servingPrevious?: string }> };
     const waitFor = async (predicate: () => Promise<boolean>) => {
       for (let i = 0; i < 50; i++) {
         if (await predicate()) return;
@@ -272,7 +284,11 @@ describe('the HTTP front door', () => {
     ['broken JSON', '/mcp', '{"jsonrpc":', 400, -32700],
     ['a path that does not decode', '/mcp/%ZZ', '{}', 400, -32600],
   ])('answers %s with a JSON-RPC error, never a stack trace', async (_name, path, body, status, code) => {
-    const response = await fetch(`${hub.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body });
+    const response = await fetch(`${hub.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body,
+    });
     expect(response.status).toBe(status);
     const text = await response.text();
     expect(text).not.toMatch(/\bat .*\.js:\d+/);
@@ -281,7 +297,10 @@ describe('the HTTP front door', () => {
 
   it('logs structured JSON lines', () => {
     // Every line is JSON but the one plain banner `serve` prints for people.
-    const lines = hub.stderr().split('\n').filter((l) => l !== '' && !l.startsWith('lunar-hub serving '));
+    const lines = hub
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('lunar-hub serving '));
     expect(lines.length).toBeGreaterThan(3);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(hub.stderr()).toMatch(/"msg":"tool call"/);

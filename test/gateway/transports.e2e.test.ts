@@ -27,7 +27,9 @@ let stdioStderr = '';
 beforeAll(async () => {
   upstream = await startUpstream({
     'GET /api/items/*': (req, res) =>
-      req.url.endsWith('/missing') ? json(res, 404, { message: 'Item not found' }) : json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget' }),
+      req.url.endsWith('/missing')
+        ? json(res, 404, { message: 'Item not found' })
+        : json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget' }),
     'POST /api/items': (req, res) => json(res, 201, { id: '1', ...JSON.parse(req.body.toString('utf8')) }),
     'GET /api/items': (_req, res) => json(res, 200, [{ id: '1', name: 'widget' }]),
     'GET /api/items/*/image': (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(PNG),
@@ -37,7 +39,13 @@ beforeAll(async () => {
   writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
   const stdio = new Client({ name: 'stdio-e2e', version: '1.0.0' });
   stdioData = freshDataDir();
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', stdioData], cwd: REPO, env: { ...(process.env as Record<string, string>), CI: 'true' }, stderr: 'pipe' });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, 'stdio', '--specs', specs, '--data', stdioData],
+    cwd: REPO,
+    env: { ...(process.env as Record<string, string>), CI: 'true' },
+    stderr: 'pipe',
+  });
   transport.stderr?.on('data', (chunk: Buffer) => (stdioStderr += chunk.toString('utf8')));
   await stdio.connect(transport);
   clients.stdio = stdio;
@@ -69,7 +77,15 @@ describe.each(['stdio', 'streamable http'])('over %s', (transport) => {
 
   it('lists every tool of the spec with its annotations', async () => {
     const tools: Tool[] = await listAll(client());
-    expect(tools.map((t) => t.name)).toEqual(['shop_create_item', 'shop_delete_item', 'shop_export_all', 'shop_get_item', 'shop_get_item_image', 'shop_list_items', 'shop_slow']);
+    expect(tools.map((t) => t.name)).toEqual([
+      'shop_create_item',
+      'shop_delete_item',
+      'shop_export_all',
+      'shop_get_item',
+      'shop_get_item_image',
+      'shop_list_items',
+      'shop_slow',
+    ]);
     expect(tools.find((t) => t.name === 'shop_get_item')!.annotations).toEqual({ readOnlyHint: true, idempotentHint: true });
   });
 

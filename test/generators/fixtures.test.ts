@@ -63,7 +63,13 @@ describe('OpenAPI 3.0: parameter locations, body types, servers, security', () =
     expect(get.inputSchema.properties!.page).toEqual({ type: 'integer', default: 1, minimum: 1 });
     const binding = set.bindings.find((b) => b.tool === get.name)!;
     expect(binding.arguments.map((a) => `${a.in}:${a.name}`)).toEqual([
-      'path:org', 'path:member_id', 'query:fields', 'query:filter', 'query:page', 'header:X-Trace', 'cookie:session',
+      'path:org',
+      'path:member_id',
+      'query:fields',
+      'query:filter',
+      'query:page',
+      'header:X-Trace',
+      'cookie:session',
     ]);
     // Style and explode reach the operation model, which the client runtime serialises from.
     const fields = set.operations.find((o) => o.operationId === 'getMember')!.parameters.find((p) => p.name === 'fields')!;
@@ -149,7 +155,10 @@ describe('OpenAPI 3.0: parameter locations, body types, servers, security', () =
   it('models servers with variables and security (operation-level overrides, empty opts out)', async () => {
     const set = await toolSetOf(file);
     expect(set.api.servers).toEqual([
-      expect.objectContaining({ url: 'https://{region}.api.example.com/{basePath}', variables: { region: expect.objectContaining({ default: 'eu', enum: ['eu', 'us'] }), basePath: expect.objectContaining({ default: 'v1' }) } }),
+      expect.objectContaining({
+        url: 'https://{region}.api.example.com/{basePath}',
+        variables: { region: expect.objectContaining({ default: 'eu', enum: ['eu', 'us'] }), basePath: expect.objectContaining({ default: 'v1' }) },
+      }),
     ]);
     const security = (id: string) => set.operations.find((o) => o.operationId === id)!.security;
     expect(security('getMember')).toEqual([{ bearer: [] }]);
@@ -246,15 +255,17 @@ describe('slightly invalid operations', () => {
       'invalid-ops-3-0_create_item',
       'invalid-ops-3-0_create_orphan',
     ]);
-    expect(set.problems.map((p) => [p.severity, p.rule, p.pointer])).toEqual(expect.arrayContaining([
-      ['warning', 'path-parameter-undeclared', '/paths/~1items~1{itemId}/get'],
-      ['warning', 'parameter-invalid', '/paths/~1items/get/parameters/3'],
-      ['warning', 'parameter-invalid', '/paths/~1items/get/parameters/4/in'],
-      ['warning', 'operation-invalid', '/paths/~1orphans/get'],
-      ['warning', 'schema-invalid-pattern', '/paths/~1items/get/parameters/0/schema/pattern'],
-      ['warning', 'schema-invalid-type', '/paths/~1items/get/parameters/1/schema/type'],
-      ['warning', 'ref-unresolved', '/paths/~1items/post/requestBody/content/application~1json/schema'],
-    ]));
+    expect(set.problems.map((p) => [p.severity, p.rule, p.pointer])).toEqual(
+      expect.arrayContaining([
+        ['warning', 'path-parameter-undeclared', '/paths/~1items~1{itemId}/get'],
+        ['warning', 'parameter-invalid', '/paths/~1items/get/parameters/3'],
+        ['warning', 'parameter-invalid', '/paths/~1items/get/parameters/4/in'],
+        ['warning', 'operation-invalid', '/paths/~1orphans/get'],
+        ['warning', 'schema-invalid-pattern', '/paths/~1items/get/parameters/0/schema/pattern'],
+        ['warning', 'schema-invalid-type', '/paths/~1items/get/parameters/1/schema/type'],
+        ['warning', 'ref-unresolved', '/paths/~1items/post/requestBody/content/application~1json/schema'],
+      ]),
+    );
     for (const problem of set.problems) expect(problem.file).toBe(file);
   });
 
@@ -306,7 +317,10 @@ describe('files that cannot be read at all', () => {
     ['broken/future-version.yaml', 'HUB_ERR_SPEC_VERSION', /4\.0\.0/],
   ])('%s: one %s naming the file', async (name, code, reason) => {
     const file = fixture(name);
-    const error = await readSpecFile(file).then(() => undefined, (e: unknown) => e as Error & { code: string });
+    const error = await readSpecFile(file).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code: string },
+    );
     expect(error).toBeDefined();
     expect(error!.code).toBe(code);
     expect(error!.message).toContain(file);
@@ -320,7 +334,12 @@ describe('names outside ASCII', () => {
 
   it('transliterates tool and argument names instead of stripping them, and keeps them valid', async () => {
     const set = await toolSetOf(file);
-    expect(set.tools.map((t) => t.name)).toEqual(['unicode-3-0_get_unicode_by_klyuch', 'unicode-3-0_send_grusse', 'unicode-3-0_get', 'unicode-3-0_delete_plain_by_id']);
+    expect(set.tools.map((t) => t.name)).toEqual([
+      'unicode-3-0_get_unicode_by_klyuch',
+      'unicode-3-0_send_grusse',
+      'unicode-3-0_get',
+      'unicode-3-0_delete_plain_by_id',
+    ]);
     for (const tool of set.tools) {
       expect(tool.name).toMatch(MCP_TOOL_NAME);
       for (const property of Object.keys(tool.inputSchema.properties ?? {})) expect(property).toMatch(MCP_TOOL_NAME);
@@ -358,13 +377,19 @@ describe('descriptions', () => {
     expect(toolNamed(set, 'get').description).toBe('GET /🚀.');
   });
 
-  it.each(['petstore-swagger2.yaml', 'locations-3.0.yaml', 'circular-3.1.json', 'names-3.0.yaml', 'invalid-ops-3.0.yaml', 'styles-3.1.yaml', 'unicode-3.0.yaml', 'external/main.yaml'])(
-    'gives every tool of %s a description',
-    async (name) => {
-      const set = await toolSetOf(fixture(name), { includeDeprecated: true });
-      expect(set.tools.filter((t) => typeof t.description !== 'string' || t.description.trim() === '').map((t) => t.name)).toEqual([]);
-    },
-  );
+  it.each([
+    'petstore-swagger2.yaml',
+    'locations-3.0.yaml',
+    'circular-3.1.json',
+    'names-3.0.yaml',
+    'invalid-ops-3.0.yaml',
+    'styles-3.1.yaml',
+    'unicode-3.0.yaml',
+    'external/main.yaml',
+  ])('gives every tool of %s a description', async (name) => {
+    const set = await toolSetOf(fixture(name), { includeDeprecated: true });
+    expect(set.tools.filter((t) => typeof t.description !== 'string' || t.description.trim() === '').map((t) => t.name)).toEqual([]);
+  });
 });
 
 describe('arguments the gateway would refuse are not admitted by the inputSchema', () => {

@@ -39,7 +39,10 @@ it('lists the transliterated tool with its argument, each naming the original', 
   const tool = (await listAll(client)).find((t) => t.name === 'intl_get_unicode_by_klyuch');
   expect(tool).toBeDefined();
   expect(tool!.description).toContain('/ünïcode/{ключ}');
-  expect(tool!.inputSchema.properties).toMatchObject({ klyuch: { description: '(path parameter "ключ")' }, grosse: { description: expect.stringContaining('"größe"') } });
+  expect(tool!.inputSchema.properties).toMatchObject({
+    klyuch: { description: '(path parameter "ключ")' },
+    grosse: { description: expect.stringContaining('"größe"') },
+  });
 });
 
 it('sends /ünïcode/<value> with the real query parameter', async () => {

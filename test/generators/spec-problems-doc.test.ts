@@ -11,7 +11,9 @@ function sourceFiles(dir: string): string[] {
 }
 
 it('documents exactly the rules the generators report', () => {
-  const source = sourceFiles(GENERATORS).map((f) => readFileSync(f, 'utf8')).join('\n');
+  const source = sourceFiles(GENERATORS)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
   const used = new Set([...source.matchAll(/\.(?:warn|error)\(\s*'([a-z-]+)'|rule: '([a-z-]+)'/g)].map((m) => m[1] ?? m[2]));
   const doc = readFileSync(path.join(__dirname, '..', '..', 'docs', 'spec-problems.md'), 'utf8');
   const documented = new Set([...doc.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]));

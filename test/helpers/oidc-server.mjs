@@ -45,7 +45,12 @@ const provider = new Provider(issuer, {
   })),
   // Any login works: the dev login form's "login" field becomes the subject.
   async findAccount(_ctx, sub) {
-    return { accountId: sub, async claims() { return { sub }; } };
+    return {
+      accountId: sub,
+      async claims() {
+        return { sub };
+      },
+    };
   },
   // PKCE for every client, confidential ones included (S256 is the only method oidc-provider 9 offers).
   pkce: { required: () => true },
@@ -65,7 +70,12 @@ const provider = new Provider(issuer, {
           enabled: true,
           defaultResource: () => config.jwtResource.audience,
           useGrantedResource: () => true,
-          getResourceServerInfo: () => ({ scope: config.jwtResource.scope ?? 'hub:read-only', audience: config.jwtResource.audience, accessTokenFormat: 'jwt', accessTokenTTL: config.accessTokenTtl ?? 3600 }),
+          getResourceServerInfo: () => ({
+            scope: config.jwtResource.scope ?? 'hub:read-only',
+            audience: config.jwtResource.audience,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: config.accessTokenTtl ?? 3600,
+          }),
         }
       : { enabled: true },
   },

@@ -112,7 +112,13 @@ interface Form {
 }
 
 const decodeHtml = (text: string) =>
-  text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 const attribute = (tag: string, name: string) => {
   const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
@@ -195,14 +201,18 @@ export async function approveDeviceCode(issuer: string, userCode: string): Promi
 /** Enters `userCode` at the provider's device page and presses "Abort" on the confirmation. */
 export async function denyDeviceCode(issuer: string, userCode: string): Promise<void> {
   let aborted = false;
-  const { page } = await browse(deviceUrl(issuer, userCode), () => false, (fields) => {
-    if (aborted) return false; // the page after "Abort" offers the code form again: stop there
-    if (fields.has('confirm')) {
-      fields.delete('confirm');
-      fields.set('abort', 'yes');
-      aborted = true;
-    }
-  });
+  const { page } = await browse(
+    deviceUrl(issuer, userCode),
+    () => false,
+    (fields) => {
+      if (aborted) return false; // the page after "Abort" offers the code form again: stop there
+      if (fields.has('confirm')) {
+        fields.delete('confirm');
+        fields.set('abort', 'yes');
+        aborted = true;
+      }
+    },
+  );
   if (!page || !/interrupted/.test(page)) throw new Error(`the device denial did not register:\n${page?.slice(0, 500)}`);
 }
 

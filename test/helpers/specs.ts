@@ -30,7 +30,10 @@ export function createAjv(): Ajv2020 {
 export function schemaFailures(tools: readonly McpTool[], ajv = createAjv()): string[] {
   const failures: string[] = [];
   for (const tool of tools) {
-    for (const [which, schema] of [['inputSchema', tool.inputSchema], ['outputSchema', tool.outputSchema]] as const) {
+    for (const [which, schema] of [
+      ['inputSchema', tool.inputSchema],
+      ['outputSchema', tool.outputSchema],
+    ] as const) {
       if (schema === undefined) continue;
       try {
         ajv.compile(schema);

@@ -63,7 +63,12 @@ export async function startUpstream(routes: Record<string, Route> = {}, fallback
 function matches(key: string, method: string, pathname: string): boolean {
   const [m, pattern] = key.split(' ');
   if (m !== method || !pattern.includes('*')) return false;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]+')}$`,
+  );
   return re.test(pathname);
 }
 

@@ -11,7 +11,17 @@ import type { Exchange } from './recorder';
 type Node = Record<string, unknown>;
 
 /** Headers the HTTP layer and the hub itself set on every request (not parameters). */
-const TRANSPORT_HEADERS = new Set(['host', 'connection', 'keep-alive', 'accept', 'accept-encoding', 'content-type', 'content-length', 'transfer-encoding', 'user-agent']);
+const TRANSPORT_HEADERS = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'accept',
+  'accept-encoding',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'user-agent',
+]);
 
 export interface Declared {
   /** undefined: anything goes (an object parameter with form/explode spreads its properties into the query). */

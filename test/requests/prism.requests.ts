@@ -21,7 +21,9 @@ import { REPO, removeScratchDirs } from '../helpers/cli';
 import { runSpec, type CallRecord, type SpecReport } from './run-spec';
 import { SPEC_CASES } from './specs';
 
-const only = process.env.PRISM_SPECS?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = process.env.PRISM_SPECS?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const cases = only === undefined ? SPEC_CASES : SPEC_CASES.filter((c) => only.includes(c.name));
 const reports: SpecReport[] = [];
 
@@ -31,7 +33,10 @@ const MAX_ARGUMENT_FAILURE_SHARE = 0.02;
 afterAll(() => {
   removeScratchDirs();
   if (reports.length === 0) return;
-  const lines = ['Requests judged by Prism 5.14.2:', 'spec       tools  called  valid  invalid  excused  no-route  undeclared  security  args-refused  not-sent  prism-error  share'];
+  const lines = [
+    'Requests judged by Prism 5.14.2:',
+    'spec       tools  called  valid  invalid  excused  no-route  undeclared  security  args-refused  not-sent  prism-error  share',
+  ];
   for (const r of reports) {
     const c = r.counts;
     lines.push(
@@ -56,8 +61,13 @@ afterAll(() => {
 });
 
 function brief(call: CallRecord): string {
-  const violations = (call.violations ?? []).slice(0, 3).map((v) => `${v.location.join('.')}: ${v.message}`).join(' | ');
-  const request = call.request ? `${call.request.method} ${call.request.url}${call.request.body ? ` body=${call.request.body.slice(0, 300)}` : ''}` : '(not sent)';
+  const violations = (call.violations ?? [])
+    .slice(0, 3)
+    .map((v) => `${v.location.join('.')}: ${v.message}`)
+    .join(' | ');
+  const request = call.request
+    ? `${call.request.method} ${call.request.url}${call.request.body ? ` body=${call.request.body.slice(0, 300)}` : ''}`
+    : '(not sent)';
   return `${call.tool} (${call.operation}) ${call.category}: ${violations}\n    request: ${request}\n    args: ${JSON.stringify(call.args).slice(0, 300)}${call.hubResult && !call.request ? `\n    hub: ${call.hubResult.slice(0, 300)}` : ''}`;
 }
 
@@ -70,8 +80,18 @@ function writeReport(report: SpecReport): string {
   // Every valid request in one line each, so a reader can see what was judged.
   const valid = calls
     .filter((c) => c.category === 'valid')
-    .map((c) => `${c.tool}: ${c.request!.method} ${c.request!.url}${c.request!.body !== undefined ? ` [${c.request!.headers['content-type']}] ${c.request!.body.slice(0, 200)}` : ''}`);
-  writeFileSync(file, JSON.stringify({ ...summary, unexplained: unexplained.map((c) => c.tool), excused: excused.map((c) => `${c.tool} [${c.excused!.kind}]`), notValid, valid }, null, 2));
+    .map(
+      (c) =>
+        `${c.tool}: ${c.request!.method} ${c.request!.url}${c.request!.body !== undefined ? ` [${c.request!.headers['content-type']}] ${c.request!.body.slice(0, 200)}` : ''}`,
+    );
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { ...summary, unexplained: unexplained.map((c) => c.tool), excused: excused.map((c) => `${c.tool} [${c.excused!.kind}]`), notValid, valid },
+      null,
+      2,
+    ),
+  );
   return file;
 }
 
@@ -89,7 +109,9 @@ describe.each(cases)('$name: requests the hub sends, judged by Prism', (spec) =>
         `Prism errors ${c['prism-error']}, argument generation failures ${report.generationFailures}; ` +
         `valid share ${(report.validShare * 100).toFixed(1)}%; Prism ${report.seconds.prism.toFixed(1)} s, calls ${report.seconds.calls.toFixed(1)} s; report ${file}` +
         (report.unexplained.length > 0 ? `\nFirst invalid requests:\n  ${report.unexplained.slice(0, 8).map(brief).join('\n  ')}` : '') +
-        (report.excused.length > 0 ? `\nExcused:\n  ${report.excused.map((e) => `${e.operation} [${e.excused!.kind}] ${e.category}: ${e.excused!.reason}`).join('\n  ')}` : '') +
+        (report.excused.length > 0
+          ? `\nExcused:\n  ${report.excused.map((e) => `${e.operation} [${e.excused!.kind}] ${e.category}: ${e.excused!.reason}`).join('\n  ')}`
+          : '') +
         (report.probes.length > 0 ? `\nprobes:\n  ${report.probes.map((p) => `${p.tool} ${p.category} (expected ${p.expected}): ${p.why}`).join('\n  ')}` : ''),
     );
   }, 900_000);

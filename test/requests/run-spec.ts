@@ -213,7 +213,6 @@ export async function runSpec(spec: SpecCase, log: (line: string) => void = () =
   }
 }
 
-
 async function call(
   client: Client,
   recorder: Recorder,
@@ -269,7 +268,11 @@ async function call(
       if (record.category === 'valid') record.category = 'undeclared';
       record.violations = [
         ...(record.violations ?? []),
-        ...undeclared.map((name) => ({ location: ['request', ...name.split(':')], severity: 'Error', message: `${name} is not a parameter of ${operationName}` })),
+        ...undeclared.map((name) => ({
+          location: ['request', ...name.split(':')],
+          severity: 'Error',
+          message: `${name} is not a parameter of ${operationName}`,
+        })),
       ];
     }
   }
@@ -294,7 +297,21 @@ async function call(
 async function addConnection(data: string, specs: string, connector: string, connection: NonNullable<SpecCase['connection']>): Promise<void> {
   const steps = [
     ['tenants', 'add', 'default'],
-    ['connections', 'add', '--tenant', 'default', '--connector', connector, '--kind', connection.kind, '--secret-env', 'PRISM_SECRET', '--specs', specs, ...(connection.username ? ['--username', connection.username] : [])],
+    [
+      'connections',
+      'add',
+      '--tenant',
+      'default',
+      '--connector',
+      connector,
+      '--kind',
+      connection.kind,
+      '--secret-env',
+      'PRISM_SECRET',
+      '--specs',
+      specs,
+      ...(connection.username ? ['--username', connection.username] : []),
+    ],
   ];
   for (const args of steps) {
     const result = await runCli([...args, '--data', data], { env: { PRISM_SECRET: connection.secret } });
@@ -317,7 +334,15 @@ function explains(known: Known, record: CallRecord): boolean {
 async function runControls(recorder: Recorder, calls: CallRecord[], byTool: Map<string, ToolInfo>, spec: SpecCase): Promise<Control[]> {
   const origin = new URL(recorder.baseUrl).origin;
   const basePath = new URL(recorder.baseUrl).pathname.replace(/\/+$/, '');
-  const replay = async (what: string, expected: Category, method: string, target: string, headers: Record<string, string>, declared?: Declared, body?: string): Promise<Control> => {
+  const replay = async (
+    what: string,
+    expected: Category,
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    declared?: Declared,
+    body?: string,
+  ): Promise<Control> => {
     const before = recorder.exchanges.length;
     const response = await request(`${origin}${target}`, { method: method as 'GET', headers, ...(body !== undefined ? { body } : {}) });
     await response.body.arrayBuffer();
@@ -330,29 +355,55 @@ async function runControls(recorder: Recorder, calls: CallRecord[], byTool: Map<
   const headersOf = (call: CallRecord, withBody: boolean) =>
     Object.fromEntries(
       Object.entries(call.request!.headers).filter(
-        ([name, value]) => typeof value === 'string' && !['content-length', 'host', 'connection', 'transfer-encoding'].includes(name) && (withBody || name !== 'content-type'),
+        ([name, value]) =>
+          typeof value === 'string' && !['content-length', 'host', 'connection', 'transfer-encoding'].includes(name) && (withBody || name !== 'content-type'),
       ),
     ) as Record<string, string>;
   const validCalls = calls.filter((c) => c.category === 'valid' && c.request !== undefined);
 
   const controls = [await replay('an unknown route', 'route-not-found', 'GET', `${basePath}/lunar-no-such-route/${spec.name}`, {})];
-  const withBody = validCalls.find((c) => c.request!.body !== undefined && byTool.get(c.tool)?.operation.requestBody?.required === true && !c.request!.body.startsWith('('));
+  const withBody = validCalls.find(
+    (c) => c.request!.body !== undefined && byTool.get(c.tool)?.operation.requestBody?.required === true && !c.request!.body.startsWith('('),
+  );
   if (withBody !== undefined) {
-    controls.push(await replay(`${withBody.operation} without its required body`, 'invalid', withBody.request!.method, withBody.request!.url, headersOf(withBody, false)));
+    controls.push(
+      await replay(`${withBody.operation} without its required body`, 'invalid', withBody.request!.method, withBody.request!.url, headersOf(withBody, false)),
+    );
   }
   const withRequiredQuery = validCalls.find(
-    (c) => !c.request!.body?.startsWith('(') && [...byTool.get(c.tool)!.declared.requiredQuery].some((name) => new URL(c.request!.url, origin).searchParams.has(name)),
+    (c) =>
+      !c.request!.body?.startsWith('(') &&
+      [...byTool.get(c.tool)!.declared.requiredQuery].some((name) => new URL(c.request!.url, origin).searchParams.has(name)),
   );
   if (withRequiredQuery !== undefined) {
     const url = new URL(withRequiredQuery.request!.url, origin);
     const name = [...byTool.get(withRequiredQuery.tool)!.declared.requiredQuery].find((n) => url.searchParams.has(n))!;
     url.searchParams.delete(name);
-    controls.push(await replay(`${withRequiredQuery.operation} without its required query parameter ${name}`, 'invalid', withRequiredQuery.request!.method, url.pathname + url.search, headersOf(withRequiredQuery, true), undefined, withRequiredQuery.request!.body));
+    controls.push(
+      await replay(
+        `${withRequiredQuery.operation} without its required query parameter ${name}`,
+        'invalid',
+        withRequiredQuery.request!.method,
+        url.pathname + url.search,
+        headersOf(withRequiredQuery, true),
+        undefined,
+        withRequiredQuery.request!.body,
+      ),
+    );
   }
   const plainGet = validCalls.find((c) => c.request!.method === 'GET' && byTool.get(c.tool)!.declared.query !== undefined);
   if (plainGet !== undefined) {
     const target = `${plainGet.request!.url}${plainGet.request!.url.includes('?') ? '&' : '?'}lunar_undeclared=1`;
-    controls.push(await replay(`${plainGet.operation} with an undeclared query parameter`, 'undeclared', 'GET', target, headersOf(plainGet, false), byTool.get(plainGet.tool)!.declared));
+    controls.push(
+      await replay(
+        `${plainGet.operation} with an undeclared query parameter`,
+        'undeclared',
+        'GET',
+        target,
+        headersOf(plainGet, false),
+        byTool.get(plainGet.tool)!.declared,
+      ),
+    );
   }
   return controls;
 }
@@ -370,7 +421,8 @@ function matchesTemplate(exchange: Exchange, recorder: Recorder, operation: Oper
 
 function describeRequest(exchange: Exchange): NonNullable<CallRecord['request']> {
   const text = exchange.body.toString('utf8');
-  const body = exchange.body.length === 0 ? undefined : Buffer.from(text, 'utf8').equals(exchange.body) ? text.slice(0, 2000) : `(${exchange.body.length} bytes)`;
+  const body =
+    exchange.body.length === 0 ? undefined : Buffer.from(text, 'utf8').equals(exchange.body) ? text.slice(0, 2000) : `(${exchange.body.length} bytes)`;
   return {
     method: exchange.method,
     url: exchange.url,
@@ -384,8 +436,25 @@ function resultText(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 }
 
-function summarise(spec: SpecCase, tools: number, calls: CallRecord[], probes: SpecReport['probes'], controls: Control[], seconds: SpecReport['seconds']): Omit<SpecReport, 'generated'> {
-  const counts: Record<Category, number> = { valid: 0, invalid: 0, 'route-not-found': 0, security: 0, 'prism-error': 0, arguments: 0, 'not-sent': 0, 'wrong-route': 0, undeclared: 0 };
+function summarise(
+  spec: SpecCase,
+  tools: number,
+  calls: CallRecord[],
+  probes: SpecReport['probes'],
+  controls: Control[],
+  seconds: SpecReport['seconds'],
+): Omit<SpecReport, 'generated'> {
+  const counts: Record<Category, number> = {
+    valid: 0,
+    invalid: 0,
+    'route-not-found': 0,
+    security: 0,
+    'prism-error': 0,
+    arguments: 0,
+    'not-sent': 0,
+    'wrong-route': 0,
+    undeclared: 0,
+  };
   for (const c of calls) counts[c.category]++;
   return {
     spec: spec.name,

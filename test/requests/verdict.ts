@@ -34,17 +34,34 @@ export interface Judgement {
 }
 
 const PRISM_ERRORS = 'https://stoplight.io/prism/errors#';
-const NO_ROUTE = new Set(['NO_PATH_MATCHED_ERROR', 'NO_METHOD_MATCHED_ERROR', 'NO_SERVER_MATCHED_ERROR', 'NO_RESOURCE_PROVIDED_ERROR', 'NO_BASE_URL_ERROR', 'NO_SERVER_CONFIGURATION_PROVIDED_ERROR']);
+const NO_ROUTE = new Set([
+  'NO_PATH_MATCHED_ERROR',
+  'NO_METHOD_MATCHED_ERROR',
+  'NO_SERVER_MATCHED_ERROR',
+  'NO_RESOURCE_PROVIDED_ERROR',
+  'NO_BASE_URL_ERROR',
+  'NO_SERVER_CONFIGURATION_PROVIDED_ERROR',
+]);
 /** Problems Prism raises only once the request has passed validation. */
 const AFTER_VALIDATION = new Set(['NOT_FOUND', 'NOT_ACCEPTABLE', 'NO_RESPONSE_RESPONSE_DEFINED', 'SCHEMA_TOO_COMPLEX']);
 
 export function judge(exchange: Exchange): Judgement {
   if (exchange.outsideBasePath) {
-    return { verdict: 'route-not-found', violations: [{ location: ['request', 'path'], severity: 'Error', message: `${exchange.url} is outside the connector's base path` }], warnings: [], answer: 'outside base path' };
+    return {
+      verdict: 'route-not-found',
+      violations: [{ location: ['request', 'path'], severity: 'Error', message: `${exchange.url} is outside the connector's base path` }],
+      warnings: [],
+      answer: 'outside base path',
+    };
   }
   const response = exchange.response;
   if (response === undefined) {
-    return { verdict: 'prism-error', violations: [{ location: [], severity: 'Error', message: exchange.error ?? 'no answer' }], warnings: [], answer: 'no answer' };
+    return {
+      verdict: 'prism-error',
+      violations: [{ location: [], severity: 'Error', message: exchange.error ?? 'no answer' }],
+      warnings: [],
+      answer: 'no answer',
+    };
   }
   const fromHeader = headerViolations(response.headers['sl-violations']);
   const request = fromHeader.filter((v) => v.location[0] === 'request');
@@ -58,13 +75,41 @@ export function judge(exchange: Exchange): Judgement {
     const answer = `${response.status} ${type}`;
     if (type === 'UNPROCESSABLE_ENTITY') {
       const listed = Array.isArray(problem.validation) ? (problem.validation as Violation[]).filter((v) => v.severity === 'Error').map(normalise) : [];
-      return { verdict: 'invalid', violations: listed.length > 0 ? listed : [{ location: [], severity: 'Error', message: problem.detail ?? problem.title }], warnings, answer };
+      return {
+        verdict: 'invalid',
+        violations: listed.length > 0 ? listed : [{ location: [], severity: 'Error', message: problem.detail ?? problem.title }],
+        warnings,
+        answer,
+      };
     }
-    if (type === 'INVALID_CONTENT_TYPE') return { verdict: 'invalid', violations: [{ location: ['request', 'header', 'content-type'], severity: 'Error', code: 415, message: problem.detail ?? problem.title }], warnings, answer };
-    if (type === 'UNAUTHORIZED') return { verdict: 'security', violations: [{ location: ['request'], severity: 'Error', code: 401, message: problem.detail ?? problem.title }], warnings, answer };
-    if (NO_ROUTE.has(type)) return { verdict: 'route-not-found', violations: [{ location: ['request', 'path'], severity: 'Error', message: problem.detail ?? problem.title }], warnings, answer };
+    if (type === 'INVALID_CONTENT_TYPE')
+      return {
+        verdict: 'invalid',
+        violations: [{ location: ['request', 'header', 'content-type'], severity: 'Error', code: 415, message: problem.detail ?? problem.title }],
+        warnings,
+        answer,
+      };
+    if (type === 'UNAUTHORIZED')
+      return {
+        verdict: 'security',
+        violations: [{ location: ['request'], severity: 'Error', code: 401, message: problem.detail ?? problem.title }],
+        warnings,
+        answer,
+      };
+    if (NO_ROUTE.has(type))
+      return {
+        verdict: 'route-not-found',
+        violations: [{ location: ['request', 'path'], severity: 'Error', message: problem.detail ?? problem.title }],
+        warnings,
+        answer,
+      };
     if (AFTER_VALIDATION.has(type) && errors.length === 0) return { verdict: 'valid', violations: [], warnings, answer };
-    return { verdict: 'prism-error', violations: [{ location: [], severity: 'Error', message: `${type}: ${problem.detail ?? problem.title}` }], warnings, answer };
+    return {
+      verdict: 'prism-error',
+      violations: [{ location: [], severity: 'Error', message: `${type}: ${problem.detail ?? problem.title}` }],
+      warnings,
+      answer,
+    };
   }
   const answer = `mocked ${response.status}`;
   if (security.length > 0) return { verdict: 'security', violations: errors, warnings, answer };

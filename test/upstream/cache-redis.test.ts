@@ -31,7 +31,15 @@ beforeAll(async () => {
   upstream = await startUpstream({
     // Vary sent twice (an array from undici), and a session cookie that must not be stored.
     'GET /repos/o/r/issues/*': (_req, res) =>
-      void res.writeHead(200, [['cache-control', 'private, max-age=60'], ['vary', 'Accept'], ['vary', 'Authorization'], ['etag', `"${++n}"`], ['set-cookie', 'sid=session-secret-789']]).end(`issue answer ${n}`),
+      void res
+        .writeHead(200, [
+          ['cache-control', 'private, max-age=60'],
+          ['vary', 'Accept'],
+          ['vary', 'Authorization'],
+          ['etag', `"${++n}"`],
+          ['set-cookie', 'sid=session-secret-789'],
+        ])
+        .end(`issue answer ${n}`),
     'PATCH /repos/o/r/issues/*': (_req, res) => void res.writeHead(200).end('{}'),
   });
 });
@@ -124,7 +132,7 @@ describe('cache on Redis', () => {
     expect(errors).toEqual([]);
   });
 
-  it('keeps Vary\'d headers as HMACs under the nodes\' key: no plain hash of the token to test guesses against, and a node with another key matches nothing', async () => {
+  it("keeps Vary'd headers as HMACs under the nodes' key: no plain hash of the token to test guesses against, and a node with another key matches nothing", async () => {
     const { send } = node();
     await send(request('/repos/o/r/issues/7'));
     const token = upstream.seen.at(-1)!.headers.authorization!;
@@ -172,7 +180,12 @@ describe('cache on Redis', () => {
       });
     });
     const errors: Array<{ code?: string; message?: string }> = [];
-    const cache = createCacheStage({ redisUrl: `redis://:pw-not-shown@127.0.0.1:${closedPort}`, namespace, redisConnectWaitMs: 200, onError: (e) => errors.push(e as { code?: string }) });
+    const cache = createCacheStage({
+      redisUrl: `redis://:pw-not-shown@127.0.0.1:${closedPort}`,
+      namespace,
+      redisConnectWaitMs: 200,
+      onError: (e) => errors.push(e as { code?: string }),
+    });
     stages.push(cache);
     const send = composeExchange([cache.stage], undiciExchange);
     const seen = upstream.seen.length;

@@ -82,7 +82,10 @@ function exchange(options: CacheStageOptions = {}): Exchange {
 }
 
 /** Each answer says how many times the route was hit, so a cached answer is told from a new one. */
-function counted(headers: Record<string, string> | ((req: SeenRequest) => Record<string, string>), body: (n: number, req: SeenRequest) => string = (n) => `answer ${n}`) {
+function counted(
+  headers: Record<string, string> | ((req: SeenRequest) => Record<string, string>),
+  body: (n: number, req: SeenRequest) => string = (n) => `answer ${n}`,
+) {
   let n = 0;
   return (req: SeenRequest, res: http.ServerResponse) => {
     n++;
@@ -123,7 +126,10 @@ describe('cache stage: HTTP semantics', () => {
   });
 
   it('honours Expires when there is no max-age', async () => {
-    upstream.route('GET /expires', counted(() => ({ expires: new Date(Date.now() + 30_000).toUTCString() })));
+    upstream.route(
+      'GET /expires',
+      counted(() => ({ expires: new Date(Date.now() + 30_000).toUTCString() })),
+    );
     const send = exchange();
     await send(request('/expires'));
     clock += 20_000;
@@ -162,7 +168,10 @@ describe('cache stage: HTTP semantics', () => {
   });
 
   it('keeps the request headers Vary names and answers only a request that matches them', async () => {
-    upstream.route('GET /negotiated', counted({ 'cache-control': 'max-age=60', vary: 'Accept, Authorization' }, (n, req) => `${req.headers.accept} ${n}`));
+    upstream.route(
+      'GET /negotiated',
+      counted({ 'cache-control': 'max-age=60', vary: 'Accept, Authorization' }, (n, req) => `${req.headers.accept} ${n}`),
+    );
     const send = exchange();
     const as = (accept: string, token = 'tok-a') => request('/negotiated', { headers: { accept, authorization: `Bearer ${token}` } });
     expect(text(await send(as('text/a')))).toBe('text/a 1');
@@ -241,7 +250,7 @@ describe('cache stage: HTTP semantics', () => {
     expect(upstream.seen.filter((r) => r.method === 'HEAD')).toHaveLength(1);
   });
 
-  it('passes through what it must not answer: other methods, a caller\'s own conditional or range request', async () => {
+  it("passes through what it must not answer: other methods, a caller's own conditional or range request", async () => {
     upstream.route('GET /fresh2', counted({ 'cache-control': 'max-age=60' }));
     const send = exchange();
     await send(request('/fresh2'));
@@ -274,7 +283,7 @@ describe('cache stage: keys never cross tenants or connections', () => {
   });
 });
 
-describe('cache stage: the connector\'s settings', () => {
+describe("cache stage: the connector's settings", () => {
   it('defaultTtlSeconds gives freshness to answers that say nothing; 0 keeps them out', async () => {
     upstream.route('GET /silent', counted({}));
     const off = exchange();
@@ -301,7 +310,7 @@ describe('cache stage: the connector\'s settings', () => {
     expect(errors).toEqual([]);
   });
 
-  it('maxTtlSeconds caps the upstream\'s freshness', async () => {
+  it("maxTtlSeconds caps the upstream's freshness", async () => {
     upstream.route('GET /long', counted({ 'cache-control': 'max-age=3600' }));
     const send = exchange();
     const c = connector({ maxTtlSeconds: 10 });
@@ -314,7 +323,10 @@ describe('cache stage: the connector\'s settings', () => {
   });
 
   it('does not store truncated bodies nor bodies above maxEntryBytes', async () => {
-    upstream.route('GET /big', counted({ 'cache-control': 'max-age=60' }, (n) => `${n}`.padEnd(400, '.')));
+    upstream.route(
+      'GET /big',
+      counted({ 'cache-control': 'max-age=60' }, (n) => `${n}`.padEnd(400, '.')),
+    );
     const send = exchange();
     const cut = connector({}, { maxResponseBytes: 100 });
     const first = await send(request('/big', { connector: cut }));
@@ -377,7 +389,7 @@ describe('cache stage: invalidation by mutations', () => {
 });
 
 describe('cache stage: purge', () => {
-  it('drops the entries of a connection, a tenant, a tenant\'s connector, a connector, then everything', async () => {
+  it("drops the entries of a connection, a tenant, a tenant's connector, a connector, then everything", async () => {
     upstream.route('GET /p', counted({ 'cache-control': 'private, max-age=60' }));
     const cache = createCacheStage({ now });
     stages.push(cache);
@@ -432,7 +444,10 @@ describe('cache stage: building and bounds', () => {
       }
       return undefined;
     };
-    expect(codeOf({ redisUrl: 'http://user:pw@redis.example:6379' })).toEqual(['HUB_ERR_CACHE_CONFIG', expect.stringMatching(/^(?!.*pw).*not a redis:\/\/ or rediss:\/\/ URL/)]);
+    expect(codeOf({ redisUrl: 'http://user:pw@redis.example:6379' })).toEqual([
+      'HUB_ERR_CACHE_CONFIG',
+      expect.stringMatching(/^(?!.*pw).*not a redis:\/\/ or rediss:\/\/ URL/),
+    ]);
     expect(codeOf({ memory: { maxEntries: 0 } })?.[1]).toMatch(/memory\.maxEntries/);
     expect(codeOf({ keepStaleSeconds: -1 })?.[1]).toMatch(/keepStaleSeconds/);
     expect(codeOf({ namespace: 'has spaces' })?.[1]).toMatch(/namespace/);

@@ -158,7 +158,7 @@ describe('circuit breaker', () => {
     expect(breaker.state(host)).toEqual({ state: 'closed', failures: 2 });
   });
 
-  it('does not count the hub\'s own errors nor calls the caller gave up on', async () => {
+  it("does not count the hub's own errors nor calls the caller gave up on", async () => {
     const limiter: ExchangeStage = () => async () => {
       throw errors.QUOTA_EXCEEDED(['over quota']);
     };

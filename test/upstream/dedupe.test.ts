@@ -28,7 +28,14 @@ beforeAll(async () => {
     'POST /items': (_req, res) => json(res, 201, { created: true }),
     'GET /quick/*': (_req, res) => json(res, 200, { quick: true }),
   });
-  connector = { id: 'demo', baseUrl: upstream.url, allowedHosts: [new URL(upstream.url).host], timeouts: { connectMs: 2000, headersMs: 5000, bodyMs: 5000 }, maxResponseBytes: 1 << 20, policy: DEFAULT_UPSTREAM_POLICY };
+  connector = {
+    id: 'demo',
+    baseUrl: upstream.url,
+    allowedHosts: [new URL(upstream.url).host],
+    timeouts: { connectMs: 2000, headersMs: 5000, bodyMs: 5000 },
+    maxResponseBytes: 1 << 20,
+    policy: DEFAULT_UPSTREAM_POLICY,
+  };
 });
 
 afterEach(() => {
@@ -40,7 +47,10 @@ afterAll(async () => {
   await closeAgents();
 });
 
-function call(path: string, options: { method?: string; connectionId?: string; headers?: Record<string, string>; signal?: AbortSignal; body?: string } = {}): ExchangeRequest {
+function call(
+  path: string,
+  options: { method?: string; connectionId?: string; headers?: Record<string, string>; signal?: AbortSignal; body?: string } = {},
+): ExchangeRequest {
   const method = options.method ?? 'GET';
   return {
     method,

@@ -65,7 +65,9 @@ beforeAll(async () => {
   writeFileSync(path.join(specs, 'notes.connector.yaml'), `baseUrl: ${upstream.url}/notes\nretry:\n  attempts: 3\n  baseDelayMs: 10\n  maxDelayMs: 50\n`);
   for (const tenant of ['acme', 'globex']) {
     await cli(['tenants', 'add', tenant]);
-    await cli(['connections', 'add', '--tenant', tenant, '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], { SECRET: `${tenant}-token` });
+    await cli(['connections', 'add', '--tenant', tenant, '--connector', 'notes', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs], {
+      SECRET: `${tenant}-token`,
+    });
     keys[tenant] = (JSON.parse(await cli(['keys', 'create', '--tenant', tenant, '--name', 'bot', '--json'])) as { key: string }).key;
   }
   await cli(['admins', 'add', 'root'], { LUNAR_ADMIN_PASSWORD: 'upstream e2e password' });
@@ -83,9 +85,17 @@ const owner = (result: CallToolResult) => (JSON.parse((result.content[0] as { te
 
 /** An admin API call as root: the status and the parsed answer. */
 async function apiCall(method: 'GET' | 'POST', path: string, payload?: unknown): Promise<{ status: number; body: unknown }> {
-  const login = await request(`${hub.url}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'root', password: 'upstream e2e password' }) });
+  const login = await request(`${hub.url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'root', password: 'upstream e2e password' }),
+  });
   const { token } = (await login.body.json()) as { token: string };
-  const response = await request(`${hub.url}/api${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}) });
+  const response = await request(`${hub.url}/api${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    ...(payload !== undefined ? { body: JSON.stringify(payload) } : {}),
+  });
   return { status: response.statusCode, body: await response.body.json() };
 }
 
@@ -170,7 +180,7 @@ it('retries an idempotent call through 503 and 429 (honouring Retry-After), neve
   expect(posts).toBe(1);
 });
 
-it('identical calls in flight at once share one upstream request; another tenant\'s never joins them', async () => {
+it("identical calls in flight at once share one upstream request; another tenant's never joins them", async () => {
   const acme = await connect(keys.acme);
   const globex = await connect(keys.globex);
   await purge({ all: true });

@@ -141,7 +141,10 @@ describe('rate limits shared through Redis', () => {
       scope: { connectorId: 'github', connectionId: 'octocat', tool: 'github_get_user', operation: 'GET /user' },
     });
     // Two stages with their own Redis connections: two gateway nodes, as far as Redis can tell.
-    const nodes: RateLimitStage[] = [createRateLimitStage({ redisUrl: REDIS_URL, idPrefix: PREFIX }), createRateLimitStage({ redisUrl: REDIS_URL, idPrefix: PREFIX })];
+    const nodes: RateLimitStage[] = [
+      createRateLimitStage({ redisUrl: REDIS_URL, idPrefix: PREFIX }),
+      createRateLimitStage({ redisUrl: REDIS_URL, idPrefix: PREFIX }),
+    ];
     try {
       const [one, two] = nodes.map((node) => composeExchange([node.stage], undiciExchange));
       // Node two meets the connection first (its limiter subscribes to the connection's channel).
@@ -189,7 +192,14 @@ describe('rate limits shared through Redis', () => {
     const limiter = createRateLimitStage({ redis: shared, idPrefix: PREFIX });
     try {
       const exchange = composeExchange([limiter.stage], undiciExchange);
-      const response = await exchange({ method: 'GET', url: `${upstream.url}/x`, headers: {}, signal: new AbortController().signal, connector, scope: { connectorId: 'shared', connectionId: 'c1', tool: 'shared_x', operation: 'GET /x' } });
+      const response = await exchange({
+        method: 'GET',
+        url: `${upstream.url}/x`,
+        headers: {},
+        signal: new AbortController().signal,
+        connector,
+        scope: { connectorId: 'shared', connectionId: 'c1', tool: 'shared_x', operation: 'GET /x' },
+      });
       expect(response.status).toBe(200);
       expect((await shared.keys(`b_${PREFIX}:shared:*`)).length).toBeGreaterThan(0);
     } finally {

@@ -94,7 +94,13 @@ function request(connector: ConnectorRuntime, path: string, options: CallOptions
     ...(method === 'GET' ? {} : { body: '{}' }),
     signal: options.signal ?? new AbortController().signal,
     connector,
-    scope: { connectorId: connector.id, connectionId: options.connectionId ?? 'conn-1', tenantId: 't1', tool: `${connector.id}_call`, operation: `${method} ${path}` },
+    scope: {
+      connectorId: connector.id,
+      connectionId: options.connectionId ?? 'conn-1',
+      tenantId: 't1',
+      tool: `${connector.id}_call`,
+      operation: `${method} ${path}`,
+    },
   };
 }
 
@@ -130,9 +136,26 @@ function departures(): { terminal: Exchange; times(path: string, connectionId?: 
 }
 
 function registered(connector: ConnectorRuntime, path: string): RegisteredTool {
-  const operation: OperationModel = { key: `GET ${path}`, method: 'get', path, specPath: path, pointer: '/paths', tags: [], deprecated: false, parameters: [], responses: [], servers: [] };
+  const operation: OperationModel = {
+    key: `GET ${path}`,
+    method: 'get',
+    path,
+    specPath: path,
+    pointer: '/paths',
+    tags: [],
+    deprecated: false,
+    parameters: [],
+    responses: [],
+    servers: [],
+  };
   const name = `${connector.id}_call`;
-  return { kind: 'http', connectorId: connector.id, tool: { name, inputSchema: { type: 'object', properties: {} } }, binding: { tool: name, operation: operation.key, arguments: [] }, operation };
+  return {
+    kind: 'http',
+    connectorId: connector.id,
+    tool: { name, inputSchema: { type: 'object', properties: {} } },
+    binding: { tool: name, operation: operation.key, arguments: [] },
+    operation,
+  };
 }
 
 function textOf(result: CallToolResult): string {
@@ -174,7 +197,12 @@ describe('retries', () => {
   });
 
   it('retries a POST that carries the idempotency header, with the same key', async () => {
-    const upstream = await upstreamWith({ 'POST /charges': inTurn((_q, res) => json(res, 503, { message: 'try later' }), (_q, res) => json(res, 201, { id: 'ch_1' })) });
+    const upstream = await upstreamWith({
+      'POST /charges': inTurn(
+        (_q, res) => json(res, 503, { message: 'try later' }),
+        (_q, res) => json(res, 201, { id: 'ch_1' }),
+      ),
+    });
     const connector = connectorFor(upstream, 'demo', { retry: { idempotencyHeader: 'idempotency-key' } });
     const response = await hub()(request(connector, '/charges', { method: 'POST', headers: { 'idempotency-key': 'key-42' } }));
     expect(response).toMatchObject({ status: 201, attempts: 2 });
@@ -209,7 +237,9 @@ describe('retries', () => {
     expect(JSON.parse(got.body.toString('utf8'))).toEqual({ ok: true });
 
     const error = await rejected(exchange(request(connector, '/items', { method: 'POST' })));
-    expect(textOf(errorResult(error, 'demo_call'))).toMatch(/^HUB_ERR_UPSTREAM_TIMEOUT: demo_call: the upstream did not answer in time \(reading the response body\)/);
+    expect(textOf(errorResult(error, 'demo_call'))).toMatch(
+      /^HUB_ERR_UPSTREAM_TIMEOUT: demo_call: the upstream did not answer in time \(reading the response body\)/,
+    );
     expect(upstream.arrivals.filter((a) => a.method === 'POST')).toHaveLength(1);
   });
 
@@ -242,7 +272,9 @@ describe('retries', () => {
     const error = await rejected(exchange(request(connector, '/items')));
     expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
     const refused = errorResult(error, 'demo_call');
-    expect(textOf(refused)).toMatch(/^HUB_ERR_RATE_LIMITED: demo_call was not sent: the upstream refused a call of this connection with HTTP 429 and asked to wait 5 s, longer than this connector waits \(rateLimit.maxWaitMs 2 s\)\. Try again in [45] seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\.$/);
+    expect(textOf(refused)).toMatch(
+      /^HUB_ERR_RATE_LIMITED: demo_call was not sent: the upstream refused a call of this connection with HTTP 429 and asked to wait 5 s, longer than this connector waits \(rateLimit.maxWaitMs 2 s\)\. Try again in [45] seconds \(after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\)\.$/,
+    );
     expect(refused._meta?.['lunar-hub/retry-after']).toBeGreaterThanOrEqual(4);
     expect(upstream.arrivals).toHaveLength(1);
 
@@ -297,16 +329,26 @@ describe('rate limits', () => {
       // Notion answers 429 rate_limited with Retry-After when a connection goes faster.
       'POST /v1/databases/*/query': (req, res) => {
         if (req.headers['notion-connection'] === 'a') seen.push(performance.now());
-        if (maxInWindow(seen) > NOTION_RATE) json(res, 429, { object: 'error', status: 429, code: 'rate_limited', message: 'You have been rate limited. Please try again in a few minutes.' }, { 'retry-after': '1' });
+        if (maxInWindow(seen) > NOTION_RATE)
+          json(
+            res,
+            429,
+            { object: 'error', status: 429, code: 'rate_limited', message: 'You have been rate limited. Please try again in a few minutes.' },
+            { 'retry-after': '1' },
+          );
         else json(res, 200, { object: 'list', results: [] });
       },
     });
     const connector = connectorFor(upstream, 'notion', { rateLimit: { perConnection: { perSecond: NOTION_RATE } } });
     const exchange = hub();
     const started = performance.now();
-    const burst = Array.from({ length: 10 }, () => exchange(request(connector, '/v1/databases/db1/query', { method: 'POST', connectionId: 'a', headers: { 'notion-connection': 'a' } })));
+    const burst = Array.from({ length: 10 }, () =>
+      exchange(request(connector, '/v1/databases/db1/query', { method: 'POST', connectionId: 'a', headers: { 'notion-connection': 'a' } })),
+    );
     // Another workspace's calls do not queue behind the first's.
-    const other = Array.from({ length: 3 }, () => exchange(request(connector, '/v1/databases/db2/query', { method: 'POST', connectionId: 'b', headers: { 'notion-connection': 'b' } })));
+    const other = Array.from({ length: 3 }, () =>
+      exchange(request(connector, '/v1/databases/db2/query', { method: 'POST', connectionId: 'b', headers: { 'notion-connection': 'b' } })),
+    );
     const otherDone = await Promise.all(other).then(() => performance.now() - started);
     const responses = await Promise.all(burst);
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
@@ -368,7 +410,9 @@ describe('rate limits', () => {
     const error = (settled[2] as PromiseRejectedResult).reason as { code: string; details: { retryAfterSeconds: number } };
     expect(error.code).toBe('HUB_ERR_RATE_LIMITED');
     expect(error.details.retryAfterSeconds).toBeGreaterThanOrEqual(2);
-    expect(textOf(errorResult(error, 'demo_call'))).toMatch(/the calls queued ahead of it need about 2\.\d s under this connector's limit of 1 requests per second, longer than rateLimit.maxWaitMs \(1\.5 s\) allows\. Try again in \d seconds/);
+    expect(textOf(errorResult(error, 'demo_call'))).toMatch(
+      /the calls queued ahead of it need about 2\.\d s under this connector's limit of 1 requests per second, longer than rateLimit.maxWaitMs \(1\.5 s\) allows\. Try again in \d seconds/,
+    );
     expect(upstream.arrivals).toHaveLength(2);
   });
 
@@ -415,7 +459,12 @@ describe('GitHub', () => {
         resetAt ??= Math.ceil((now + 1200) / 1000) * 1000;
         const headers = { 'x-ratelimit-limit': String(LIMIT), 'x-ratelimit-reset': String(resetAt / 1000), 'x-ratelimit-resource': 'core' };
         if (remaining === 0) {
-          json(res, 403, { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' }, { ...headers, 'x-ratelimit-remaining': '0' });
+          json(
+            res,
+            403,
+            { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' },
+            { ...headers, 'x-ratelimit-remaining': '0' },
+          );
           return;
         }
         remaining -= 1;
@@ -448,7 +497,12 @@ describe('GitHub', () => {
     const reset = Math.floor(Date.now() / 1000) + 600;
     const upstream = await upstreamWith({
       'GET /repos/o/hub': (_q, res) =>
-        json(res, 403, { message: 'API rate limit exceeded for user ID 1.' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' }),
+        json(
+          res,
+          403,
+          { message: 'API rate limit exceeded for user ID 1.' },
+          { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'core' },
+        ),
     });
     const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
     const started = performance.now();
@@ -456,15 +510,19 @@ describe('GitHub', () => {
     expect(performance.now() - started).toBeLessThan(1000);
     expect(response).toMatchObject({ status: 403, attempts: 1 });
     const result = mapResponse(registered(connector, '/repos/o/hub'), response, connector);
-    expect(textOf(result)).toMatch(/^HTTP 403 Forbidden: API rate limit exceeded for user ID 1\.\nRate limited by the upstream: try again in (59\d|600) seconds \(after .+Z\)\.$/);
+    expect(textOf(result)).toMatch(
+      /^HTTP 403 Forbidden: API rate limit exceeded for user ID 1\.\nRate limited by the upstream: try again in (59\d|600) seconds \(after .+Z\)\.$/,
+    );
     expect(result._meta?.['lunar-hub/retry-after']).toBeGreaterThanOrEqual(590);
   });
 
   it('windows are per resource: a used-up search window holds searches, not the core API', async () => {
     const reset = String(Math.floor(Date.now() / 1000) + 60);
     const upstream = await upstreamWith({
-      'GET /search/code': (_q, res) => json(res, 200, { total_count: 0, items: [] }, { 'x-ratelimit-resource': 'search', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
-      'GET /repos/o/hub': (_q, res) => json(res, 200, { id: 1 }, { 'x-ratelimit-resource': 'core', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset }),
+      'GET /search/code': (_q, res) =>
+        json(res, 200, { total_count: 0, items: [] }, { 'x-ratelimit-resource': 'search', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }),
+      'GET /repos/o/hub': (_q, res) =>
+        json(res, 200, { id: 1 }, { 'x-ratelimit-resource': 'core', 'x-ratelimit-remaining': '4999', 'x-ratelimit-reset': reset }),
     });
     const connector = connectorFor(upstream, 'github', { rateLimit: { headers: 'github' } });
     const exchange = hub();
@@ -480,7 +538,13 @@ describe('GitHub', () => {
   it('secondary limit: a 403 with retry-after is waited out and retried', async () => {
     const upstream = await upstreamWith({
       'POST /repos/o/hub/issues': inTurn(
-        (_q, res) => json(res, 403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }, { 'retry-after': '1', 'x-ratelimit-remaining': '4990' }),
+        (_q, res) =>
+          json(
+            res,
+            403,
+            { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' },
+            { 'retry-after': '1', 'x-ratelimit-remaining': '4990' },
+          ),
         (_q, res) => json(res, 201, { number: 7 }),
       ),
     });
@@ -499,7 +563,9 @@ describe('GitHub', () => {
     const response = await hub()(request(connector, '/search/code', { connectionId: 'octocat' }));
     expect(response).toMatchObject({ status: 403, attempts: 1 });
     const result = mapResponse(registered(connector, '/search/code'), response, connector);
-    expect(textOf(result)).toMatch(/^HTTP 403 Forbidden: You have exceeded a secondary rate limit\. .*\nRate limited by the upstream: try again in 60 seconds \(after .+Z\)\.$/);
+    expect(textOf(result)).toMatch(
+      /^HTTP 403 Forbidden: You have exceeded a secondary rate limit\. .*\nRate limited by the upstream: try again in 60 seconds \(after .+Z\)\.$/,
+    );
     expect(result._meta).toMatchObject({ 'lunar-hub/retry-after': 60 });
   });
 });
@@ -507,7 +573,10 @@ describe('GitHub', () => {
 describe('Slack', () => {
   it('429 + Retry-After holds that method only (tiers are per method), and the post is retried', async () => {
     const upstream = await upstreamWith({
-      'POST /api/chat.postMessage': inTurn((_q, res) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }), (_q, res) => json(res, 200, { ok: true, ts: '1.2' })),
+      'POST /api/chat.postMessage': inTurn(
+        (_q, res) => json(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' }),
+        (_q, res) => json(res, 200, { ok: true, ts: '1.2' }),
+      ),
       'POST /api/conversations.list': (_q, res) => json(res, 200, { ok: true, channels: [] }),
     });
     const connector = connectorFor(upstream, 'slack', { rateLimit: { headers: 'slack' } });
@@ -541,11 +610,15 @@ describe('Slack tiers in the connector file (rateLimit.perOperation)', () => {
     // A warm client: the first request of a process loads and connects, which would delay the first post, not the hub's pace.
     await exchange(request(connector, '/api/conversations.list', { method: 'POST', connectionId: 'T0' }));
     const started = performance.now();
-    const posts = Array.from({ length: 8 }, () => exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T1', headers: { 'x-team': 'T1' } })));
+    const posts = Array.from({ length: 8 }, () =>
+      exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T1', headers: { 'x-team': 'T1' } })),
+    );
     // The rest once the first post is out: sixteen requests opening connections in this one process would delay it too.
     await until(() => upstream.arrivals.length >= 2);
     const lists = Array.from({ length: 8 }, () => exchange(request(connector, '/api/conversations.list', { method: 'POST', connectionId: 'T1' })));
-    const otherTeam = Array.from({ length: 3 }, () => exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T2', headers: { 'x-team': 'T2' } })));
+    const otherTeam = Array.from({ length: 3 }, () =>
+      exchange(request(connector, '/api/chat.postMessage', { method: 'POST', connectionId: 'T2', headers: { 'x-team': 'T2' } })),
+    );
     await Promise.all(lists);
     const listsDone = performance.now() - started;
     await Promise.all(otherTeam);
@@ -563,11 +636,16 @@ describe('Slack tiers in the connector file (rateLimit.perOperation)', () => {
 });
 
 describe('Jira', () => {
-  it('429 + Retry-After: the call is retried after it, and the connection\'s other calls wait for it too', async () => {
+  it("429 + Retry-After: the call is retried after it, and the connection's other calls wait for it too", async () => {
     const upstream = await upstreamWith({
       'GET /rest/api/3/search': inTurn(
         (_q, res) =>
-          json(res, 429, { errorMessages: ['Rate limit exceeded.'] }, { 'retry-after': '1', 'x-ratelimit-reset': new Date(Date.now() + 1000).toISOString(), 'x-ratelimit-nearlimit': 'true' }),
+          json(
+            res,
+            429,
+            { errorMessages: ['Rate limit exceeded.'] },
+            { 'retry-after': '1', 'x-ratelimit-reset': new Date(Date.now() + 1000).toISOString(), 'x-ratelimit-nearlimit': 'true' },
+          ),
         (_q, res) => json(res, 200, { issues: [] }),
       ),
     });

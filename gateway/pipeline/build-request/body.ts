@@ -49,7 +49,7 @@ export function buildBody(tool: string, plan: BodyPlan, args: Record<string, unk
     case 'binary': {
       if (typeof value !== 'string') throw buildError(tool, `argument "${label}" must be base64 text or a data: URL`, label);
       const decoded = guarded(tool, label, () => decodeBytes(value));
-      const type = plan.mediaType.includes('*') ? decoded.mediaType ?? sniffMediaType(decoded.bytes, plan.mediaType) : plan.mediaType;
+      const type = plan.mediaType.includes('*') ? (decoded.mediaType ?? sniffMediaType(decoded.bytes, plan.mediaType)) : plan.mediaType;
       return { payload: decoded.bytes, contentType: type };
     }
   }

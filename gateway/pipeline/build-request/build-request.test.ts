@@ -149,11 +149,14 @@ describe('OAS 3.1 §4.8.12.4 style examples (color = "blue" / ["blue","black","b
     expect(wire(key, build(key, { color: '' }))).toBe(expected);
   });
 
-  it.each(['GET /path/label/{color}', 'GET /path/label-explode/{color}'])('%s refuses the empty string: "." as a whole segment is dropped by URL parsers', (key) => {
-    const error = failure(() => build(key, { color: '' }));
-    expect(error.code).toBe('HUB_ERR_REQUEST_BUILD');
-    expect(error.message).toMatch(/"\." or "\.\." segment/);
-  });
+  it.each(['GET /path/label/{color}', 'GET /path/label-explode/{color}'])(
+    '%s refuses the empty string: "." as a whole segment is dropped by URL parsers',
+    (key) => {
+      const error = failure(() => build(key, { color: '' }));
+      expect(error.code).toBe('HUB_ERR_REQUEST_BUILD');
+      expect(error.message).toMatch(/"\." or "\.\." segment/);
+    },
+  );
 
   it.each([
     ['GET /query/form', '/query/form'],
@@ -178,7 +181,11 @@ describe('OAS 3.1 §4.8.12.4 style examples (color = "blue" / ["blue","black","b
     ['GET /query/form', { color: ['a,b', 'c&d'] }, '/query/form?color=a%2Cb,c%26d'],
     ['GET /query/form-explode', { color: { 'a=b': 'c&d=e' } }, '/query/form-explode?a%3Db=c%26d%3De'],
     ['GET /query/pipe', { color: ['a|b', "c'd"] }, '/query/pipe?color=a%7Cb%7Cc%27d'],
-    ['GET /query/deep', { color: { 'a]b': 'x#y', nested: { deep: [1, { z: true }] } } }, '/query/deep?color%5Ba%5Db%5D=x%23y&color%5Bnested%5D%5Bdeep%5D%5B0%5D=1&color%5Bnested%5D%5Bdeep%5D%5B1%5D%5Bz%5D=true'],
+    [
+      'GET /query/deep',
+      { color: { 'a]b': 'x#y', nested: { deep: [1, { z: true }] } } },
+      '/query/deep?color%5Ba%5Db%5D=x%23y&color%5Bnested%5D%5Bdeep%5D%5B0%5D=1&color%5Bnested%5D%5Bdeep%5D%5B1%5D%5Bz%5D=true',
+    ],
     ['GET /cookie/form', { color: 'a; b=c, d' }, 'color=a%3B%20b%3Dc%2C%20d'],
   ])('%s percent-encodes delimiters inside values: %j', (key, args, expected) => {
     expect(wire(key, build(key, args))).toBe(expected);
@@ -349,7 +356,9 @@ describe('hosts and base URLs', () => {
   });
 
   it("keeps the base URL's own query before the parameters", () => {
-    expect(build('GET /query/form', { color: 'x' }, connectorFor('https://api.example.com/v2?api-version=7')).url).toBe(`${BASE}/query/form?api-version=7&color=x`);
+    expect(build('GET /query/form', { color: 'x' }, connectorFor('https://api.example.com/v2?api-version=7')).url).toBe(
+      `${BASE}/query/form?api-version=7&color=x`,
+    );
   });
 
   it.each([
@@ -389,7 +398,12 @@ describe('headers the builder sets', () => {
 
   it("sends the connector's static headers, which an operation's header argument overrides", () => {
     const connector = { ...connectorFor(), headers: { 'x-api-version': '2022-11-28', 'user-agent': 'lunar-hub', 'x-request-id': 'static' } };
-    expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p' }, connector).headers).toEqual({ 'x-api-version': '2022-11-28', 'user-agent': 'lunar-hub', 'x-request-id': 'static', accept: DEFAULT_ACCEPT });
+    expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p' }, connector).headers).toEqual({
+      'x-api-version': '2022-11-28',
+      'user-agent': 'lunar-hub',
+      'x-request-id': 'static',
+      accept: DEFAULT_ACCEPT,
+    });
     expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p', 'X-Request-Id': 'mine' }, connector).headers['x-request-id']).toBe('mine');
     const githubAccept = { ...connectorFor(), headers: { accept: 'application/vnd.github+json' } };
     expect(build(CONTENT, { owner: 'o', repo: 'r', path: 'p' }, githubAccept).headers).toEqual({ accept: 'application/vnd.github+json' });
@@ -452,7 +466,13 @@ describe('bodies, as a real HTTP server receives them', () => {
       'application/json',
       '{"title":"Found a bug","labels":["bug","ui"],"meta":{"priority":2},"milestone":null}',
     ],
-    ['a +json media type, whole body', 'PATCH /bodies/vnd', { body: { data: { type: 'articles', id: '1' } } }, 'application/vnd.api+json', '{"data":{"type":"articles","id":"1"}}'],
+    [
+      'a +json media type, whole body',
+      'PATCH /bodies/vnd',
+      { body: { data: { type: 'articles', id: '1' } } },
+      'application/vnd.api+json',
+      '{"data":{"type":"articles","id":"1"}}',
+    ],
     ['an optional JSON body when given', 'POST /bodies/optional', { note: 'n' }, 'application/json', '{"note":"n"}'],
     [
       'a form: lists repeat, objects are JSON, encoding styles honoured',
@@ -546,7 +566,9 @@ describe('bodies, as a real HTTP server receives them', () => {
   });
 
   it('multipart with a whole body: file fields found through the body schema', async () => {
-    const parts = await partsOf(await send('POST /bodies/multipart-whole', { body: { document: `data:application/pdf;base64,${Buffer.from('%PDF').toString('base64')}`, note: 'n' } }));
+    const parts = await partsOf(
+      await send('POST /bodies/multipart-whole', { body: { document: `data:application/pdf;base64,${Buffer.from('%PDF').toString('base64')}`, note: 'n' } }),
+    );
     expect(parts).toEqual([
       { name: 'document', filename: 'document.pdf', type: 'application/pdf', bytes: Buffer.from('%PDF') },
       { name: 'note', text: 'n' },
@@ -556,7 +578,13 @@ describe('bodies, as a real HTTP server receives them', () => {
   it.each([
     ['a multipart file that is not base64', 'POST /bodies/multipart', { file: 'not base64!' }, 'file', /not valid base64/],
     ['a multipart file with a broken data: URL', 'POST /bodies/multipart', { file: 'data:image/png;base64' }, 'file', /data: URL/],
-    ['a multipart file in a list that is not base64', 'POST /bodies/multipart', { file: 'aGk=', attachments: ['aGk=', '***'] }, 'attachments', /not valid base64/],
+    [
+      'a multipart file in a list that is not base64',
+      'POST /bodies/multipart',
+      { file: 'aGk=', attachments: ['aGk=', '***'] },
+      'attachments',
+      /not valid base64/,
+    ],
     ['a whole-body multipart file that is not base64', 'POST /bodies/multipart-whole', { body: { document: '%%%' } }, 'body.document', /not valid base64/],
     ['a binary body that is not base64', 'PUT /bodies/binary', { body: 'abc$' }, 'body', /not valid base64/],
     ['a binary body with impossible length', 'PUT /bodies/binary', { body: 'abcde' }, 'body', /not valid base64/],
@@ -604,12 +632,18 @@ describe('generators/client/serialise.ts', () => {
 
   it('decodes data: URLs with and without base64', () => {
     expect(decodeBytes('data:,a%20b')).toEqual({ bytes: Buffer.from('a b') });
-    expect(decodeBytes('data:text/plain;charset=utf-8;filename=n.txt;base64,aGk=')).toEqual({ bytes: Buffer.from('hi'), mediaType: 'text/plain', filename: 'n.txt' });
+    expect(decodeBytes('data:text/plain;charset=utf-8;filename=n.txt;base64,aGk=')).toEqual({
+      bytes: Buffer.from('hi'),
+      mediaType: 'text/plain',
+      filename: 'n.txt',
+    });
     expect(decodeBytes('')).toEqual({ bytes: Buffer.alloc(0) });
   });
 
   it('writes form bodies and query parameters the same way', () => {
-    expect(serialiseFormBody({ color: { R: 100 } }, { color: { style: 'form', explode: true } })).toBe(serialiseQueryParam('color', { R: 100 }, { style: 'form', explode: true }));
+    expect(serialiseFormBody({ color: { R: 100 } }, { color: { style: 'form', explode: true } })).toBe(
+      serialiseQueryParam('color', { R: 100 }, { style: 'form', explode: true }),
+    );
     expect(serialiseFormBody({ color: ['a', 'b'] }, { color: { contentType: 'application/json' } })).toBe('color=%5B%22a%22%2C%22b%22%5D');
   });
 });
@@ -636,7 +670,15 @@ describe("GitHub's spec", () => {
 
   it('builds issues/create, working its plan out once per tool', () => {
     const registered = byOperationId('issues/create');
-    const args = { owner: 'octocat', repo: 'Hello-World', title: 'Found a bug', body: "I'm having a problem with this.", labels: ['bug'], assignees: ['octocat'], milestone: 1 };
+    const args = {
+      owner: 'octocat',
+      repo: 'Hello-World',
+      title: 'Found a bug',
+      body: "I'm having a problem with this.",
+      labels: ['bug'],
+      assignees: ['octocat'],
+      milestone: 1,
+    };
     expect(buildRequest(registered, args, connector)).toEqual({
       method: 'POST',
       url: 'https://api.github.com/repos/octocat/Hello-World/issues',

@@ -22,8 +22,16 @@ export function sniffMediaType(bytes: Uint8Array, wildcard: string): string {
 }
 
 const EXTENSIONS: Record<string, string> = {
-  'image/png': '.png', 'image/jpeg': '.jpg', 'image/gif': '.gif', 'image/webp': '.webp', 'image/svg+xml': '.svg',
-  'application/pdf': '.pdf', 'application/json': '.json', 'application/zip': '.zip', 'text/plain': '.txt', 'text/csv': '.csv',
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/gif': '.gif',
+  'image/webp': '.webp',
+  'image/svg+xml': '.svg',
+  'application/pdf': '.pdf',
+  'application/json': '.json',
+  'application/zip': '.zip',
+  'text/plain': '.txt',
+  'text/csv': '.csv',
 };
 
 // Many upstreams reject a file part without a filename; a data: URL may name one.

@@ -38,7 +38,11 @@ export function queryString(tool: string, plan: Plan, baseQuery: string, args: A
       // `name=` is not a value the spec allows (allowEmptyValue is false): an optional
       // parameter is left out, which is what an agent sending "" means; a required one cannot be.
       if (step.emptyValue === 'omit') continue;
-      throw buildError(tool, `argument "${step.property}" is empty, and the spec does not allow an empty value for query parameter "${step.name}"`, step.property);
+      throw buildError(
+        tool,
+        `argument "${step.property}" is empty, and the spec does not allow an empty value for query parameter "${step.name}"`,
+        step.property,
+      );
     }
     const part = guarded(tool, step.property, () => serialiseQueryParam(step.name, value, step.options));
     if (part !== '') query = query === '' ? part : `${query}&${part}`;
@@ -54,7 +58,8 @@ export function requestHeaders(tool: string, plan: Plan, args: Args, connectorHe
   for (const step of plan.headers) {
     const value = args[step.property];
     if (value === undefined || value === null) continue;
-    if (step.refusal !== undefined) throw buildError(tool, `argument "${step.property}" would set the ${step.name} header, which ${step.refusal}`, step.property);
+    if (step.refusal !== undefined)
+      throw buildError(tool, `argument "${step.property}" would set the ${step.name} header, which ${step.refusal}`, step.property);
     headers[step.wire] = guarded(tool, step.property, () => serialiseHeaderParam(value, step.options));
   }
   let cookie = headers.cookie ?? '';

@@ -12,8 +12,19 @@ import type { RegisteredTool } from '../../core';
  * (content-length, transfer-encoding), re-route it (host) or change the connection.
  */
 export const REFUSED_HEADERS: ReadonlySet<string> = new Set([
-  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer',
-  'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'expect', 'http2-settings',
+  'host',
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'expect',
+  'http2-settings',
 ]);
 
 export interface ParamStep {

@@ -13,9 +13,7 @@ export function contentType(headers: UpstreamResponse['headers']): { mime?: stri
   const raw = header(headers, 'content-type');
   if (raw === undefined) return {};
   const [mime, ...params] = raw.split(';');
-  const charset = params
-    .map((p) => /^\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(p)?.[1])
-    .find((c): c is string => c !== undefined);
+  const charset = params.map((p) => /^\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(p)?.[1]).find((c): c is string => c !== undefined);
   const clean = mime.trim().toLowerCase();
   return { mime: clean === '' ? undefined : clean, charset };
 }

@@ -40,7 +40,7 @@ function detailList(value: unknown): string[] {
       if (!isPlainObject(item)) return [];
       const title = firstString(item.title);
       const detail = firstString(item.detail);
-      const said = firstString(item.message, item.msg) ?? (title && detail ? `${title}: ${detail}` : detail ?? title);
+      const said = firstString(item.message, item.msg) ?? (title && detail ? `${title}: ${detail}` : (detail ?? title));
       const where = Array.isArray(item.loc) ? item.loc.join('.') : firstString(item.field, item.param);
       if (said !== undefined) return [where !== undefined && !said.includes(where) ? `${where}: ${said}` : said];
       // GitHub's 422 items: {resource, field, code}.

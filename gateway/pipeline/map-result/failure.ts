@@ -59,7 +59,7 @@ function nameOf(error: unknown): string | undefined {
 
 function safeString(value: unknown): string {
   try {
-    return typeof value === 'object' ? JSON.stringify(value) ?? String(value) : String(value);
+    return typeof value === 'object' ? (JSON.stringify(value) ?? String(value)) : String(value);
   } catch {
     return String(value);
   }

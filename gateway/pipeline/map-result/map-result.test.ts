@@ -20,7 +20,18 @@ const connector: ConnectorRuntime = Object.freeze({
 const OUTPUT_SCHEMA: McpTool['outputSchema'] = { type: 'object', properties: { id: { type: 'integer' } } };
 
 function operation(method: OperationModel['method'] = 'get'): OperationModel {
-  return { key: `${method.toUpperCase()} /things`, method, path: '/things', specPath: '/things', pointer: '/paths/~1things/get', tags: [], deprecated: false, parameters: [], responses: [], servers: [] };
+  return {
+    key: `${method.toUpperCase()} /things`,
+    method,
+    path: '/things',
+    specPath: '/things',
+    pointer: '/paths/~1things/get',
+    tags: [],
+    deprecated: false,
+    parameters: [],
+    responses: [],
+    servers: [],
+  };
 }
 
 /** A tool built by hand: the argument names it takes, whether it has an outputSchema, its method. */
@@ -28,10 +39,21 @@ function handTool(args: string[] = [], options: { outputSchema?: boolean; method
   const properties = Object.fromEntries(args.map((name) => [name, { type: 'string' }]));
   const tool: McpTool = { name: 'demo_list_things', inputSchema: { type: 'object', properties } };
   if (options.outputSchema) tool.outputSchema = OUTPUT_SCHEMA;
-  return { kind: 'http', connectorId: 'demo', tool, binding: { tool: tool.name, operation: 'GET /things', arguments: [] }, operation: operation(options.method) };
+  return {
+    kind: 'http',
+    connectorId: 'demo',
+    tool,
+    binding: { tool: tool.name, operation: 'GET /things', arguments: [] },
+    operation: operation(options.method),
+  };
 }
 
-function response(status: number, headers: Record<string, string | string[]>, body: string | Buffer = '', extra: Partial<UpstreamResponse> = {}): UpstreamResponse {
+function response(
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: string | Buffer = '',
+  extra: Partial<UpstreamResponse> = {},
+): UpstreamResponse {
   return { status, headers, body: typeof body === 'string' ? Buffer.from(body) : body, truncated: false, ...extra };
 }
 
@@ -89,13 +111,16 @@ describe('mapResponse: JSON', () => {
     ['null', json, 'null', 'null'],
     ['text', { 'content-type': 'text/csv' }, 'id\n1\n', 'id\n1\n'],
     ['text that itself starts with "Note: "', { 'content-type': 'text/plain' }, 'Note: hi', 'Note: hi'],
-  ])('outputSchema but the upstream answered %s: no structuredContent, isError with a note (MCP clients demand one or the other)', (_name, headers, body, text) => {
-    const result = map(typed, response(200, headers, body));
-    expect(result.structuredContent).toBeUndefined();
-    expect(result.isError).toBe(true);
-    expect(texts(result)[0]).toBe(text);
-    expect(texts(result)[1]).toMatch(MISMATCH);
-  });
+  ])(
+    'outputSchema but the upstream answered %s: no structuredContent, isError with a note (MCP clients demand one or the other)',
+    (_name, headers, body, text) => {
+      const result = map(typed, response(200, headers, body));
+      expect(result.structuredContent).toBeUndefined();
+      expect(result.isError).toBe(true);
+      expect(texts(result)[0]).toBe(text);
+      expect(texts(result)[1]).toMatch(MISMATCH);
+    },
+  );
 
   it('flags a binary answer to a tool with an outputSchema the same way', () => {
     const result = map(typed, response(200, { 'content-type': 'image/png' }, Buffer.from([1, 2, 3])));
@@ -123,7 +148,13 @@ describe('mapResponse: JSON', () => {
   it('gives structuredContent for a tool generated from a spec (locations-3.0 get_member)', async () => {
     const set = await toolSetOf(fixture('locations-3.0.yaml'));
     const index = set.tools.findIndex((t) => t.name.endsWith('_get_member'));
-    const registered: RegisteredTool = { kind: 'http', connectorId: set.connectorId, tool: set.tools[index], binding: set.bindings[index], operation: set.operations[index] };
+    const registered: RegisteredTool = {
+      kind: 'http',
+      connectorId: set.connectorId,
+      tool: set.tools[index],
+      binding: set.bindings[index],
+      operation: set.operations[index],
+    };
     const result = map(registered, response(200, json, '{"id": 1, "login": "octo"}'));
     expect(result.structuredContent).toEqual({ id: 1, login: 'octo' });
   });
@@ -199,7 +230,13 @@ describe('mapResponse: empty bodies', () => {
     ['205', 205, {}, 'HTTP 205 Reset Content', plain],
     ['204 with a stray body', 204, { 'content-type': 'text/plain' }, 'HTTP 204 No Content', plain],
     ['200 empty', 200, json, 'HTTP 200 OK (empty body)', typed],
-    ['201 with Location', 201, { location: 'https://api.example.com/v1/things/9' }, 'HTTP 201 Created (empty body)\nLocation: https://api.example.com/v1/things/9', plain],
+    [
+      '201 with Location',
+      201,
+      { location: 'https://api.example.com/v1/things/9' },
+      'HTTP 201 Created (empty body)\nLocation: https://api.example.com/v1/things/9',
+      plain,
+    ],
     ['202 empty', 202, {}, 'HTTP 202 Accepted (empty body)', plain],
     [
       'HEAD shows its headers',
@@ -248,7 +285,13 @@ describe('mapResponse: truncated bodies', () => {
   it('names the pagination arguments of a generated tool (get_member has `page` and `fields`)', async () => {
     const set = await toolSetOf(fixture('locations-3.0.yaml'));
     const index = set.tools.findIndex((t) => t.name.endsWith('_get_member'));
-    const registered: RegisteredTool = { kind: 'http', connectorId: set.connectorId, tool: set.tools[index], binding: set.bindings[index], operation: set.operations[index] };
+    const registered: RegisteredTool = {
+      kind: 'http',
+      connectorId: set.connectorId,
+      tool: set.tools[index],
+      binding: set.bindings[index],
+      operation: set.operations[index],
+    };
     const result = map(registered, truncated(bigJson, json));
     expect(texts(result)[1]).toMatch(/the upstream did not say its size.*call again with the next `page`\./);
     // The cut text is kept (compacted); there is no value to validate, so a tool with an
@@ -290,7 +333,10 @@ describe('mapResponse: truncated bodies', () => {
 });
 
 describe("mapResponse: the connector's own header values echoed back", () => {
-  const keyed: ConnectorRuntime = { ...connector, headers: { 'x-goog-api-key': 'AIzaSECRETGOOGLEKEY123456', 'private-token': 'glpat-SECRETGITLAB', 'x-api-version': '2' } };
+  const keyed: ConnectorRuntime = {
+    ...connector,
+    headers: { 'x-goog-api-key': 'AIzaSECRETGOOGLEKEY123456', 'private-token': 'glpat-SECRETGITLAB', 'x-api-version': '2' },
+  };
 
   it.each([
     ['JSON', json, '{"error":{"message":"Invalid key AIzaSECRETGOOGLEKEY123456","headers":{"private-token":"glpat-SECRETGITLAB"}}}'],
@@ -321,27 +367,99 @@ describe('mapResponse: upstream errors', () => {
       'HTTP 422 Unprocessable Entity: Validation Failed (title: missing_field)',
     ],
     ['Slack error string', 400, json, '{"ok":false,"error":"channel_not_found"}', 'HTTP 400 Bad Request: channel_not_found'],
-    ['Google/Stripe error.message', 400, json, '{"error":{"code":400,"message":"Invalid value at \'q\'","status":"INVALID_ARGUMENT"}}', "HTTP 400 Bad Request: Invalid value at 'q'"],
-    ['OAuth error + error_description', 401, json, '{"error":"invalid_grant","error_description":"The code has expired"}', 'HTTP 401 Unauthorized: invalid_grant: The code has expired'],
+    [
+      'Google/Stripe error.message',
+      400,
+      json,
+      '{"error":{"code":400,"message":"Invalid value at \'q\'","status":"INVALID_ARGUMENT"}}',
+      "HTTP 400 Bad Request: Invalid value at 'q'",
+    ],
+    [
+      'OAuth error + error_description',
+      401,
+      json,
+      '{"error":"invalid_grant","error_description":"The code has expired"}',
+      'HTTP 401 Unauthorized: invalid_grant: The code has expired',
+    ],
     ['error_description alone', 401, json, '{"error_description":"Bad client"}', 'HTTP 401 Unauthorized: Bad client'],
     ['GraphQL errors[0].message', 400, json, '{"errors":[{"message":"Field \'x\' not found"}]}', "HTTP 400 Bad Request: Field 'x' not found"],
-    ['JSON:API errors[0] title + detail', 422, { 'content-type': 'application/vnd.api+json' }, '{"errors":[{"status":"422","title":"Invalid Attribute","detail":"Name is too short"}]}', 'HTTP 422 Unprocessable Entity: Invalid Attribute: Name is too short'],
+    [
+      'JSON:API errors[0] title + detail',
+      422,
+      { 'content-type': 'application/vnd.api+json' },
+      '{"errors":[{"status":"422","title":"Invalid Attribute","detail":"Name is too short"}]}',
+      'HTTP 422 Unprocessable Entity: Invalid Attribute: Name is too short',
+    ],
     ['errors[0].detail', 400, json, '{"errors":[{"detail":"Bad date"}]}', 'HTTP 400 Bad Request: Bad date'],
     ['errors as strings', 400, json, '{"errors":["name is required","age must be a number"]}', 'HTTP 400 Bad Request: name is required; age must be a number'],
-    ['RFC 9457 detail', 404, { 'content-type': 'application/problem+json' }, '{"type":"about:blank","title":"Not Found","detail":"Pet 5 does not exist"}', 'HTTP 404 Not Found: Pet 5 does not exist'],
+    [
+      'RFC 9457 detail',
+      404,
+      { 'content-type': 'application/problem+json' },
+      '{"type":"about:blank","title":"Not Found","detail":"Pet 5 does not exist"}',
+      'HTTP 404 Not Found: Pet 5 does not exist',
+    ],
     ['RFC 9457 title alone', 403, { 'content-type': 'application/problem+json' }, '{"title":"Plan limit reached"}', 'HTTP 403 Forbidden: Plan limit reached'],
-    ['FastAPI detail list', 422, json, '{"detail":[{"loc":["body","name"],"msg":"field required","type":"missing"}]}', 'HTTP 422 Unprocessable Entity: body.name: field required'],
-    ['Jira errorMessages', 404, json, '{"errorMessages":["Issue does not exist or you do not have permission to see it."],"errors":{}}', 'HTTP 404 Not Found: Issue does not exist or you do not have permission to see it.'],
-    ['Jira field errors', 400, json, '{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}', 'HTTP 400 Bad Request: summary: You must specify a summary of the issue.'],
-    ['Apigee fault.faultstring', 401, json, '{"fault":{"faultstring":"Invalid ApiKey","detail":{"errorcode":"oauth.v2.InvalidApiKey"}}}', 'HTTP 401 Unauthorized: Invalid ApiKey'],
-    ['AWS Message', 403, json, '{"Message":"User is not authorized to access this resource"}', 'HTTP 403 Forbidden: User is not authorized to access this resource'],
-    ['AWS XML', 404, { 'content-type': 'application/xml' }, '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>', 'HTTP 404 Not Found: NoSuchKey: The specified key does not exist.'],
+    [
+      'FastAPI detail list',
+      422,
+      json,
+      '{"detail":[{"loc":["body","name"],"msg":"field required","type":"missing"}]}',
+      'HTTP 422 Unprocessable Entity: body.name: field required',
+    ],
+    [
+      'Jira errorMessages',
+      404,
+      json,
+      '{"errorMessages":["Issue does not exist or you do not have permission to see it."],"errors":{}}',
+      'HTTP 404 Not Found: Issue does not exist or you do not have permission to see it.',
+    ],
+    [
+      'Jira field errors',
+      400,
+      json,
+      '{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}',
+      'HTTP 400 Bad Request: summary: You must specify a summary of the issue.',
+    ],
+    [
+      'Apigee fault.faultstring',
+      401,
+      json,
+      '{"fault":{"faultstring":"Invalid ApiKey","detail":{"errorcode":"oauth.v2.InvalidApiKey"}}}',
+      'HTTP 401 Unauthorized: Invalid ApiKey',
+    ],
+    [
+      'AWS Message',
+      403,
+      json,
+      '{"Message":"User is not authorized to access this resource"}',
+      'HTTP 403 Forbidden: User is not authorized to access this resource',
+    ],
+    [
+      'AWS XML',
+      404,
+      { 'content-type': 'application/xml' },
+      '<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+      'HTTP 404 Not Found: NoSuchKey: The specified key does not exist.',
+    ],
     ['JSON without a known field', 500, json, '{"status": "broken", "id": 3}', 'HTTP 500 Internal Server Error: {"status":"broken","id":3}'],
     ['JSON error with no type', 400, {}, '{"message":"no type said"}', 'HTTP 400 Bad Request: no type said'],
-    ['nginx HTML page', 502, { 'content-type': 'text/html' }, '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>', 'HTTP 502 Bad Gateway: 502 Bad Gateway'],
+    [
+      'nginx HTML page',
+      502,
+      { 'content-type': 'text/html' },
+      '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>',
+      'HTTP 502 Bad Gateway: 502 Bad Gateway',
+    ],
     ['plain text, trimmed', 500, { 'content-type': 'text/plain' }, '\n  Database is down  \n\n', 'HTTP 500 Internal Server Error: Database is down'],
     ['empty body', 404, {}, '', 'HTTP 404 Not Found'],
-    ['binary body', 500, { 'content-type': 'application/octet-stream' }, Buffer.from([0, 1, 2]).toString('latin1'), 'HTTP 500 Internal Server Error: (application/octet-stream body, 3 bytes)'],
+    [
+      'binary body',
+      500,
+      { 'content-type': 'application/octet-stream' },
+      Buffer.from([0, 1, 2]).toString('latin1'),
+      'HTTP 500 Internal Server Error: (application/octet-stream body, 3 bytes)',
+    ],
     ['unknown status', 599, {}, 'odd', 'HTTP 599: odd'],
   ])('%s', (_name, status, headers, body, text) => {
     const result = map(typed, response(status, headers, Buffer.from(body, 'latin1')));
@@ -386,13 +504,27 @@ describe('mapResponse: upstream errors', () => {
   });
 
   it.each<[string, number, Record<string, string>, string]>([
-    ['302 with Location', 302, { location: 'https://other.example.com/x' }, 'HTTP 302 Found: redirected to https://other.example.com/x (the hub does not follow redirects)'],
+    [
+      '302 with Location',
+      302,
+      { location: 'https://other.example.com/x' },
+      'HTTP 302 Found: redirected to https://other.example.com/x (the hub does not follow redirects)',
+    ],
     ['301 relative Location', 301, { location: '/v2/things' }, 'HTTP 301 Moved Permanently: redirected to /v2/things (the hub does not follow redirects)'],
-    ['307 Location with a token', 307, { location: 'https://cdn.example.com/f?token=abc123&x=1' }, 'HTTP 307 Temporary Redirect: redirected to https://cdn.example.com/f?token=[REDACTED]&x=1 (the hub does not follow redirects)'],
+    [
+      '307 Location with a token',
+      307,
+      { location: 'https://cdn.example.com/f?token=abc123&x=1' },
+      'HTTP 307 Temporary Redirect: redirected to https://cdn.example.com/f?token=[REDACTED]&x=1 (the hub does not follow redirects)',
+    ],
     ['304 without Location', 304, {}, 'HTTP 304 Not Modified'],
   ])('3xx: %s', (_name, status, headers, text) => {
     const result = map(plain, response(status, headers, '<html>moved</html>'));
-    expect(result).toEqual({ isError: true, content: [{ type: 'text', text }], _meta: { 'lunar-hub/status': status, 'lunar-hub/code': 'HUB_ERR_UPSTREAM_STATUS' } });
+    expect(result).toEqual({
+      isError: true,
+      content: [{ type: 'text', text }],
+      _meta: { 'lunar-hub/status': status, 'lunar-hub/code': 'HUB_ERR_UPSTREAM_STATUS' },
+    });
   });
 
   it.each<[string, Record<string, string>, string, string[]]>([
@@ -404,7 +536,12 @@ describe('mapResponse: upstream errors', () => {
     ],
     ['JSON fields', json, '{"access_token":"at-1","client_secret":"cs-1","api_key":"ak-1","token":"t-1","note":"x"}', ['at-1', 'cs-1', 'ak-1', 't-1']],
     ['query string in a message', json, '{"message":"bad url https://api.example.com/v1?api_key=SECRET1&page=2"}', ['SECRET1']],
-    ['echoed header lines', { 'content-type': 'text/plain' }, 'Request was:\nAuthorization: Bearer abc.def.ghi\nCookie: a=1; b=2\nset-cookie: c=3', ['abc.def.ghi', 'a=1', 'c=3']],
+    [
+      'echoed header lines',
+      { 'content-type': 'text/plain' },
+      'Request was:\nAuthorization: Bearer abc.def.ghi\nCookie: a=1; b=2\nset-cookie: c=3',
+      ['abc.def.ghi', 'a=1', 'c=3'],
+    ],
     ['cut JSON that cannot parse', json, '{"error":"denied","echo":{"client_secret": "cs-2", "x', ['cs-2']],
   ])('redacts secrets an upstream echoes: %s', (_name, headers, body, secrets) => {
     const [text] = texts(map(plain, response(400, headers, body)));
@@ -487,32 +624,132 @@ describe('errorResult', () => {
   const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 
   it.each<[string, unknown, string, string]>([
-    ['HubError', errors.CALL_ARGUMENTS(['demo_x', '`id` must be integer']), 'HUB_ERR_CALL_ARGUMENTS', 'HUB_ERR_CALL_ARGUMENTS: Invalid arguments for demo_x: `id` must be integer'],
-    ['HubError-like object (matched by code)', { code: 'HUB_ERR_REQUEST_HOST', message: 'not allowed' }, 'HUB_ERR_REQUEST_HOST', 'HUB_ERR_REQUEST_HOST: not allowed'],
+    [
+      'HubError',
+      errors.CALL_ARGUMENTS(['demo_x', '`id` must be integer']),
+      'HUB_ERR_CALL_ARGUMENTS',
+      'HUB_ERR_CALL_ARGUMENTS: Invalid arguments for demo_x: `id` must be integer',
+    ],
+    [
+      'HubError-like object (matched by code)',
+      { code: 'HUB_ERR_REQUEST_HOST', message: 'not allowed' },
+      'HUB_ERR_REQUEST_HOST',
+      'HUB_ERR_REQUEST_HOST: not allowed',
+    ],
     ['HubError subclass copy', new HubError('HUB_ERR_RATE_LIMITED', 'slow down', 429), 'HUB_ERR_RATE_LIMITED', 'HUB_ERR_RATE_LIMITED: slow down'],
-    ['connect timeout', new undiciErrors.ConnectTimeoutError(), 'HUB_ERR_UPSTREAM_TIMEOUT', 'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (connecting)'],
-    ['headers timeout', new undiciErrors.HeadersTimeoutError(), 'HUB_ERR_UPSTREAM_TIMEOUT', 'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (waiting for the response headers)'],
-    ['body timeout', new undiciErrors.BodyTimeoutError(), 'HUB_ERR_UPSTREAM_TIMEOUT', 'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (reading the response body)'],
-    ['ETIMEDOUT', coded('connect ETIMEDOUT 10.0.0.1:443', 'ETIMEDOUT'), 'HUB_ERR_UPSTREAM_TIMEOUT', 'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (connecting (ETIMEDOUT))'],
-    ['ECONNREFUSED', coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: connect ECONNREFUSED 127.0.0.1:1'],
-    ['ENOTFOUND', coded('getaddrinfo ENOTFOUND api.nowhere.test', 'ENOTFOUND'), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: getaddrinfo ENOTFOUND api.nowhere.test'],
-    ['ECONNRESET', coded('read ECONNRESET', 'ECONNRESET'), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: read ECONNRESET'],
-    ['EAI_AGAIN', coded('getaddrinfo EAI_AGAIN api.example.com', 'EAI_AGAIN'), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: getaddrinfo EAI_AGAIN api.example.com'],
-    ['UND_ERR_SOCKET', new undiciErrors.SocketError('other side closed'), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: other side closed (UND_ERR_SOCKET)'],
-    ['UND_ERR_CLOSED', new undiciErrors.ClientClosedError(), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: The client is closed (UND_ERR_CLOSED)'],
-    ['content-length mismatch', new undiciErrors.ResponseContentLengthMismatchError(), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: Response body length does not match content-length header (UND_ERR_RES_CONTENT_LENGTH_MISMATCH)'],
-    ['fetch failed wrapping ECONNREFUSED', new TypeError('fetch failed', { cause: coded('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED') }), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: connect ECONNREFUSED 127.0.0.1:9'],
-    ['AggregateError of addresses', new AggregateError([coded('connect ECONNREFUSED ::1:9', 'ECONNREFUSED'), coded('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED')], ''), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: connect ECONNREFUSED ::1:9'],
-    ['TLS certificate', coded('certificate has expired', 'CERT_HAS_EXPIRED'), 'HUB_ERR_UPSTREAM_NETWORK', 'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: certificate has expired (CERT_HAS_EXPIRED)'],
-    ['DOMException AbortError', new DOMException('This operation was aborted', 'AbortError'), 'HUB_ERR_CALL_CANCELLED', 'HUB_ERR_CALL_CANCELLED: demo_x was cancelled by the client'],
+    [
+      'connect timeout',
+      new undiciErrors.ConnectTimeoutError(),
+      'HUB_ERR_UPSTREAM_TIMEOUT',
+      'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (connecting)',
+    ],
+    [
+      'headers timeout',
+      new undiciErrors.HeadersTimeoutError(),
+      'HUB_ERR_UPSTREAM_TIMEOUT',
+      'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (waiting for the response headers)',
+    ],
+    [
+      'body timeout',
+      new undiciErrors.BodyTimeoutError(),
+      'HUB_ERR_UPSTREAM_TIMEOUT',
+      'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (reading the response body)',
+    ],
+    [
+      'ETIMEDOUT',
+      coded('connect ETIMEDOUT 10.0.0.1:443', 'ETIMEDOUT'),
+      'HUB_ERR_UPSTREAM_TIMEOUT',
+      'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (connecting (ETIMEDOUT))',
+    ],
+    [
+      'ECONNREFUSED',
+      coded('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED'),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: connect ECONNREFUSED 127.0.0.1:1',
+    ],
+    [
+      'ENOTFOUND',
+      coded('getaddrinfo ENOTFOUND api.nowhere.test', 'ENOTFOUND'),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: getaddrinfo ENOTFOUND api.nowhere.test',
+    ],
+    [
+      'ECONNRESET',
+      coded('read ECONNRESET', 'ECONNRESET'),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: read ECONNRESET',
+    ],
+    [
+      'EAI_AGAIN',
+      coded('getaddrinfo EAI_AGAIN api.example.com', 'EAI_AGAIN'),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: getaddrinfo EAI_AGAIN api.example.com',
+    ],
+    [
+      'UND_ERR_SOCKET',
+      new undiciErrors.SocketError('other side closed'),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: other side closed (UND_ERR_SOCKET)',
+    ],
+    [
+      'UND_ERR_CLOSED',
+      new undiciErrors.ClientClosedError(),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: The client is closed (UND_ERR_CLOSED)',
+    ],
+    [
+      'content-length mismatch',
+      new undiciErrors.ResponseContentLengthMismatchError(),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: Response body length does not match content-length header (UND_ERR_RES_CONTENT_LENGTH_MISMATCH)',
+    ],
+    [
+      'fetch failed wrapping ECONNREFUSED',
+      new TypeError('fetch failed', { cause: coded('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED') }),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: connect ECONNREFUSED 127.0.0.1:9',
+    ],
+    [
+      'AggregateError of addresses',
+      new AggregateError([coded('connect ECONNREFUSED ::1:9', 'ECONNREFUSED'), coded('connect ECONNREFUSED 127.0.0.1:9', 'ECONNREFUSED')], ''),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: connect ECONNREFUSED ::1:9',
+    ],
+    [
+      'TLS certificate',
+      coded('certificate has expired', 'CERT_HAS_EXPIRED'),
+      'HUB_ERR_UPSTREAM_NETWORK',
+      'HUB_ERR_UPSTREAM_NETWORK: demo_x: cannot reach the upstream: certificate has expired (CERT_HAS_EXPIRED)',
+    ],
+    [
+      'DOMException AbortError',
+      new DOMException('This operation was aborted', 'AbortError'),
+      'HUB_ERR_CALL_CANCELLED',
+      'HUB_ERR_CALL_CANCELLED: demo_x was cancelled by the client',
+    ],
     ['AbortSignal.abort() reason', AbortSignal.abort().reason, 'HUB_ERR_CALL_CANCELLED', 'HUB_ERR_CALL_CANCELLED: demo_x was cancelled by the client'],
-    ['undici RequestAbortedError', new undiciErrors.RequestAbortedError(), 'HUB_ERR_CALL_CANCELLED', 'HUB_ERR_CALL_CANCELLED: demo_x was cancelled by the client'],
+    [
+      'undici RequestAbortedError',
+      new undiciErrors.RequestAbortedError(),
+      'HUB_ERR_CALL_CANCELLED',
+      'HUB_ERR_CALL_CANCELLED: demo_x was cancelled by the client',
+    ],
     ['ABORT_ERR', coded('The operation was aborted', 'ABORT_ERR'), 'HUB_ERR_CALL_CANCELLED', 'HUB_ERR_CALL_CANCELLED: demo_x was cancelled by the client'],
-    ['AbortSignal.timeout() deadline', new DOMException('The operation timed out.', 'TimeoutError'), 'HUB_ERR_UPSTREAM_TIMEOUT', 'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (the call deadline passed)'],
+    [
+      'AbortSignal.timeout() deadline',
+      new DOMException('The operation timed out.', 'TimeoutError'),
+      'HUB_ERR_UPSTREAM_TIMEOUT',
+      'HUB_ERR_UPSTREAM_TIMEOUT: demo_x: the upstream did not answer in time (the call deadline passed)',
+    ],
     ['anything else', new RangeError('boom'), 'HUB_ERR_INTERNAL', 'HUB_ERR_INTERNAL: Internal error: boom'],
     ['an unknown code', coded('weird', 'ERR_SOMETHING'), 'HUB_ERR_INTERNAL', 'HUB_ERR_INTERNAL: Internal error: weird'],
     ['a thrown string', 'just a string', 'HUB_ERR_INTERNAL', 'HUB_ERR_INTERNAL: Internal error: just a string'],
-    ['a secret in the message', new Error('failed GET https://x.test/?access_token=abc'), 'HUB_ERR_INTERNAL', 'HUB_ERR_INTERNAL: Internal error: failed GET https://x.test/?access_token=[REDACTED]'],
+    [
+      'a secret in the message',
+      new Error('failed GET https://x.test/?access_token=abc'),
+      'HUB_ERR_INTERNAL',
+      'HUB_ERR_INTERNAL: Internal error: failed GET https://x.test/?access_token=[REDACTED]',
+    ],
   ])('%s', (_name, error, code, text) => {
     const result = check(errorResult(error, 'demo_x'));
     expect(result).toEqual({ isError: true, content: [{ type: 'text', text }], _meta: { 'lunar-hub/code': code } });

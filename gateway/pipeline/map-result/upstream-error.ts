@@ -86,5 +86,8 @@ function upstreamMessage(response: UpstreamResponse, connector: ConnectorRuntime
   if (message === undefined && (type.mime === 'text/html' || /^<(!doctype html|html)/i.test(decoded))) message = messageFromHtml(decoded);
   if (message === undefined && /^<\?xml|^<[\w:-]+[\s>]/.test(decoded)) message = messageFromXml(decoded);
   // Redact before clipping, so a clip can never leave half a secret showing.
-  return clip(redactValues(redactText(collapse(message ?? decoded.slice(0, 8 * ERROR_MESSAGE_LIMIT))), Object.values(connector.headers ?? {})), ERROR_MESSAGE_LIMIT);
+  return clip(
+    redactValues(redactText(collapse(message ?? decoded.slice(0, 8 * ERROR_MESSAGE_LIMIT))), Object.values(connector.headers ?? {})),
+    ERROR_MESSAGE_LIMIT,
+  );
 }

@@ -9,7 +9,7 @@ import { httpsUrl, nonEmptyString } from './schema-parts';
 export const AUTH_SECTION_SCHEMA = {
   type: 'object',
   additionalProperties: false,
-  expected: 'a mapping: `scheme` (one of the spec\'s securitySchemes) and/or `type` with its settings',
+  expected: "a mapping: `scheme` (one of the spec's securitySchemes) and/or `type` with its settings",
   properties: {
     scheme: nonEmptyString,
     type: { enum: ['apiKey', 'basic', 'bearer', 'oauth2', 'openIdConnect', 'none'], expected: 'one of apiKey, basic, bearer, oauth2, openIdConnect, none' },
@@ -22,7 +22,11 @@ export const AUTH_SECTION_SCHEMA = {
     deviceAuthorizationUrl: httpsUrl,
     revocationUrl: httpsUrl,
     issuer: httpsUrl,
-    scopes: { type: 'array', items: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', expected: 'a scope (no spaces or quotes)' }, expected: 'a list of scopes' },
+    scopes: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$', expected: 'a scope (no spaces or quotes)' },
+      expected: 'a list of scopes',
+    },
   },
 };
 
@@ -38,7 +42,8 @@ AUTH_KEYS_OF.openIdConnect = AUTH_KEYS_OF.oauth2;
 /** `type` defines a scheme, `scheme` picks the spec's; settings must fit the type they refine. */
 export function checkAuth(auth: Record<string, unknown>, reasons: Reasons): void {
   const type = typeof auth.type === 'string' ? auth.type : undefined;
-  if (type !== undefined && auth.scheme !== undefined) reasons.add(['auth', 'scheme'], 'give either `scheme` (one of the spec\'s securitySchemes) or `type` (a scheme defined here), not both');
+  if (type !== undefined && auth.scheme !== undefined)
+    reasons.add(['auth', 'scheme'], "give either `scheme` (one of the spec's securitySchemes) or `type` (a scheme defined here), not both");
   if (type === 'apiKey') for (const key of ['in', 'name']) if (auth[key] === undefined) reasons.add(['auth'], `type apiKey needs \`${key}\``);
   if ((type === 'oauth2' || type === 'openIdConnect') && auth.issuer === undefined && auth.tokenUrl === undefined) {
     reasons.add(['auth'], `type ${type} needs \`issuer\` (discovery) or \`tokenUrl\``);

@@ -9,7 +9,19 @@ import type { Reasons } from './problems';
 
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
 // Framing and hop-by-hop headers belong to the HTTP client; a static value would corrupt requests.
-const HUB_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te', 'trailer', 'expect', 'proxy-connection']);
+const HUB_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'expect',
+  'proxy-connection',
+]);
 
 /**
  * Checks a schema cannot say well. They run on every document, also one with schema
@@ -49,7 +61,8 @@ export function checkValues(raw: unknown, reasons: Reasons): void {
     if (!isRecord(selection) || !Array.isArray(selection.include) || !Array.isArray(selection.exclude)) continue;
     const include = new Set<unknown>(selection.include);
     selection.exclude.forEach((entry: unknown, i) => {
-      if (typeof entry === 'string' && include.has(entry)) reasons.add([section, 'exclude', i], `${shown(entry)} is also in ${section}.include; keep it in one list`);
+      if (typeof entry === 'string' && include.has(entry))
+        reasons.add([section, 'exclude', i], `${shown(entry)} is also in ${section}.include; keep it in one list`);
     });
   }
 }
@@ -66,9 +79,11 @@ function baseUrlProblem(value: string): string | undefined {
     return `must be an absolute http(s) URL such as https://api.example.com (got ${shown(redactText(value))})`;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return `must use http or https (got ${shown(`${url.protocol}//${url.host}`)})`;
-  if (url.username !== '' || url.password !== '') return 'must not carry a user name or password; the `auth` section says how the API authenticates, and connections hold the secrets';
+  if (url.username !== '' || url.password !== '')
+    return 'must not carry a user name or password; the `auth` section says how the API authenticates, and connections hold the secrets';
   // A query is where keys hide: it is named, never shown (this message reaches logs and /healthz).
-  if (url.search !== '' || url.hash !== '') return `must not have a query or fragment: operation paths are appended to it (got ${shown(`${url.origin}${url.pathname}`)} with a query or fragment)`;
+  if (url.search !== '' || url.hash !== '')
+    return `must not have a query or fragment: operation paths are appended to it (got ${shown(`${url.origin}${url.pathname}`)} with a query or fragment)`;
   let path: string;
   try {
     path = decodeURI(url.pathname);
@@ -94,11 +109,16 @@ function checkHeaders(headers: Record<string, unknown>, reasons: Reasons): void 
     const at = ['headers', name];
     const lower = name.toLowerCase();
     if (!HEADER_NAME.test(name)) reasons.add(at, "is not a valid header name (letters, digits and !#$%&'*+.^_`|~-)");
-    else if (CREDENTIAL_HEADERS.has(lower)) reasons.add(at, "credentials do not belong in static headers (they would reach every tenant); the connector file's `auth` section says how the API authenticates, and connections hold the secrets");
+    else if (CREDENTIAL_HEADERS.has(lower))
+      reasons.add(
+        at,
+        "credentials do not belong in static headers (they would reach every tenant); the connector file's `auth` section says how the API authenticates, and connections hold the secrets",
+      );
     else if (HUB_HEADERS.has(lower)) reasons.add(at, 'is set by the hub for each request and cannot be fixed here');
     if (typeof value === 'string' && /[\r\n\0]/.test(value)) reasons.add(at, 'must not contain line breaks (CR/LF) or NUL characters');
     // A header carries Latin-1 only; anything else would fail every call of the connector.
-    else if (typeof value === 'string' && /[^\t\x20-\x7e\x80-\xff]/.test(value)) reasons.add(at, 'must be Latin-1 text (HTTP header values cannot carry other characters or controls)');
+    else if (typeof value === 'string' && /[^\t\x20-\x7e\x80-\xff]/.test(value))
+      reasons.add(at, 'must be Latin-1 text (HTTP header values cannot carry other characters or controls)');
     const earlier = seen.get(lower);
     if (earlier !== undefined) reasons.add(at, `repeats ${keyPath(['headers', earlier])} (header names ignore case)`);
     seen.set(lower, name);

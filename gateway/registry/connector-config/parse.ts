@@ -26,7 +26,10 @@ export function parseConnectorConfig(file: string, text: string): ConnectorConfi
   const { parseDocument } = yaml();
   const doc = parseDocument(text.replace(/^\uFEFF/, ''));
   if (doc.errors.length > 0) {
-    throw connectorError(file, doc.errors.map((e) => `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ''}${e.message.split('\n')[0]}`));
+    throw connectorError(
+      file,
+      doc.errors.map((e) => `${e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : ''}${e.message.split('\n')[0]}`),
+    );
   }
   // An empty file (or only comments) means "all defaults".
   const raw: unknown = doc.toJS() ?? {};

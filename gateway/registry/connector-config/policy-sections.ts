@@ -26,7 +26,11 @@ const rateLimit = {
   properties: {
     perConnection: rates,
     perConnector: rates,
-    perOperation: { type: 'object', expected: 'a mapping from operationId or "METHOD /path" to rates (perSecond, perMinute, perHour, concurrency)', additionalProperties: rates },
+    perOperation: {
+      type: 'object',
+      expected: 'a mapping from operationId or "METHOD /path" to rates (perSecond, perMinute, perHour, concurrency)',
+      additionalProperties: rates,
+    },
     headers: { enum: [...RATE_LIMIT_HEADERS], expected: `one of ${RATE_LIMIT_HEADERS.join(', ')}` },
     maxWaitMs: whole('milliseconds', 0, MAX_TIMEOUT_MS),
   },

@@ -4,11 +4,12 @@ import { DEFAULT_CONNECTOR_CONFIG } from './defaults';
 import { resolvePolicy, type RawPolicy } from './policy-sections';
 import type { ConnectorConfig, ConnectorTimeouts, Selection } from './types';
 
-export type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags' | 'policy'>> & RawPolicy & {
-  timeouts?: Partial<ConnectorTimeouts>;
-  operations?: Partial<Selection>;
-  tags?: Partial<Selection>;
-};
+export type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags' | 'policy'>> &
+  RawPolicy & {
+    timeouts?: Partial<ConnectorTimeouts>;
+    operations?: Partial<Selection>;
+    tags?: Partial<Selection>;
+  };
 
 export function resolveConfig(raw: RawConfig): ConnectorConfig {
   const d = DEFAULT_CONNECTOR_CONFIG;

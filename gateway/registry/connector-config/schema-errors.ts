@@ -8,7 +8,13 @@ import { RESERVED_SECTIONS } from './schema';
 export function describeSchemaErrors(list: readonly ErrorObject[], reasons: Reasons): void {
   const described = new Set<string>();
   for (const error of list) {
-    const segments = error.instancePath === '' ? [] : error.instancePath.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segments =
+      error.instancePath === ''
+        ? []
+        : error.instancePath
+            .slice(1)
+            .split('/')
+            .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (error.keyword === 'additionalProperties') {
       const key = (error.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((error.parentSchema as { properties?: Record<string, unknown> }).properties ?? {});
@@ -26,6 +32,6 @@ export function describeSchemaErrors(list: readonly ErrorObject[], reasons: Reas
     const expected = (error.parentSchema as { expected?: string } | undefined)?.expected;
     // A header value may be a key left unquoted (YAML reads 0x1f2e as a number): never echo it.
     const got = segments[0] === 'headers' ? `a ${Array.isArray(error.data) ? 'list' : error.data === null ? 'null' : typeof error.data}` : shown(error.data);
-    reasons.add(segments, expected ? `must be ${expected} (got ${got})` : error.message ?? 'is invalid');
+    reasons.add(segments, expected ? `must be ${expected} (got ${got})` : (error.message ?? 'is invalid'));
   }
 }

@@ -123,7 +123,12 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
  * `rateLimit.perOperation`), by operation key; an unknown entry, or two naming one
  * operation, is an error at its key path.
  */
-function byOperation<T>(index: OperationIndex, section: string[], mapping: Readonly<Record<string, T>>, errors: string[]): Map<string, { value: T; entry: string; where: string }> {
+function byOperation<T>(
+  index: OperationIndex,
+  section: string[],
+  mapping: Readonly<Record<string, T>>,
+  errors: string[],
+): Map<string, { value: T; entry: string; where: string }> {
   const named = new Map<string, { value: T; entry: string; where: string }>();
   for (const [entry, value] of Object.entries(mapping)) {
     const where = keyPath([...section, entry]);

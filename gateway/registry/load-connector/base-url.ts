@@ -24,12 +24,15 @@ export function resolveBaseUrl(servers: readonly ServerModel[], declared: boolea
       continue;
     }
     const allowed = server.variables[name]?.enum;
-    if (allowed && allowed.length > 0 && !allowed.includes(value)) errors.push(`${where}: must be one of ${allowed.join(', ')}, as the spec says (got ${shown(value)})`);
+    if (allowed && allowed.length > 0 && !allowed.includes(value))
+      errors.push(`${where}: must be one of ${allowed.join(', ')}, as the spec says (got ${shown(value)})`);
   }
   const url = server.url.replace(/\{([^{}]+)\}/g, (whole, name: string) => {
     const value = config.serverVariables[name] ?? server.variables[name]?.default;
     if (value === undefined) {
-      errors.push(`${keyPath(['serverVariables', name])}: the spec's server ${server.url} has no default for {${name}}; set serverVariables.${name} or baseUrl`);
+      errors.push(
+        `${keyPath(['serverVariables', name])}: the spec's server ${server.url} has no default for {${name}}; set serverVariables.${name} or baseUrl`,
+      );
       return whole;
     }
     return value;

@@ -7,7 +7,6 @@ export function connectorFileFor(specFile: string, extension: 'yaml' | 'yml' = '
   return `${specFile.replace(/\.(json|ya?ml)$/i, '')}.connector.${extension}`;
 }
 
-
 /** The connector file beside a spec: `<spec>.connector.yaml` or `.yml` (both: an error), or the one named. */
 export async function findConnectorConfig(specFile: string, explicit?: string): Promise<{ configFile?: string; config: ConnectorConfig }> {
   if (explicit !== undefined) {
@@ -23,7 +22,7 @@ export async function findConnectorConfig(specFile: string, explicit?: string): 
   const config = await readConnectorConfig(present[0]);
   if (config?.spec !== undefined) {
     // Beside a spec the file refines that spec; naming another would make two files claim one connector.
-    throw connectorError(present[0], ['spec: only a built-in connector\'s connectors/<id>/connector.yaml names its spec; beside a spec, leave `spec` out']);
+    throw connectorError(present[0], ["spec: only a built-in connector's connectors/<id>/connector.yaml names its spec; beside a spec, leave `spec` out"]);
   }
   return config ? { configFile: present[0], config } : { config: DEFAULT_CONNECTOR_CONFIG };
 }

@@ -111,7 +111,9 @@ describe('locations-3.0.yaml (server https://{region}.api.example.com/{basePath}
     expect(member.binding.tool).toBe('members_member');
     expect(member.operation.key).toBe('GET /orgs/{org}/members/{member_id}');
     expect(Object.keys(member.tool).slice(0, 3)).toEqual(['name', 'title', 'description']);
-    expect(connector.tools.find((t) => t.tool.name === 'members_list_legacy_members')!.tool.description).toBe('The old member list; use members_member instead.');
+    expect(connector.tools.find((t) => t.tool.name === 'members_list_legacy_members')!.tool.description).toBe(
+      'The old member list; use members_member instead.',
+    );
     expect(connector.tools.some((t) => t.tool.outputSchema !== undefined)).toBe(false);
     expect(connector.skipped).toEqual([
       expect.objectContaining({ operation: 'GET /orgs/{org}/avatar', reason: 'left out by the connector file: operations.exclude' }),
@@ -151,10 +153,15 @@ describe('locations-3.0.yaml (server https://{region}.api.example.com/{basePath}
 });
 
 describe('servers the hub cannot call without a baseUrl', () => {
-  const spec = (servers: string) => `openapi: 3.1.0\ninfo: { title: t, version: "1" }\n${servers}paths:\n  /ping:\n    get:\n      operationId: ping\n      responses: { "204": { description: ok } }\n`;
+  const spec = (servers: string) =>
+    `openapi: 3.1.0\ninfo: { title: t, version: "1" }\n${servers}paths:\n  /ping:\n    get:\n      operationId: ping\n      responses: { "204": { description: ok } }\n`;
 
   test.each([
-    ['a relative server', 'servers:\n  - url: /api/v3\n', 'baseUrl: the spec\'s server URL "/api/v3" is relative; set baseUrl to the absolute URL the API is served at (for example https://api.example.com/api/v3)'],
+    [
+      'a relative server',
+      'servers:\n  - url: /api/v3\n',
+      'baseUrl: the spec\'s server URL "/api/v3" is relative; set baseUrl to the absolute URL the API is served at (for example https://api.example.com/api/v3)',
+    ],
     ['no server at all', '', "baseUrl: the spec declares no server; set baseUrl to the API's absolute URL"],
   ])('%s is an error naming the connector file to write', async (name, servers, want) => {
     const dir = folder(`servers-${name.replace(/\W+/g, '-')}`, { 'api.yaml': spec(servers) });
@@ -191,10 +198,16 @@ paths:
   test.each<[string, { given: string; want: string[] }]>([
     ['no filter', { given: '', want: ['create_pet', 'health', 'list_orders', 'list_pets', 'purge_orders'] }],
     ['tags.include (any case)', { given: 'tags: { include: [pets] }', want: ['create_pet', 'list_pets'] }],
-    ['tags.include and operations.include add up', { given: 'tags: { include: [Pets] }\noperations: { include: [health] }', want: ['create_pet', 'health', 'list_pets'] }],
+    [
+      'tags.include and operations.include add up',
+      { given: 'tags: { include: [Pets] }\noperations: { include: [health] }', want: ['create_pet', 'health', 'list_pets'] },
+    ],
     ['tags.exclude beats tags.include', { given: 'tags: { include: [Pets, Orders], exclude: [Admin] }', want: ['list_orders', 'list_pets'] }],
     ['operations.include beats tags.exclude', { given: 'tags: { exclude: [Admin] }\noperations: { include: ["DELETE /orders"] }', want: ['purge_orders'] }],
-    ['operations.exclude beats everything', { given: 'tags: { include: [Pets] }\noperations: { include: [createPet], exclude: ["POST /pets"] }', want: ['list_pets'] }],
+    [
+      'operations.exclude beats everything',
+      { given: 'tags: { include: [Pets] }\noperations: { include: [createPet], exclude: ["POST /pets"] }', want: ['list_pets'] },
+    ],
     ['a declared tag no operation uses selects nothing', { given: 'tags: { include: [Unused] }', want: [] }],
     ['deprecated: include', { given: 'deprecated: include\ntags: { include: [Pets] }', want: ['create_pet', 'list_pets', 'old_thing'] }],
   ])('%s', async (name, { given, want }) => {
@@ -206,7 +219,9 @@ paths:
   it('refuses a deprecated operation named in include while deprecated ones are excluded', async () => {
     const dir = folder('filters-deprecated', { 'shop.yaml': SPEC, 'shop.connector.yaml': 'operations: { include: [oldThing] }\n' });
     const error = await rejected(loadConnector(path.join(dir, 'shop.yaml')));
-    expect(error.details.problems).toEqual(['operations.include[0]: "oldThing" is deprecated and `deprecated: exclude` leaves it out; set `deprecated: include` to serve it']);
+    expect(error.details.problems).toEqual([
+      'operations.include[0]: "oldThing" is deprecated and `deprecated: exclude` leaves it out; set `deprecated: include` to serve it',
+    ]);
   });
 
   it('warns about an override of an operation that is not served', async () => {
@@ -327,22 +342,34 @@ describe('real specs', () => {
 
   it('Slack: per-method tiers in rateLimit.perOperation are resolved to operation keys; an unknown method gets a suggestion', async () => {
     const dir = folder('slack-tiers', {
-      'slack.connector.yaml': 'rateLimit:\n  headers: slack\n  perOperation:\n    chat_postMessage: { perSecond: 1 }\n    GET /conversations.list: { perMinute: 20 }\n',
+      'slack.connector.yaml':
+        'rateLimit:\n  headers: slack\n  perOperation:\n    chat_postMessage: { perSecond: 1 }\n    GET /conversations.list: { perMinute: 20 }\n',
     });
     const connector = await loadConnector(REAL_SPECS.slack, { configFile: path.join(dir, 'slack.connector.yaml') });
-    expect(connector.runtime.policy?.rateLimit.perOperation).toEqual({ 'POST /chat.postMessage': { perSecond: 1 }, 'GET /conversations.list': { perMinute: 20 } });
+    expect(connector.runtime.policy?.rateLimit.perOperation).toEqual({
+      'POST /chat.postMessage': { perSecond: 1 },
+      'GET /conversations.list': { perMinute: 20 },
+    });
     expect(Object.isFrozen(connector.runtime.policy?.rateLimit.perOperation)).toBe(true);
     // The limiter keys calls by the same operation key the tools carry.
     expect(connector.tools.some((t) => t.operation.key === 'POST /chat.postMessage')).toBe(true);
 
     // A rate for an operation the filters leave out does nothing, and says so.
-    const unused = folder('slack-tier-unused', { 'slack.connector.yaml': 'operations:\n  exclude: [chat_postMessage]\nrateLimit:\n  perOperation:\n    chat_postMessage: { perSecond: 1 }\n' });
+    const unused = folder('slack-tier-unused', {
+      'slack.connector.yaml': 'operations:\n  exclude: [chat_postMessage]\nrateLimit:\n  perOperation:\n    chat_postMessage: { perSecond: 1 }\n',
+    });
     const loaded = await loadConnector(REAL_SPECS.slack, { configFile: path.join(unused, 'slack.connector.yaml') });
     expect(loaded.problems.filter((p) => p.rule === 'connector-override-unused').map((p) => [p.pointer, p.message])).toEqual([
-      ['/rateLimit/perOperation/chat_postMessage', 'rateLimit.perOperation.chat_postMessage has no effect: POST /chat.postMessage is not served (left out by the filters)'],
+      [
+        '/rateLimit/perOperation/chat_postMessage',
+        'rateLimit.perOperation.chat_postMessage has no effect: POST /chat.postMessage is not served (left out by the filters)',
+      ],
     ]);
 
-    const typo = folder('slack-tier-typo', { 'slack.connector.yaml': 'rateLimit:\n  perOperation:\n    chat_postMesage: { perSecond: 1 }\n    chat_postMessage: { perSecond: 1 }\n    POST /chat.postMessage: { perSecond: 2 }\n' });
+    const typo = folder('slack-tier-typo', {
+      'slack.connector.yaml':
+        'rateLimit:\n  perOperation:\n    chat_postMesage: { perSecond: 1 }\n    chat_postMessage: { perSecond: 1 }\n    POST /chat.postMessage: { perSecond: 2 }\n',
+    });
     const error = await rejected(loadConnector(REAL_SPECS.slack, { configFile: path.join(typo, 'slack.connector.yaml') }));
     expect(error.code).toBe('HUB_ERR_CONFIG_CONNECTOR');
     expect(error.details.problems).toEqual([

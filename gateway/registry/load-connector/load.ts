@@ -69,7 +69,12 @@ export function connectorFromToolSet(input: {
   let auth: UpstreamAuth | undefined;
   try {
     // Specs carry no root `security` in the model; the operations' own requirements stand in for it.
-    auth = resolveUpstreamAuth(id, set.api.securitySchemes, set.operations.flatMap((op) => op.security ?? []), config.auth);
+    auth = resolveUpstreamAuth(
+      id,
+      set.api.securitySchemes,
+      set.operations.flatMap((op) => op.security ?? []),
+      config.auth,
+    );
   } catch (cause) {
     throw connectorError(named, [`auth: ${(cause as Error).message.replace(/^Connector [^:]+: /, '')}`], cause);
   }

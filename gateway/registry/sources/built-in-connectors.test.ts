@@ -27,7 +27,13 @@ afterEach(() => {
 });
 
 async function started(enabled: readonly string[] | undefined, extra: Partial<RegistryOptions> = {}): Promise<Registry> {
-  const registry = new Registry({ specsDir, log: pino({ level: 'silent' }), debounceMs: 20, ...(enabled ? { connectors: { dir: connectorsDir, enabled } } : {}), ...extra });
+  const registry = new Registry({
+    specsDir,
+    log: pino({ level: 'silent' }),
+    debounceMs: 20,
+    ...(enabled ? { connectors: { dir: connectorsDir, enabled } } : {}),
+    ...extra,
+  });
   registries.push(registry);
   await registry.start();
   return registry;
@@ -45,7 +51,11 @@ describe('built-in connectors', () => {
     expect(current.failures).toEqual([]);
     expect([...current.connectors.keys()].sort()).toEqual(['notes-kb', 'todo']);
     const todo = current.connectors.get('todo')!;
-    expect(todo).toMatchObject({ source: 'connectors', specFile: path.join(connectorsDir, 'todo', 'openapi.yaml'), configFile: path.join(connectorsDir, 'todo', 'connector.yaml') });
+    expect(todo).toMatchObject({
+      source: 'connectors',
+      specFile: path.join(connectorsDir, 'todo', 'openapi.yaml'),
+      configFile: path.join(connectorsDir, 'todo', 'connector.yaml'),
+    });
     expect(todo.runtime).toMatchObject({ baseUrl: 'https://todo.example.com/v1', timeouts: { connectMs: 2000 } });
     expect(current.connectors.get('notes-kb')).toMatchObject({ source: 'connectors', specFile: path.join(connectorsDir, 'notes', 'spec', 'notes.yaml') });
     expect(current.byName.get('notes-kb_list_notes')!.tool.title).toBe('Every note');
@@ -67,7 +77,9 @@ describe('built-in connectors', () => {
     expect(current.failures).toHaveLength(2);
     const [jira, todoo] = current.failures;
     expect(todoo).toMatchObject({ file: path.join(connectorsDir, 'todoo'), code: 'HUB_ERR_CONFIG_CONNECTOR_ID' });
-    expect(todoo.message).toBe(`Connector id "todoo" is invalid: it is enabled, but there is no built-in connector folder ${path.join(connectorsDir, 'todoo')}; did you mean todo?`);
+    expect(todoo.message).toBe(
+      `Connector id "todoo" is invalid: it is enabled, but there is no built-in connector folder ${path.join(connectorsDir, 'todoo')}; did you mean todo?`,
+    );
     expect(jira.message).toContain('the built-in connectors are notes, todo');
   });
 
@@ -77,7 +89,9 @@ describe('built-in connectors', () => {
     const { current } = await started(['todo']);
     expect(current.connectors.get('todo')).toMatchObject({ source: 'specs', specFile: spec });
     const builtIn = path.join(connectorsDir, 'todo', 'connector.yaml');
-    expect(current.failures).toEqual([{ file: builtIn, code: 'HUB_ERR_CONFIG_CONNECTOR_ID', message: expect.stringContaining(`both ${spec} and ${builtIn} map to it`) }]);
+    expect(current.failures).toEqual([
+      { file: builtIn, code: 'HUB_ERR_CONFIG_CONNECTOR_ID', message: expect.stringContaining(`both ${spec} and ${builtIn} map to it`) },
+    ]);
   });
 
   it('reports a connector file that names no spec, and refuses `spec` beside a spec in the specs folder', async () => {
@@ -121,7 +135,9 @@ describe('built-in connectors', () => {
     writeFileSync(file, 'spec: openapi.yaml\ntimeout: 5\n');
     next = await changed;
     expect(next.byName.get('todo_list_todos')!.tool.title).toBe('All the todos');
-    expect(next.failures).toEqual([{ file, code: 'HUB_ERR_CONFIG_CONNECTOR', message: expect.stringContaining('timeout: unknown key'), servingPrevious: 'todo' }]);
+    expect(next.failures).toEqual([
+      { file, code: 'HUB_ERR_CONFIG_CONNECTOR', message: expect.stringContaining('timeout: unknown key'), servingPrevious: 'todo' },
+    ]);
   });
 
   it('serves an enabled connector whose folder appears while the hub runs', async () => {

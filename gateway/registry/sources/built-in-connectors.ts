@@ -46,7 +46,10 @@ export const builtInConnectors: SourceKind<BuiltInConnectorsOptions> = {
           const file = path.join(folder, CONNECTOR_FILE_NAME);
           folders.add(folder);
           // The spec named now; a file that cannot be read is the load's to report.
-          const spec = await readConnectorConfig(file).then((c) => c?.spec, () => undefined);
+          const spec = await readConnectorConfig(file).then(
+            (c) => c?.spec,
+            () => undefined,
+          );
           const specFile = spec === undefined ? undefined : path.join(folder, spec);
           if (specFile !== undefined) folders.add(path.dirname(specFile));
           entries.push({ file, stamp: await stampOf(specFile === undefined ? [file] : [file, specFile]) });
@@ -59,7 +62,8 @@ export const builtInConnectors: SourceKind<BuiltInConnectorsOptions> = {
       async load({ file }) {
         const config = await readConnectorConfig(file);
         if (!config) throw connectorError(file, [`no such file: a built-in connector's folder holds a ${CONNECTOR_FILE_NAME} naming its spec`]);
-        if (config.spec === undefined) throw connectorError(file, [`spec: missing; name the spec file that sits beside ${CONNECTOR_FILE_NAME} (for example \`spec: openapi.yaml\`)`]);
+        if (config.spec === undefined)
+          throw connectorError(file, [`spec: missing; name the spec file that sits beside ${CONNECTOR_FILE_NAME} (for example \`spec: openapi.yaml\`)`]);
         const folder = path.dirname(file);
         const connector = await loadConnector(path.join(folder, config.spec), { configFile: file, id: path.basename(folder) });
         return { connector, log: { builtIn: path.basename(folder) } };
@@ -75,7 +79,10 @@ export const builtInConnectors: SourceKind<BuiltInConnectorsOptions> = {
 
 async function folderNames(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -83,7 +90,12 @@ async function folderNames(dir: string): Promise<string[]> {
 
 function unknownConnector(id: string, folder: string, present: readonly string[]): LoadFailure {
   const near = nearestNames(id, present);
-  const hint = near.length > 0 ? `; did you mean ${near.join(', ')}?` : present.length > 0 ? `; the built-in connectors are ${present.join(', ')}` : '; there are no built-in connectors';
+  const hint =
+    near.length > 0
+      ? `; did you mean ${near.join(', ')}?`
+      : present.length > 0
+        ? `; the built-in connectors are ${present.join(', ')}`
+        : '; there are no built-in connectors';
   const error = errors.CONFIG_CONNECTOR_ID([id, `it is enabled, but there is no built-in connector folder ${folder}${hint}`]);
   return { file: folder, code: error.code, message: error.message };
 }

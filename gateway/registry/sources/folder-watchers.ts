@@ -10,7 +10,10 @@ export class FolderWatchers {
   private readonly watchers = new Map<string, FSWatcher>();
   private onChange?: () => void;
 
-  constructor(private readonly log: Logger, private readonly what: string) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly what: string,
+  ) {}
 
   start(onChange: () => void, folders: Iterable<string>): void {
     this.onChange = onChange;

@@ -46,13 +46,15 @@ export interface SourceKind<Options> {
 
 /** `mtime:size` of each file ('-' for one that is not there), joined: the stamp of an entry. */
 export async function stampOf(files: readonly string[]): Promise<string> {
-  const parts = await Promise.all(files.map(async (f) => {
-    try {
-      const s = await stat(f);
-      return `${s.mtimeMs}:${s.size}`;
-    } catch {
-      return '-';
-    }
-  }));
+  const parts = await Promise.all(
+    files.map(async (f) => {
+      try {
+        const s = await stat(f);
+        return `${s.mtimeMs}:${s.size}`;
+      } catch {
+        return '-';
+      }
+    }),
+  );
   return parts.join('|');
 }

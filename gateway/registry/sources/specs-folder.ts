@@ -40,7 +40,9 @@ export const specsFolder: SourceKind<SpecsFolderOptions> = {
           names = [];
         }
         const files = names.map((n) => path.join(specsDir, n));
-        const entries = await Promise.all(files.map(async (file) => ({ file, stamp: await stampOf([file, connectorFileFor(file, 'yaml'), connectorFileFor(file, 'yml')]) })));
+        const entries = await Promise.all(
+          files.map(async (file) => ({ file, stamp: await stampOf([file, connectorFileFor(file, 'yaml'), connectorFileFor(file, 'yml')]) })),
+        );
         return { entries, failures: [] };
       },
 

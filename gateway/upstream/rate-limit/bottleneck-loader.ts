@@ -18,7 +18,8 @@ export function loadBottleneck(): typeof Bottleneck {
   if (loaded) return loaded;
   const bottleneck = require('bottleneck') as typeof Bottleneck;
   const LocalDatastore = require('bottleneck/lib/LocalDatastore') as { prototype: { yieldLoop?: unknown; Promise?: PromiseConstructor } };
-  if (typeof LocalDatastore.prototype.yieldLoop !== 'function') throw new Error('bottleneck changed: LocalDatastore.prototype.yieldLoop is gone (see gateway/upstream/bottleneck-loader.ts)');
+  if (typeof LocalDatastore.prototype.yieldLoop !== 'function')
+    throw new Error('bottleneck changed: LocalDatastore.prototype.yieldLoop is gone (see gateway/upstream/bottleneck-loader.ts)');
   LocalDatastore.prototype.yieldLoop = function yieldLoop(this: { Promise: PromiseConstructor }): Promise<void> {
     return new this.Promise<void>((resolve) => setImmediate(resolve));
   };

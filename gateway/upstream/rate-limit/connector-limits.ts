@@ -105,8 +105,13 @@ export class ConnectorLimits {
   /** A call the send window kept back past its deadline: the upstream's window is used up, or the calls ahead are still out. */
   private windowRefusal(request: ExchangeRequest, blocked: Blocked): HubError {
     const maxWait = `rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)})`;
-    if (blocked === 'answer') return this.refused(request, 1000, `the calls of this connection ahead of it were still waiting for the upstream's answers after ${maxWait}`);
-    return this.refused(request, blocked.until - Date.now(), `the upstream said this connection has no requests left until its window resets, longer than this connector waits (${maxWait})`);
+    if (blocked === 'answer')
+      return this.refused(request, 1000, `the calls of this connection ahead of it were still waiting for the upstream's answers after ${maxWait}`);
+    return this.refused(
+      request,
+      blocked.until - Date.now(),
+      `the upstream said this connection has no requests left until its window resets, longer than this connector waits (${maxWait})`,
+    );
   }
 
   /** A hold the upstream asked for (Retry-After, a used-up window): waited out, or refused when it ends past the deadline. */
@@ -137,7 +142,12 @@ export class ConnectorLimits {
       }
       // Paced: slots after the hold, evenly spaced. Inside a limiter's job the deadline may
       // just have passed (its bookkeeping); within a millisecond counts as now.
-      const wait = reserveAll(paces.map((p) => p.pace), now, Math.max(0, deadline - now) + 1, hold?.until ?? now);
+      const wait = reserveAll(
+        paces.map((p) => p.pace),
+        now,
+        Math.max(0, deadline - now) + 1,
+        hold?.until ?? now,
+      );
       if (wait === undefined) throw this.paceRefusal(request, paces, now);
       // Less than a millisecond is not worth a timer (none waits that little, and Date.now() counts whole ones): the slot stays reserved.
       if (wait < 1) return;
@@ -166,17 +176,36 @@ export class ConnectorLimits {
     const backlog = slowest.pace.backlogMs(now);
     const maxWait = `rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)})`;
     if (slowest.describe === undefined) {
-      return this.refused(request, backlog, `the upstream refused this connection's calls when they came faster than about ${rateWords(slowest.pace.ratePerSecond)}; the calls ahead of it need about ${seconds(backlog)} at that pace, longer than ${maxWait} allows`);
+      return this.refused(
+        request,
+        backlog,
+        `the upstream refused this connection's calls when they came faster than about ${rateWords(slowest.pace.ratePerSecond)}; the calls ahead of it need about ${seconds(backlog)} at that pace, longer than ${maxWait} allows`,
+      );
     }
-    return this.refused(request, backlog + slowest.pace.intervalMs, `the calls queued ahead of it need about ${seconds(backlog)} under this connector's limit of ${slowest.describe}, longer than ${maxWait} allows`);
+    return this.refused(
+      request,
+      backlog + slowest.pace.intervalMs,
+      `the calls queued ahead of it need about ${seconds(backlog)} under this connector's limit of ${slowest.describe}, longer than ${maxWait} allows`,
+    );
   }
 
   /** The call through every limiter in turn, bounded by the deadline and the call's signal. */
-  private async schedule(request: ExchangeRequest, next: Exchange, limiters: ScheduledLimiter[], holdKeys: string[], paces: () => Paced[], deadline: number): Promise<ExchangeResponse> {
+  private async schedule(
+    request: ExchangeRequest,
+    next: Exchange,
+    limiters: ScheduledLimiter[],
+    holdKeys: string[],
+    paces: () => Paced[],
+    deadline: number,
+  ): Promise<ExchangeResponse> {
     const behind = ConnectorLimiters.waitBehind(limiters);
     // Nothing queued ahead is never a reason (with maxWaitMs 0 the clock may have moved a millisecond since the call came).
     if (behind.ms > 0 && Date.now() + behind.ms > deadline) {
-      throw this.refused(request, behind.retryMs, `the calls queued ahead of it need about ${seconds(behind.ms)} under this connector's limit of ${behind.describe}, longer than rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) allows`);
+      throw this.refused(
+        request,
+        behind.retryMs,
+        `the calls queued ahead of it need about ${seconds(behind.ms)} under this connector's limit of ${behind.describe}, longer than rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) allows`,
+      );
     }
     const now = Date.now();
     // A pace already queued past the deadline: refused now, before it spends a place or a token in the limiters.
@@ -201,7 +230,12 @@ export class ConnectorLimits {
       if (!turn.start()) return SKIPPED;
       return next(request);
     };
-    const chained = limiters.reduceRight<() => Promise<ExchangeResponse | typeof SKIPPED>>((inner, { limiter }) => () => limiter.schedule(inner), job);
+    const chained = limiters.reduceRight<() => Promise<ExchangeResponse | typeof SKIPPED>>(
+      (inner, { limiter }) =>
+        () =>
+          limiter.schedule(inner),
+      job,
+    );
     try {
       // SKIPPED is only ever returned after the turn was given up, which settles the race first.
       return (await Promise.race([chained(), turn.settled])) as ExchangeResponse;
@@ -227,7 +261,10 @@ export class ConnectorLimits {
     if (!info.limited && response.status < 500) this.paces.accepted(dialect.perMethod === true ? methodKey(key, operation) : key, now);
     let hold: Hold | undefined;
     if (info.limited && info.retryAfterMs !== undefined && info.retryAfterMs > 0) {
-      hold = { until: now + info.retryAfterMs, why: `the upstream refused a call of this connection with HTTP ${response.status} and asked to wait ${seconds(info.retryAfterMs)}` };
+      hold = {
+        until: now + info.retryAfterMs,
+        why: `the upstream refused a call of this connection with HTTP ${response.status} and asked to wait ${seconds(info.retryAfterMs)}`,
+      };
     } else if (info.remaining === 0 && info.resetAtMs !== undefined && info.resetAtMs > now) {
       const window = resource !== undefined ? `its "${resource}" window` : 'its window';
       hold = { until: info.resetAtMs, why: `the upstream said this connection has no requests left until ${window} resets` };
@@ -293,7 +330,11 @@ export class ConnectorLimits {
     if (!this.env.storeReady) return errors.RATE_STORE([request.scope.tool, `did not answer within rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)})`]);
     if (this.lastError !== undefined && this.lastError.at >= queuedAt) return storeFailed(request.scope.tool, this.lastError.error);
     const behind = ConnectorLimiters.waitBehind(limiters);
-    return this.refused(request, behind.retryMs, `it waited rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) for this connector's limit of ${behind.describe}`);
+    return this.refused(
+      request,
+      behind.retryMs,
+      `it waited rateLimit.maxWaitMs (${seconds(this.policy.maxWaitMs)}) for this connector's limit of ${behind.describe}`,
+    );
   }
 
   private refused(request: ExchangeRequest, waitMs: number, reason: string): HubError {

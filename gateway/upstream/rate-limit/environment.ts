@@ -43,7 +43,10 @@ export class LimiterEnv {
       const RedisClient = require('ioredis') as typeof Redis;
       // Few retries per command: with Redis down a call fails with a coded error instead of queueing.
       this.client = this.store.redis ?? new RedisClient(this.store.redisUrl!, { maxRetriesPerRequest: 2 });
-      this.connection = new this.Bottleneck.IORedisConnection({ client: this.store.redis !== undefined ? eager(this.store.redis, this.onError) : this.client, Redis: RedisClient });
+      this.connection = new this.Bottleneck.IORedisConnection({
+        client: this.store.redis !== undefined ? eager(this.store.redis, this.onError) : this.client,
+        Redis: RedisClient,
+      });
       this.connection.on('error', (error: unknown) => {
         // ioredis reports each failed reconnection: one report per outage is enough.
         if (this.storeError === undefined) this.onError(error);

@@ -18,5 +18,14 @@
 export { createRateLimitStage, type RateLimitStage, type RateLimitStageOptions } from './stage';
 export { limiterSpecs, type LimiterSpec } from './limiter-specs';
 export { limitKey } from './keys';
-export { GITHUB_SECONDARY_DEFAULT_MS, header, readGenericLimits, readLimitHeaders, readResponseLimits, readRetryAfter, waitFromLimits, type LimitInfo } from './limit-headers';
+export {
+  GITHUB_SECONDARY_DEFAULT_MS,
+  header,
+  readGenericLimits,
+  readLimitHeaders,
+  readResponseLimits,
+  readRetryAfter,
+  waitFromLimits,
+  type LimitInfo,
+} from './limit-headers';
 export { dialectNames, rateLimitDialect, type RateLimitDialect } from './dialects';

@@ -138,7 +138,14 @@ export class LearnedPaces {
     let learnt = this.byKey.get(key);
     if (learnt === undefined) {
       if (this.byKey.size >= MAX_KEYS && now - this.sweptAt >= SWEEP_EVERY_MS) this.sweep(now);
-      learnt = { counts: new Uint32Array(BUCKETS), seconds: new Float64Array(BUCKETS).fill(Number.NaN), refusedAt: 0, windowMs: 0, raisedAt: 0, touchedAt: now };
+      learnt = {
+        counts: new Uint32Array(BUCKETS),
+        seconds: new Float64Array(BUCKETS).fill(Number.NaN),
+        refusedAt: 0,
+        windowMs: 0,
+        raisedAt: 0,
+        touchedAt: now,
+      };
       this.byKey.set(key, learnt);
     }
     learnt.touchedAt = now;

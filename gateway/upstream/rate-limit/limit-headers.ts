@@ -61,7 +61,9 @@ export function readResponseLimits(response: Pick<UpstreamResponse, 'status' | '
   if (!dialect.readsHeaders) return { limited: response.status === 429 };
   const generic = readGenericLimits(response.status, response.headers, nowMs);
   if (dialect.read === undefined) return generic;
-  return withDefined(dialect.read({ status: response.status, headers: response.headers, bodyText: () => response.body.subarray(0, 4096).toString('utf8') }, generic, nowMs));
+  return withDefined(
+    dialect.read({ status: response.status, headers: response.headers, bodyText: () => response.body.subarray(0, 4096).toString('utf8') }, generic, nowMs),
+  );
 }
 
 /** The signals every upstream may send, read the same whatever its dialect. */

@@ -10,9 +10,29 @@ describe('limiterSpecs', () => {
     ['perSecond: evenly spaced, 3% wider', { given: { perSecond: 3 }, want: [{ name: 's3', settings: { minTime: 344 }, describe: '3 requests per second' }] }],
     ['perSecond fraction', { given: { perSecond: 0.5 }, want: [{ name: 's0.5', settings: { minTime: 2060 }, describe: '0.5 requests per second' }] }],
     ['concurrency alone', { given: { concurrency: 4 }, want: [{ name: 'c4', settings: { maxConcurrent: 4 }, describe: '4 in flight at once' }] }],
-    ['perSecond and concurrency: one limiter', { given: { perSecond: 10, concurrency: 2 }, want: [{ name: 's10c2', settings: { minTime: 103, maxConcurrent: 2 }, describe: '10 requests per second and 2 in flight at once' }] }],
-    ['perMinute: a reservoir refilled each minute', { given: { perMinute: 100 }, want: [{ name: 'm100', settings: { reservoir: 100, reservoirRefreshAmount: 100, reservoirRefreshInterval: 60_000 }, describe: '100 requests per minute' }] }],
-    ['perHour fraction: one per window/rate', { given: { perHour: 0.5 }, want: [{ name: 'h0.5', settings: { reservoir: 1, reservoirRefreshAmount: 1, reservoirRefreshInterval: 7_200_000 }, describe: '0.5 requests per hour' }] }],
+    [
+      'perSecond and concurrency: one limiter',
+      {
+        given: { perSecond: 10, concurrency: 2 },
+        want: [{ name: 's10c2', settings: { minTime: 103, maxConcurrent: 2 }, describe: '10 requests per second and 2 in flight at once' }],
+      },
+    ],
+    [
+      'perMinute: a reservoir refilled each minute',
+      {
+        given: { perMinute: 100 },
+        want: [
+          { name: 'm100', settings: { reservoir: 100, reservoirRefreshAmount: 100, reservoirRefreshInterval: 60_000 }, describe: '100 requests per minute' },
+        ],
+      },
+    ],
+    [
+      'perHour fraction: one per window/rate',
+      {
+        given: { perHour: 0.5 },
+        want: [{ name: 'h0.5', settings: { reservoir: 1, reservoirRefreshAmount: 1, reservoirRefreshInterval: 7_200_000 }, describe: '0.5 requests per hour' }],
+      },
+    ],
     [
       'every window: chained, strictest spacing first',
       {
@@ -20,7 +40,11 @@ describe('limiterSpecs', () => {
         want: [
           { name: 's10', settings: { minTime: 103 }, describe: '10 requests per second' },
           { name: 'm300', settings: { reservoir: 300, reservoirRefreshAmount: 300, reservoirRefreshInterval: 60_000 }, describe: '300 requests per minute' },
-          { name: 'h5000', settings: { reservoir: 5000, reservoirRefreshAmount: 5000, reservoirRefreshInterval: 3_600_000 }, describe: '5000 requests per hour' },
+          {
+            name: 'h5000',
+            settings: { reservoir: 5000, reservoirRefreshAmount: 5000, reservoirRefreshInterval: 3_600_000 },
+            describe: '5000 requests per hour',
+          },
         ],
       },
     ],
@@ -66,8 +90,12 @@ describe('limitKey', () => {
 
 describe('createRateLimitStage', () => {
   it('checks its options when built, naming what is wrong and never echoing a URL', () => {
-    expect(() => createRateLimitStage({ redisUrl: 'http://user:secret@example.com' })).toThrow(expect.objectContaining({ code: 'HUB_ERR_CONFIG_USAGE', message: expect.not.stringContaining('secret') }));
-    expect(() => createRateLimitStage({ idPrefix: 'has space' })).toThrow(expect.objectContaining({ code: 'HUB_ERR_CONFIG_USAGE', message: expect.stringContaining('idPrefix') }));
+    expect(() => createRateLimitStage({ redisUrl: 'http://user:secret@example.com' })).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_CONFIG_USAGE', message: expect.not.stringContaining('secret') }),
+    );
+    expect(() => createRateLimitStage({ idPrefix: 'has space' })).toThrow(
+      expect.objectContaining({ code: 'HUB_ERR_CONFIG_USAGE', message: expect.stringContaining('idPrefix') }),
+    );
     expect(() => createRateLimitStage({ redisUrl: 'rediss://:pw@redis.internal:6380/2' })).not.toThrow();
   });
 });

@@ -33,7 +33,10 @@ export function limiterSpecs(rates: Rates): LimiterSpec[] {
   if (perSecond !== undefined || concurrency !== undefined) {
     // Whole milliseconds: clustered limiters give it to Redis's PEXPIRE, which takes no fractions.
     const minTime = perSecond !== undefined ? Math.ceil((1000 / perSecond) * SPACING_MARGIN) : undefined;
-    const words = [perSecond !== undefined ? `${perSecond} requests per second` : undefined, concurrency !== undefined ? `${concurrency} in flight at once` : undefined];
+    const words = [
+      perSecond !== undefined ? `${perSecond} requests per second` : undefined,
+      concurrency !== undefined ? `${concurrency} in flight at once` : undefined,
+    ];
     specs.push({
       name: [perSecond !== undefined ? `s${perSecond}` : '', concurrency !== undefined ? `c${concurrency}` : ''].join(''),
       settings: { ...(minTime !== undefined ? { minTime } : {}), ...(concurrency !== undefined ? { maxConcurrent: concurrency } : {}) },

@@ -56,7 +56,13 @@ export class ConnectorLimiters {
     for (const [operation, rates] of Object.entries(policy.perOperation)) {
       // Named in messages: "this connector's limit of 50 requests per minute for POST /chat.postMessage".
       const forOperation = paced(rates, ` for ${operation}`);
-      this.perOperation.set(operation, groups(forOperation.rest, `operation:${operation}`).map(({ spec, group }) => ({ spec: { ...spec, describe: `${spec.describe} for ${operation}` }, group })));
+      this.perOperation.set(
+        operation,
+        groups(forOperation.rest, `operation:${operation}`).map(({ spec, group }) => ({
+          spec: { ...spec, describe: `${spec.describe} for ${operation}` },
+          group,
+        })),
+      );
       if (forOperation.pace) this.operationPaces.set(operation, forOperation.pace);
     }
     const connector = paced(policy.perConnector, '');

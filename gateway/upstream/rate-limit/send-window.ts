@@ -114,7 +114,8 @@ export class SendWindows {
       window.resetAt = undefined;
     }
     // Every call in flight may still spend one of what the upstream said is left.
-    if (window.remaining !== undefined && window.resetAt !== undefined && window.remaining - window.inFlight <= 0) return window.inFlight > 0 ? 'answer' : { until: window.resetAt };
+    if (window.remaining !== undefined && window.resetAt !== undefined && window.remaining - window.inFlight <= 0)
+      return window.inFlight > 0 ? 'answer' : { until: window.resetAt };
     if (!paced && window.inFlight >= window.size) return 'answer';
     return undefined;
   }
@@ -126,10 +127,13 @@ export class SendWindows {
       const blocked = this.check(window, window.queue[0].paced, now);
       if (blocked !== undefined) {
         if (blocked !== 'answer' && window.timer === undefined) {
-          window.timer = setTimeout(() => {
-            window.timer = undefined;
-            this.pump(window);
-          }, Math.max(1, blocked.until - now));
+          window.timer = setTimeout(
+            () => {
+              window.timer = undefined;
+              this.pump(window);
+            },
+            Math.max(1, blocked.until - now),
+          );
         }
         return;
       }

@@ -35,7 +35,8 @@ export interface RateLimitStage {
 
 export function createRateLimitStage(options: RateLimitStageOptions = {}): RateLimitStage {
   const idPrefix = options.idPrefix ?? 'lunar-hub';
-  if (!/^[\w.:-]{1,100}$/.test(idPrefix)) throw errors.CONFIG_USAGE([`rate limiter idPrefix must be 1-100 characters of letters, digits, "_", ".", ":" and "-" (got ${JSON.stringify(idPrefix)})`]);
+  if (!/^[\w.:-]{1,100}$/.test(idPrefix))
+    throw errors.CONFIG_USAGE([`rate limiter idPrefix must be 1-100 characters of letters, digits, "_", ".", ":" and "-" (got ${JSON.stringify(idPrefix)})`]);
   if (options.redis === undefined && options.redisUrl !== undefined && !isRedisUrl(options.redisUrl)) {
     // The value may hold a password: it is not repeated.
     throw errors.CONFIG_USAGE(['LUNAR_REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379']);
@@ -65,7 +66,8 @@ export function createRateLimitStage(options: RateLimitStageOptions = {}): RateL
 
   const stage: ExchangeStage = (next) => (request) => {
     const policy = (request.connector.policy ?? DEFAULT_UPSTREAM_POLICY).rateLimit;
-    if (policy.headers === 'none' && !hasRates(policy.perConnection) && !hasRates(policy.perConnector) && Object.keys(policy.perOperation).length === 0) return next(request);
+    if (policy.headers === 'none' && !hasRates(policy.perConnection) && !hasRates(policy.perConnector) && Object.keys(policy.perOperation).length === 0)
+      return next(request);
     if (env.closed) return Promise.reject(limiterClosed());
     return limitsFor(request.connector.id, policy).run(request, next);
   };
