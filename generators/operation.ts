@@ -4,6 +4,9 @@
  * Path-level parameters are merged into each operation (an operation's own
  * parameter with the same name + location wins), servers and security are made
  * effective. Unusable parts are reported as problems and left out; the walk never stops.
+ *
+ * Over 400 lines on purpose: one walk over the Operation Object and what it embeds, in
+ * the order of the spec's sections; parameters and bodies share its problem reporting.
  */
 import { appendPointer } from './json-pointer';
 import type { ProblemList } from './problems';

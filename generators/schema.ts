@@ -12,6 +12,9 @@
  *   converted once per direction per spec (memoised) and assembled per tool by
  *   `assembleSchema`, which inlines single-use, non-recursive ones and keeps the
  *   rest in `$defs` (so circular schemas stay valid).
+ *
+ * Over 400 lines on purpose: one recursive conversion whose cases (3.0 and 3.1 keywords)
+ * share one walk and one $defs table; `required` handling is already its own module.
  */
 import { compactText } from './description';
 import { escapeToken, localRefPointer } from './json-pointer';

@@ -11,6 +11,9 @@
  * Percent-encoding follows RFC 3986 strictly (only unreserved characters stay as they
  * are), so a value can never add a path segment, a query parameter or a fragment, and
  * the output matches the specification's examples byte for byte (`%7C`, `%5B`...).
+ *
+ * Over 400 lines on purpose: the style table of one spec section, kept whole so the typed
+ * client runtime can ship it as one file (package.json `files`).
  */
 
 export interface StyleOptions {
