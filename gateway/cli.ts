@@ -5,32 +5,41 @@
  */
 import { isHubError, toHubError } from '../errors';
 import { settingFromEnv } from './config';
-import { configUsage, runConfig } from './commands/config';
-import { demoUsage, runDemo } from './commands/demo';
 import { HUB_VERSION } from './package-info';
-import { runGenerate, generateUsage } from './commands/generate';
-import { runServe, serveUsage } from './commands/serve';
-import { runStdio, stdioUsage } from './commands/stdio';
 import type { CommandIO } from './commands/io';
-import { runTools, toolsUsage } from './commands/tools';
-import { runValidate, validateUsage } from './commands/validate';
-import { adminUsage, runAdmins, runAudit, runConnections, runKeys, runOAuthApps, runRotateKey, runTenants } from './commands/admin-verbs';
+import { adminUsage, configUsage, demoUsage, generateUsage, serveUsage, stdioUsage, toolsUsage, validateUsage } from './commands/usage';
 
-const COMMANDS: Record<string, (argv: string[], io: CommandIO) => Promise<number>> = {
-  serve: runServe,
-  stdio: runStdio,
-  tools: runTools,
-  validate: runValidate,
-  generate: runGenerate,
-  tenants: runTenants,
-  admins: runAdmins,
-  keys: runKeys,
-  connections: runConnections,
-  'oauth-apps': runOAuthApps,
-  audit: runAudit,
-  'rotate-key': runRotateKey,
-  config: runConfig,
-  demo: runDemo,
+type Run = (argv: string[], io: CommandIO) => Promise<number>;
+type Commands = typeof import('./commands/serve') &
+  typeof import('./commands/stdio') &
+  typeof import('./commands/tools') &
+  typeof import('./commands/validate') &
+  typeof import('./commands/generate') &
+  typeof import('./commands/admin-verbs') &
+  typeof import('./commands/config') &
+  typeof import('./commands/demo');
+
+/** Each verb's module is loaded when that verb runs: `stdio` pays for neither express nor the admin use-cases. */
+const lazy =
+  <K extends keyof Commands>(file: string, name: K): (() => Run) =>
+  () =>
+    (require(file) as Commands)[name] as unknown as Run;
+
+const COMMANDS: Record<string, () => Run> = {
+  serve: lazy('./commands/serve', 'runServe'),
+  stdio: lazy('./commands/stdio', 'runStdio'),
+  tools: lazy('./commands/tools', 'runTools'),
+  validate: lazy('./commands/validate', 'runValidate'),
+  generate: lazy('./commands/generate', 'runGenerate'),
+  tenants: lazy('./commands/admin-verbs', 'runTenants'),
+  admins: lazy('./commands/admin-verbs', 'runAdmins'),
+  keys: lazy('./commands/admin-verbs', 'runKeys'),
+  connections: lazy('./commands/admin-verbs', 'runConnections'),
+  'oauth-apps': lazy('./commands/admin-verbs', 'runOAuthApps'),
+  audit: lazy('./commands/admin-verbs', 'runAudit'),
+  'rotate-key': lazy('./commands/admin-verbs', 'runRotateKey'),
+  config: lazy('./commands/config', 'runConfig'),
+  demo: lazy('./commands/demo', 'runDemo'),
 };
 
 const USAGE = `usage:
@@ -97,7 +106,7 @@ export async function main(
     return 0;
   }
   try {
-    return await run(rest, io);
+    return await run()(rest, io);
   } catch (cause) {
     // parseArgs throws plain TypeErrors with codes ERR_PARSE_ARGS_*: a usage problem.
     const code = (cause as { code?: string }).code ?? '';

@@ -19,20 +19,7 @@ import type { HubServices } from '../services';
 import { CONFIG_FLAG, settingsOf } from './settings';
 import type { Settings } from '../config';
 import { writeLine, type CommandIO } from './io';
-
-export const adminUsage = [
-  'lunar-hub tenants add NAME | tenants list | tenants quota NAME --calls-per-minute N|none   [--data DIR] [--json]',
-  'lunar-hub admins add USERNAME [--tenant NAME] (password from LUNAR_ADMIN_PASSWORD or --password-stdin)',
-  'lunar-hub keys create --tenant NAME --name TEXT [--user ID] [--toolsets a,b:tag] [--read-only] [--expires ISO] [--calls-per-minute N] | keys list --tenant NAME | keys revoke ID --tenant NAME',
-  'lunar-hub connections add --tenant NAME --connector ID --kind api_key|bearer|basic [--user ID] [--username U] [--shared] [--specs DIR] (--secret-env VAR | --secret-stdin)',
-  'lunar-hub connections list --tenant NAME [--connector ID] | connections revoke ID --tenant NAME | connections share ID --tenant NAME [--off]',
-  'lunar-hub connections connect --tenant NAME --connector ID [--user ID] [--device | --client-credentials] [--specs DIR]   (OAuth: prints the URL to open, or runs the device flow here)',
-  'lunar-hub connections reconnect ID --tenant NAME [--specs DIR]   (a new authorization URL for a connection that needs one)',
-  'lunar-hub connections test ID --tenant NAME [--specs DIR]   (opens the secret, renews an OAuth token, calls one read-only operation)',
-  'lunar-hub oauth-apps add --tenant NAME --connector ID --client-id ID --redirect-uri URL [--scopes a,b] [--client-secret-env VAR]',
-  'lunar-hub audit [--tenant NAME] [--agent ID] [--tool NAME] [--since ISO] [--limit N] [--json]',
-  'lunar-hub rotate-key [--data DIR]   (re-seal every secret under a new master key)',
-].join('\n  ');
+import { adminUsage } from './usage';
 
 const COMMON = { ...CONFIG_FLAG, data: { type: 'string' }, json: { type: 'boolean', default: false }, tenant: { type: 'string' } } as const;
 

@@ -9,8 +9,7 @@ import { errors } from '../../errors';
 import { SETTING_KEYS, SETTINGS, shownValue, type SettingKey } from '../config';
 import { writeLine, type CommandIO } from './io';
 import { CONFIG_FLAG, resolvedSettingsOf } from './settings';
-
-export const configUsage = 'lunar-hub config check [FILE] | config show [--config FILE] [--json]   (settings: docs/configuration.md)';
+import { configUsage } from './usage';
 
 export async function runConfig(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...CONFIG_FLAG, json: { type: 'boolean', default: false } } });

@@ -3,8 +3,6 @@ import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { writeLine, type CommandIO } from './io';
 
-export const demoUsage = 'lunar-hub demo [--port 4010]   (the example pet shop specs/petstore.yaml calls: in memory, no key)';
-
 export async function runDemo(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string', default: '4010' } } });
   const port = Number(values.port);

@@ -19,8 +19,7 @@ import { writeLine, type CommandIO } from './io';
 import { GENERATION_FLAGS, generationOptions } from './spec-options';
 import { displayPath } from './tools';
 import { CONFIG_FLAG, settingsOf } from './settings';
-
-export const generateUsage = 'lunar-hub generate [SPEC...] [--specs DIR] [--out DIR] [--no-client] [--strict] [--include-deprecated] [--output-schema MODE]';
+import { generateUsage } from './usage';
 
 const SPEC_FILE = /\.(json|ya?ml)$/i;
 const CONNECTOR_FILE = /\.connector\.ya?ml$/i;

@@ -8,9 +8,6 @@ import { tenantNamed, DEFAULT_TENANT } from '../../auth';
 import { adminApi, oauthCallback } from '../../admin';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
-export const serveUsage =
-  'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
-
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,

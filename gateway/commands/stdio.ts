@@ -9,9 +9,6 @@ import type { Tenant } from '../../store';
 import { CONFIG_FLAG, settingsOf } from './settings';
 import type { CommandIO } from './io';
 
-export const stdioUsage =
-  'lunar-hub stdio [--config FILE] [--specs DIR] [--generated DIR] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
-
 export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,

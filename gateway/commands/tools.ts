@@ -5,8 +5,7 @@ import { generateTools, readSpecFile } from '../../generators';
 import { errors } from '../../errors';
 import { writeLine, type CommandIO } from './io';
 import { GENERATION_FLAGS, generationOptions } from './spec-options';
-
-export const toolsUsage = 'lunar-hub tools SPEC [--json] [--id ID] [--include-deprecated] [--output-schema shallow|full|none]';
+import { toolsUsage } from './usage';
 
 export async function runTools(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, ...GENERATION_FLAGS } });

@@ -5,8 +5,7 @@ import { generateTools, formatProblem, type Problem, readSpecFile, validateSpecD
 import { errors } from '../../errors';
 import { writeLine, type CommandIO } from './io';
 import { displayPath } from './tools';
-
-export const validateUsage = 'lunar-hub validate SPEC [--json]';
+import { validateUsage } from './usage';
 
 export async function runValidate(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });

@@ -4,7 +4,7 @@
  * that is not a setting (with the nearest setting's name).
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { didYouMean, nearestNames } from '../../errors';
 import { SETTING_KEYS, SETTINGS, type SettingKey } from './schema';
 
@@ -40,6 +40,8 @@ export function readConfigFile(file: string, shownAs: string): { entries: FileEn
     const reason = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (cause as Error).message;
     return { entries: [], problems: [{ where: shownAs, message: `cannot read the config file: ${reason}` }] };
   }
+  // Loaded only when there is a config file to read: `yaml` costs ~20 ms at start.
+  const { isMap, isPair, isScalar, LineCounter, parseDocument } = require('yaml') as typeof import('yaml');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const problems: SettingsProblem[] = doc.errors.map((error) => ({

@@ -9,6 +9,7 @@ export * from './connector';
 export * from './diagnostics';
 export * from './http';
 export * from './policy';
+export * from './result-meta';
 export * from './snapshot';
 export * from './tool';
 export * from './tool-base';

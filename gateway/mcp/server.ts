@@ -11,9 +11,8 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, typ
 import type { Logger } from 'pino';
 import { isHubError, nearestNames } from '../../errors';
 import type { Principal } from '../../auth';
-import { visibleIn, type CallContext, type CallFn, type RegisteredTool, type RegistrySnapshot, type ToolView } from '../core';
+import { codeOf, visibleIn, type CallContext, type CallFn, type RegisteredTool, type RegistrySnapshot, type ToolView } from '../core';
 import { HUB_VERSION } from '../package-info';
-import { codeOf } from '../pipeline/observe';
 import { principalFilter } from '../pipeline/authorise';
 import type { Registry } from '../registry/registry';
 import { pageOf } from './pagination';

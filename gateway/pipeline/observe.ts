@@ -9,8 +9,8 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { isHubError } from '../../errors';
-import { callEnd, type CallEndEvent, type Stage } from '../core';
-import { errorResult, META_CODE } from './map-result';
+import { callEnd, codeOf, type CallEndEvent, type Stage } from '../core';
+import { errorResult } from './map-result';
 
 export const observe: Stage = (next) => async (ctx) => {
   const started = performance.now();
@@ -46,8 +46,3 @@ export const observe: Stage = (next) => async (ctx) => {
   ctx.log.info({ outcome, code: event.code, ms: Math.round(event.durationMs) }, 'tool call');
   return result;
 };
-
-export function codeOf(result: CallToolResult): string | undefined {
-  const code = (result._meta as Record<string, unknown> | undefined)?.[META_CODE];
-  return typeof code === 'string' ? code : undefined;
-}

@@ -2,7 +2,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { ABORT_CODES, errors, findErrorCode, isHubError, isNetworkCode, redactText, TIMEOUT_PHASES, type FoundCode, type HubError } from '../../../errors';
-import { META_CODE, META_RETRY_AFTER } from './meta';
+import { META_CODE, META_RETRY_AFTER } from '../../core';
 import { text } from './parts';
 
 const RETRY_EXHAUSTED = 'UND_ERR_REQ_RETRY';

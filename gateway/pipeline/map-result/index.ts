@@ -11,7 +11,7 @@ import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../c
 import { successResult } from './success';
 import { redirectResult, upstreamErrorResult } from './upstream-error';
 
-export { META_CODE, META_RETRY_AFTER, META_STATUS, META_TRUNCATED } from './meta';
+export { META_CODE, META_RETRY_AFTER, META_STATUS, META_TRUNCATED } from '../../core';
 export { ERROR_MESSAGE_LIMIT } from './upstream-error';
 export { responseUri } from './success';
 export { truncationNotice } from './truncation';

@@ -1,10 +1,9 @@
 /** A 2xx answer as an MCP result: JSON with structuredContent, text, images and audio, other bytes as a resource, empty bodies. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
+import { type ConnectorRuntime, type RegisteredTool, type UpstreamResponse, META_TRUNCATED } from '../../core';
 import { redactText } from '../../../errors';
 import { header } from '../../upstream/rate-limit';
 import { classify, contentType, decodeText, isUtf8Text, sniffJson } from './content-type';
-import { META_TRUNCATED } from './meta';
 import { canonicalHeader, formatBytes, isPlainObject, minifyJson, statusLine, text, type ContentBlock } from './parts';
 import { truncationNotice } from './truncation';
 

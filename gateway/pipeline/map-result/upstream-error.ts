@@ -1,11 +1,10 @@
 /** A 3xx, 4xx or 5xx answer as an `isError` result: the status, the upstream's own message, and when to try again. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { errors, redact, redactText, redactValues, tryAgainIn } from '../../../errors';
-import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime, type UpstreamResponse } from '../../core';
+import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime, type UpstreamResponse, META_CODE, META_RETRY_AFTER, META_STATUS } from '../../core';
 import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../../upstream/rate-limit';
 import { classify, contentType, decodeText, isUtf8Text } from './content-type';
 import { clip, collapse, messageFromHtml, messageFromJson, messageFromXml } from './error-message';
-import { META_CODE, META_RETRY_AFTER, META_STATUS } from './meta';
 import { formatBytes, statusLine, text } from './parts';
 
 /** Upstream error messages are cut here: enough for any real message, not a whole HTML page. */

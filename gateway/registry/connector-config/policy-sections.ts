@@ -5,7 +5,7 @@
 import { DEFAULT_UPSTREAM_POLICY, type RateLimitHeaders, type UpstreamPolicy } from '../../core';
 import { HEADER_NAME, MAX_RESPONSE_BYTES, MAX_TIMEOUT_MS } from './limits';
 import { whole } from './schema-parts';
-import { dialectNames } from '../../upstream/rate-limit';
+import { dialectNames } from '../../upstream/rate-limit/dialects';
 
 /** The rate-limit header dialects `rateLimit.headers` accepts: the one list of them. */
 /** The registered rate-limit dialects (gateway/upstream/rate-limit/dialects). */
