@@ -6,6 +6,7 @@ import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
 import { tenantNamed, DEFAULT_TENANT } from '../../auth';
 import { adminApi, oauthCallback } from '../../admin';
+import { builtInConnectors } from './built-in-connectors';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
@@ -17,6 +18,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       host: { type: 'string' },
       specs: { type: 'string' },
       generated: { type: 'string' },
+      connectors: { type: 'string' },
       stateless: { type: 'boolean' },
       data: { type: 'string' },
       'no-auth': { type: 'boolean' },
@@ -38,6 +40,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const hub = await startHub({
     specsDir: settings.specs.dir,
     generatedDir: settings.specs.generated,
+    ...builtInConnectors(settings),
     dataDir: settings.data.dir,
     settings,
     logLevel: settings.log.level,

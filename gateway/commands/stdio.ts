@@ -6,6 +6,7 @@ import { parseToolsets, type CallFn } from '../core';
 import { startHub } from '../hub';
 import { type Principal, tenantNamed, DEFAULT_TENANT } from '../../auth';
 import type { Tenant } from '../../store';
+import { builtInConnectors } from './built-in-connectors';
 import { CONFIG_FLAG, settingsOf } from './settings';
 import type { CommandIO } from './io';
 
@@ -16,6 +17,7 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
       ...CONFIG_FLAG,
       specs: { type: 'string' },
       generated: { type: 'string' },
+      connectors: { type: 'string' },
       toolsets: { type: 'string' },
       data: { type: 'string' },
       tenant: { type: 'string' },
@@ -31,6 +33,7 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   const hub = await startHub({
     specsDir: settings.specs.dir,
     generatedDir: settings.specs.generated,
+    ...builtInConnectors(settings),
     dataDir: settings.data.dir,
     settings,
     logLevel: settings.log.level ?? 'warn',

@@ -25,6 +25,7 @@ export interface Settings {
     allowedHosts?: readonly string[];
   };
   specs: { dir: string; generated?: string };
+  connectors: { dir?: string; enabled?: readonly string[] };
   data: { dir: string };
   store: StoreSettings;
   redis: { url?: string };
@@ -120,6 +121,17 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     env: 'LUNAR_GENERATED_DIR',
     flag: 'generated',
     doc: 'Folder written by `lunar-hub generate --out`: start from its artefacts where they are fresh.',
+  },
+  'connectors.dir': {
+    type: { kind: 'path' },
+    env: 'LUNAR_CONNECTORS_DIR',
+    doc: 'Folder of built-in connectors, one `<id>/connector.yaml` each (default: the `connectors/` folder the hub ships).',
+  },
+  'connectors.enabled': {
+    type: { kind: 'list' },
+    env: 'LUNAR_CONNECTORS',
+    flag: 'connectors',
+    doc: 'Built-in connectors to serve, by id (comma-separated in the variable and flag); none by default.',
   },
   'data.dir': {
     type: { kind: 'path' },
