@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { Connection } from '../store';
 import { operationNeedsCredentials, type UpstreamAuth } from '../auth';
 import { toHubError } from '../errors';
-import type { CallContext, RegisteredTool } from './core';
+import type { CallContext, HttpOperationTool, RegisteredTool } from './core';
 import type { ExchangeStage } from './upstream/exchange';
 import type { Registry } from './registry/registry';
 import type { HubServices } from './services';
@@ -116,9 +116,10 @@ export async function testConnection(
 }
 
 /** The connector's read-only GET with no required argument that carries credentials, shortest path first. */
-function probeTool(tools: readonly RegisteredTool[], auth: UpstreamAuth): RegisteredTool | undefined {
+function probeTool(tools: readonly RegisteredTool[], auth: UpstreamAuth): HttpOperationTool | undefined {
   const candidates = tools.filter(
-    (t) =>
+    (t): t is HttpOperationTool =>
+      t.kind === 'http' &&
       t.operation.method.toUpperCase() === 'GET' &&
       operationNeedsCredentials(auth, t.operation.security) &&
       ((t.tool.inputSchema as { required?: unknown[] }).required ?? []).length === 0,

@@ -13,19 +13,19 @@ import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';
 import { errors } from '../../errors';
 import { META_CODE } from './map-result';
-import type { RegisteredTool } from '../core';
+import type { HttpOperationTool } from '../core';
 
 export interface OutputConformer {
   /** The result as it is when its structuredContent fits the tool's outputSchema, else flagged isError with a note. */
-  conform(registered: RegisteredTool, result: CallToolResult, log: Logger): CallToolResult;
+  conform(registered: HttpOperationTool, result: CallToolResult, log: Logger): CallToolResult;
 }
 
 export function createOutputConformer(): OutputConformer {
   const ajv = new Ajv2020({ allErrors: false, strict: false, logger: false });
   addFormats(ajv);
-  const validators = new WeakMap<RegisteredTool, ValidateFunction | null>();
+  const validators = new WeakMap<HttpOperationTool, ValidateFunction | null>();
 
-  const validatorFor = (registered: RegisteredTool, log: Logger): ValidateFunction | null => {
+  const validatorFor = (registered: HttpOperationTool, log: Logger): ValidateFunction | null => {
     let validate = validators.get(registered);
     if (validate === undefined) {
       try {

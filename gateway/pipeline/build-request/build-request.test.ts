@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { request, Response, type Dispatcher } from 'undici';
 import { createRequestBuilder, DEFAULT_ACCEPT } from '.';
-import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../core';
+import type { ConnectorRuntime, HttpOperationTool, UpstreamRequest } from '../../core';
 // The module itself, not the face: jest.spyOn patches the module's exports, which the face reads at each call.
 import * as serialise from '../../../generators/client/serialise';
 import { decodeBytes, generateTools, hasDotSegment, readSpecFile, serialiseFormBody, serialiseQueryParam, type ToolSet } from '../../../generators';
@@ -23,7 +23,7 @@ function connectorFor(baseUrl = BASE, allowedHosts: string[] = [new URL(baseUrl)
   return Object.freeze({ id: 'styles', baseUrl, allowedHosts, timeouts: { connectMs: 1000, headersMs: 1000, bodyMs: 1000 }, maxResponseBytes: 1 << 20 });
 }
 
-function registeredFrom(set: ToolSet, find: (key: string, operationId?: string) => boolean): RegisteredTool {
+function registeredFrom(set: ToolSet, find: (key: string, operationId?: string) => boolean): HttpOperationTool {
   const operation = set.operations.find((op) => find(op.key, op.operationId));
   if (!operation) throw new Error('no such operation in the fixture');
   const binding = set.bindings.find((b) => b.operation === operation.key)!;
@@ -32,10 +32,10 @@ function registeredFrom(set: ToolSet, find: (key: string, operationId?: string) 
 }
 
 let styles: ToolSet;
-const byKey = new Map<string, RegisteredTool>();
+const byKey = new Map<string, HttpOperationTool>();
 
 /** The registered tool of one fixture operation, by `METHOD /path` key. */
-function tool(key: string): RegisteredTool {
+function tool(key: string): HttpOperationTool {
   let found = byKey.get(key);
   if (!found) {
     found = registeredFrom(styles, (k) => k === key);

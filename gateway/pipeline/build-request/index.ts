@@ -12,7 +12,7 @@
  * only goes to the connector's allowed hosts.
  *
  * Everything that depends only on the tool (parameter styles, body plan, file fields) is
- * worked out once per RegisteredTool (plan.ts) and kept by the pipeline's RequestBuilder.
+ * worked out once per HttpOperationTool (plan.ts) and kept by the pipeline's RequestBuilder.
  */
 export { createRequestBuilder, type RequestBuilder } from './request-builder';
 export { DEFAULT_ACCEPT } from './parameters';

@@ -5,7 +5,7 @@
  */
 import { errors } from '../../../errors';
 import { compilePathTemplate, isToken, type PathTemplate, type StyleOptions, type ParameterLocation, type BodyKind } from '../../../generators';
-import type { RegisteredTool } from '../../core';
+import type { HttpOperationTool } from '../../core';
 
 /**
  * Headers the HTTP layer owns. Sent from an argument they could smuggle a second request
@@ -71,7 +71,7 @@ export interface Plan {
   body?: BodyPlan;
 }
 
-export function makePlan(registered: RegisteredTool): Plan {
+export function makePlan(registered: HttpOperationTool): Plan {
   const { binding, operation } = registered;
   const tool = registered.tool.name;
   let template: PathTemplate;
@@ -99,12 +99,12 @@ export function makePlan(registered: RegisteredTool): Plan {
   return plan;
 }
 
-function emptyValueRule(registered: RegisteredTool, name: string): ParamStep['emptyValue'] {
+function emptyValueRule(registered: HttpOperationTool, name: string): ParamStep['emptyValue'] {
   const param = registered.operation.parameters.find((p) => p.in === 'query' && p.name === name);
   return param?.allowEmptyValue ? 'allowed' : param?.required ? 'refuse' : 'omit';
 }
 
-function styleFor(registered: RegisteredTool, location: ParameterLocation, name: string): StyleOptions {
+function styleFor(registered: HttpOperationTool, location: ParameterLocation, name: string): StyleOptions {
   const param = registered.operation.parameters.find((p) => p.in === location && p.name === name);
   const style = param?.style ?? (location === 'query' || location === 'cookie' ? 'form' : 'simple');
   const options: StyleOptions = { style, explode: param?.explode ?? style === 'form' };
@@ -113,7 +113,7 @@ function styleFor(registered: RegisteredTool, location: ParameterLocation, name:
   return options;
 }
 
-function bodyPlan(registered: RegisteredTool): BodyPlan {
+function bodyPlan(registered: HttpOperationTool): BodyPlan {
   const { binding, operation, tool } = registered;
   const { kind, mediaType, mode } = binding.body!;
   const media = operation.requestBody?.contents.find((c) => c.mediaType === mediaType);

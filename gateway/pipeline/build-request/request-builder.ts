@@ -3,7 +3,7 @@
  * objects replace the old ones) and each parsed base URL, so a call only serialises.
  * Two hubs in one process, or a plugin, each have their own.
  */
-import type { ConnectorRuntime, RegisteredTool, UpstreamRequest } from '../../core';
+import type { ConnectorRuntime, HttpOperationTool, UpstreamRequest } from '../../core';
 import { parseBaseUrl, targetUrl, type BasePlan } from './base-url';
 import { buildBody } from './body';
 import { expandPath, queryString, requestHeaders } from './parameters';
@@ -11,14 +11,14 @@ import { makePlan, type Plan } from './plan';
 
 export interface RequestBuilder {
   /** Schema-validated arguments -> one upstream request; a refusal is REQUEST_BUILD or REQUEST_HOST. */
-  build(registered: RegisteredTool, args: Record<string, unknown>, connector: ConnectorRuntime): UpstreamRequest;
+  build(registered: HttpOperationTool, args: Record<string, unknown>, connector: ConnectorRuntime): UpstreamRequest;
 }
 
 export function createRequestBuilder(): RequestBuilder {
-  const plans = new WeakMap<RegisteredTool, Plan>();
+  const plans = new WeakMap<HttpOperationTool, Plan>();
   const bases = new Map<string, BasePlan>();
 
-  const planFor = (registered: RegisteredTool): Plan => {
+  const planFor = (registered: HttpOperationTool): Plan => {
     let plan = plans.get(registered);
     if (plan === undefined) {
       plan = makePlan(registered);

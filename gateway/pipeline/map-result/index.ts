@@ -7,7 +7,7 @@
  * upstream error is one line with the upstream's own message (redacted, see redact.ts).
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
+import type { ConnectorRuntime, HttpOperationTool, UpstreamResponse } from '../../core';
 import { successResult } from './success';
 import { redirectResult, upstreamErrorResult } from './upstream-error';
 
@@ -19,7 +19,7 @@ export { messageFromJson } from './error-message';
 export { errorResult } from './failure';
 export { formatBytes, minifyJson } from './parts';
 
-export function mapResponse(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
+export function mapResponse(registered: HttpOperationTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
   const { status } = response;
   if (status >= 300 && status < 400) return redirectResult(response, connector);
   if (status < 200 || status >= 400) return upstreamErrorResult(response, connector);

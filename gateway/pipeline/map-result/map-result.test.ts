@@ -4,7 +4,7 @@ import { type CallToolResult, CallToolResultSchema } from '@modelcontextprotocol
 import { errors, HubError, redact, redactText } from '../../../errors';
 import type { OperationModel, McpTool } from '../../../generators';
 import { errorResult, formatBytes, mapResponse, messageFromJson, minifyJson } from '.';
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
+import type { ConnectorRuntime, HttpOperationTool, UpstreamResponse } from '../../core';
 import { fixture, toolSetOf } from '../../../test/helpers/specs';
 
 const CAP = 1000;
@@ -35,7 +35,7 @@ function operation(method: OperationModel['method'] = 'get'): OperationModel {
 }
 
 /** A tool built by hand: the argument names it takes, whether it has an outputSchema, its method. */
-function handTool(args: string[] = [], options: { outputSchema?: boolean; method?: OperationModel['method'] } = {}): RegisteredTool {
+function handTool(args: string[] = [], options: { outputSchema?: boolean; method?: OperationModel['method'] } = {}): HttpOperationTool {
   const properties = Object.fromEntries(args.map((name) => [name, { type: 'string' }]));
   const tool: McpTool = { name: 'demo_list_things', inputSchema: { type: 'object', properties } };
   if (options.outputSchema) tool.outputSchema = OUTPUT_SCHEMA;
@@ -76,7 +76,7 @@ function check(result: CallToolResult): CallToolResult {
  * mapResponse, checked also against the rule SDK clients enforce (client/index.ts
  * `callTool`): a tool with an outputSchema returns structuredContent or isError.
  */
-function map(tool: RegisteredTool, given: UpstreamResponse, runtime: ConnectorRuntime = connector): CallToolResult {
+function map(tool: HttpOperationTool, given: UpstreamResponse, runtime: ConnectorRuntime = connector): CallToolResult {
   const result = check(mapResponse(tool, given, runtime));
   if (tool.tool.outputSchema !== undefined && !result.isError) expect(result.structuredContent).toBeDefined();
   return result;
@@ -85,7 +85,7 @@ function map(tool: RegisteredTool, given: UpstreamResponse, runtime: ConnectorRu
 const MISMATCH = /^Note: marked as an error only because the upstream did not answer with the JSON object this tool's output schema describes/;
 
 describe('mapResponse: JSON', () => {
-  it.each<[string, RegisteredTool, Record<string, string>, string, string, unknown]>([
+  it.each<[string, HttpOperationTool, Record<string, string>, string, string, unknown]>([
     ['object + outputSchema -> structuredContent', typed, json, '{ "id": 7,\n  "name": "a b" }', '{"id":7,"name":"a b"}', { id: 7, name: 'a b' }],
     ['object without outputSchema -> text only', plain, json, '{"id": 7}', '{"id":7}', undefined],
     ['array without outputSchema -> text only', plain, json, '[ {"id": 1}, {"id": 2} ]', '[{"id":1},{"id":2}]', undefined],
@@ -128,7 +128,7 @@ describe('mapResponse: JSON', () => {
     expect(result.content.map((c) => c.type)).toEqual(['image', 'text']);
   });
 
-  it.each<[string, RegisteredTool, boolean | undefined]>([
+  it.each<[string, HttpOperationTool, boolean | undefined]>([
     ['without outputSchema', plain, undefined],
     ['with outputSchema (one note, not two)', typed, true],
   ])('says so, and shows the body as received, when a JSON type carries no JSON (%s)', (_name, tool, isError) => {
@@ -148,7 +148,7 @@ describe('mapResponse: JSON', () => {
   it('gives structuredContent for a tool generated from a spec (locations-3.0 get_member)', async () => {
     const set = await toolSetOf(fixture('locations-3.0.yaml'));
     const index = set.tools.findIndex((t) => t.name.endsWith('_get_member'));
-    const registered: RegisteredTool = {
+    const registered: HttpOperationTool = {
       kind: 'http',
       connectorId: set.connectorId,
       tool: set.tools[index],
@@ -224,7 +224,7 @@ describe('mapResponse: text, images, audio, other bytes', () => {
 });
 
 describe('mapResponse: empty bodies', () => {
-  it.each<[string, number, Record<string, string>, string, RegisteredTool]>([
+  it.each<[string, number, Record<string, string>, string, HttpOperationTool]>([
     ['204', 204, {}, 'HTTP 204 No Content', plain],
     ['204 from a tool with an outputSchema', 204, {}, 'HTTP 204 No Content', typed],
     ['205', 205, {}, 'HTTP 205 Reset Content', plain],
@@ -261,7 +261,7 @@ describe('mapResponse: truncated bodies', () => {
   const truncated = (body: Buffer, headers: Record<string, string>, declaredBytes?: number) =>
     response(200, headers, body, { truncated: true, ...(declaredBytes === undefined ? {} : { declaredBytes }) });
 
-  it.each<[string, RegisteredTool, RegExp]>([
+  it.each<[string, HttpOperationTool, RegExp]>([
     ['per_page + page', handTool(['q', 'per_page', 'page']), /call again with a smaller `per_page` or the next `page`\./],
     ['camelCase pageSize + pageToken', handTool(['pageSize', 'pageToken']), /a smaller `pageSize` or the next `pageToken`/],
     ['OData $top + $skip', handTool(['$top', '$skip', '$select']), /a smaller `\$top` or the next `\$skip`\./],
@@ -285,7 +285,7 @@ describe('mapResponse: truncated bodies', () => {
   it('names the pagination arguments of a generated tool (get_member has `page` and `fields`)', async () => {
     const set = await toolSetOf(fixture('locations-3.0.yaml'));
     const index = set.tools.findIndex((t) => t.name.endsWith('_get_member'));
-    const registered: RegisteredTool = {
+    const registered: HttpOperationTool = {
       kind: 'http',
       connectorId: set.connectorId,
       tool: set.tools[index],

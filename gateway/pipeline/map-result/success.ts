@@ -1,6 +1,6 @@
 /** A 2xx answer as an MCP result: JSON with structuredContent, text, images and audio, other bytes as a resource, empty bodies. */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { type ConnectorRuntime, type RegisteredTool, type UpstreamResponse, META_TRUNCATED } from '../../core';
+import { type ConnectorRuntime, type HttpOperationTool, type UpstreamResponse, META_TRUNCATED } from '../../core';
 import { redactText } from '../../../errors';
 import { header } from '../../upstream/rate-limit';
 import { classify, contentType, decodeText, isUtf8Text, sniffJson } from './content-type';
@@ -14,7 +14,7 @@ import { truncationNotice } from './truncation';
  * and is flagged isError, saying why, so the agent still gets the data. An empty 2xx is
  * `{}`: flagging a done DELETE as failed would invite a retry.
  */
-export function successResult(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
+export function successResult(registered: HttpOperationTool, response: UpstreamResponse, connector: ConnectorRuntime): CallToolResult {
   const { result, explained } = successContent(registered, response, connector);
   if (registered.tool.outputSchema === undefined || result.structuredContent !== undefined) return result;
   if (isEmptyBody(response)) return { ...result, structuredContent: {} };
@@ -30,7 +30,11 @@ function isEmptyBody(response: UpstreamResponse): boolean {
 }
 
 /** The result, and whether its content already says why it is not the expected object. */
-function successContent(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime): { result: CallToolResult; explained: boolean } {
+function successContent(
+  registered: HttpOperationTool,
+  response: UpstreamResponse,
+  connector: ConnectorRuntime,
+): { result: CallToolResult; explained: boolean } {
   const { truncated } = response;
   const done = (result: CallToolResult, explained = truncated) => ({ result, explained });
   // The reader may hand over one byte past the cap (it read it to detect the cut).
@@ -85,7 +89,7 @@ function successContent(registered: RegisteredTool, response: UpstreamResponse, 
   }
 }
 
-function jsonResult(registered: RegisteredTool, value: unknown, source: string): CallToolResult {
+function jsonResult(registered: HttpOperationTool, value: unknown, source: string): CallToolResult {
   const result: CallToolResult = { content: [text(minifyJson(source))] };
   // Clients validate structuredContent against outputSchema, which is always an object
   // schema: an array or a primitive would be rejected, so it goes as text only.
@@ -93,7 +97,7 @@ function jsonResult(registered: RegisteredTool, value: unknown, source: string):
   return result;
 }
 
-function emptyBodyText(registered: RegisteredTool, response: UpstreamResponse): string {
+function emptyBodyText(registered: HttpOperationTool, response: UpstreamResponse): string {
   const line = statusLine(response.status);
   const parts = [response.status === 204 || response.status === 205 ? line : `${line} (empty body)`];
   // A 201 often says only where the new thing is; a HEAD answers in headers alone.
@@ -113,11 +117,11 @@ function emptyBodyText(registered: RegisteredTool, response: UpstreamResponse): 
  * URI only has to say where the bytes came from, and a stable one lets clients that
  * key attachments by URI replace the previous download rather than pile them up.
  */
-export function responseUri(registered: RegisteredTool): string {
+export function responseUri(registered: HttpOperationTool): string {
   return `lunar-hub://${encodeURIComponent(registered.connectorId)}/${encodeURIComponent(registered.tool.name)}/response`;
 }
 
-function binaryBlocks(registered: RegisteredTool, response: UpstreamResponse, body: Buffer, mime: string, truncated: boolean): ContentBlock[] {
+function binaryBlocks(registered: HttpOperationTool, response: UpstreamResponse, body: Buffer, mime: string, truncated: boolean): ContentBlock[] {
   const uri = responseUri(registered);
   const name = fileName(header(response.headers, 'content-disposition'));
   const size = truncated ? `the first ${formatBytes(body.length)}` : formatBytes(body.length);

@@ -1,5 +1,5 @@
 /** The notice on a cut body: how much was kept, and which of the tool's own arguments get the rest. */
-import type { ConnectorRuntime, RegisteredTool, UpstreamResponse } from '../../core';
+import type { ConnectorRuntime, HttpOperationTool, UpstreamResponse } from '../../core';
 import { formatBytes } from './parts';
 
 /** Argument names (lower snake case, no `$`) that shrink a page or move to the next one. */
@@ -32,7 +32,7 @@ function argumentKind(property: string): string {
     .toLowerCase();
 }
 
-export function truncationNotice(registered: RegisteredTool, response: UpstreamResponse, connector: ConnectorRuntime, keptBytes: number): string {
+export function truncationNotice(registered: HttpOperationTool, response: UpstreamResponse, connector: ConnectorRuntime, keptBytes: number): string {
   const total = response.declaredBytes !== undefined ? `of ${formatBytes(response.declaredBytes)}` : 'of a larger body (the upstream did not say its size)';
   const head = `Response truncated: kept the first ${formatBytes(keptBytes)} ${total}; this connector's cap is ${formatBytes(connector.maxResponseBytes)}.`;
 

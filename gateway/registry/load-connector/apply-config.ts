@@ -1,12 +1,12 @@
 /** The connector file's filters, renames and per-operation rates on a generated tool set. */
 import { appendPointer, type SkippedOperation, type ToolSet, MAX_TOOL_NAME, type OperationModel, type Problem, type McpTool } from '../../../generators';
 import { didYouMean } from '../../../errors';
-import type { Rates, RegisteredTool, UpstreamPolicy } from '../../core';
+import type { Rates, HttpOperationTool, UpstreamPolicy } from '../../core';
 import { hint, keyPath, shown, TOOL_NAME, type ConnectorConfig, type ToolOverride } from '../connector-config';
 import { OperationIndex } from './operation-index';
 
 export interface AppliedConfig {
-  tools: RegisteredTool[];
+  tools: HttpOperationTool[];
   /** Operations the filters left out, with the rule that did it. */
   skipped: SkippedOperation[];
   problems: Problem[];
@@ -66,7 +66,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
   const overrides = byOperation(index, ['tools'], config.tools, errors);
 
   const operations = new Map(set.operations.map((op) => [op.key, op]));
-  const tools: RegisteredTool[] = [];
+  const tools: HttpOperationTool[] = [];
   const skipped: SkippedOperation[] = [];
   set.bindings.forEach((binding, i) => {
     const operation = operations.get(binding.operation)!;

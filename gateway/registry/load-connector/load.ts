@@ -6,7 +6,7 @@
  * thrown as one CONFIG_CONNECTOR error, like the file's own validation.
  */
 import { generateTools, type SkippedOperation, type ToolSet, connectorIdFromFile, type Problem, readSpecFile } from '../../../generators';
-import type { ConnectorRuntime, RegisteredTool } from '../../core';
+import type { ConnectorRuntime, HttpOperationTool } from '../../core';
 import { resolveUpstreamAuth, type UpstreamAuth } from '../../../auth';
 import { connectorError, deepFreeze, type ConnectorConfig } from '../connector-config';
 import { applyConnectorConfig } from './apply-config';
@@ -20,7 +20,7 @@ export interface LoadedConnector {
   configFile?: string;
   config: ConnectorConfig;
   runtime: ConnectorRuntime;
-  tools: RegisteredTool[];
+  tools: HttpOperationTool[];
   /** The spec's problems, and warnings about the connector file (rule `connector-*`). */
   problems: Problem[];
   /** Operations not served: deprecated, not buildable, or left out by the connector file. */
