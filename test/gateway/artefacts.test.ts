@@ -12,7 +12,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import pino, { type Logger } from 'pino';
 import { loadArtefactsOrSpec, loadConnectorFromArtefacts } from '../../gateway/registry/load-artefacts';
 import { loadConnector } from '../../gateway/registry/load-connector';
-import type { ServedConnector } from '../../gateway/core';
+import { httpToolOf, type ServedConnector } from '../../gateway/core';
 import { Registry } from '../../gateway/registry/registry';
 import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
 import { startServe } from '../helpers/hub-process';
@@ -25,8 +25,9 @@ afterAll(removeScratchDirs);
 /** What the pipeline sees of a connector: tools (with bindings and operations), runtime, config, problems, skipped. */
 function expectSameConnector(fromArtefacts: ServedConnector, fromSpec: ServedConnector): void {
   expect(fromArtefacts.tools.map((t) => t.tool)).toEqual(fromSpec.tools.map((t) => t.tool));
-  expect(fromArtefacts.tools.map((t) => t.binding)).toEqual(fromSpec.tools.map((t) => t.binding));
-  expect(fromArtefacts.tools.map((t) => t.operation)).toEqual(fromSpec.tools.map((t) => t.operation));
+  const http = (c: ServedConnector) => c.tools.map((t) => httpToolOf({ registered: t }));
+  expect(http(fromArtefacts).map((t) => t.binding)).toEqual(http(fromSpec).map((t) => t.binding));
+  expect(http(fromArtefacts).map((t) => t.operation)).toEqual(http(fromSpec).map((t) => t.operation));
   expect(fromArtefacts.runtime).toEqual(fromSpec.runtime);
   expect(fromArtefacts).toEqual(fromSpec);
   // Byte for byte too: nothing is lost or reordered on the way through the JSON files.

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { OperationModel } from '../../generators';
 import { errorResult, mapResponse } from '../../gateway/pipeline/map-result';
-import { type ConnectorRuntime, type RegisteredTool, DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from '../../gateway/core';
+import { type ConnectorRuntime, type HttpOperationTool, DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from '../../gateway/core';
 import { composeExchange, type Exchange, type ExchangeRequest, type ExchangeResponse } from '../../gateway/upstream/exchange';
 import { createRateLimitStage, type RateLimitStage } from '../../gateway/upstream/rate-limit';
 import { createRetryStage, retryStage } from '../../gateway/upstream/retry';
@@ -135,7 +135,7 @@ function departures(): { terminal: Exchange; times(path: string, connectionId?: 
   };
 }
 
-function registered(connector: ConnectorRuntime, path: string): RegisteredTool {
+function registered(connector: ConnectorRuntime, path: string): HttpOperationTool {
   const operation: OperationModel = {
     key: `GET ${path}`,
     method: 'get',
