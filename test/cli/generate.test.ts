@@ -3,7 +3,7 @@
  * called against a real HTTP server) and the Markdown catalogue.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REAL_SPECS } from '../helpers/real-specs';
 import { removeScratchDirs, REPO, runCli, scratchDir } from '../helpers/cli';
@@ -161,8 +161,12 @@ export async function use(): Promise<string> {
 
 describe('lunar-hub generate with no SPEC', () => {
   it('reads every spec in ./specs, as the README shows', async () => {
+    // A folder holding a copy of the example the hub ships, not the user's own specs/ (issue 14, item 15).
+    const cwd = scratchDir('generate-cwd');
+    mkdirSync(path.join(cwd, 'specs'));
+    for (const file of ['petstore.yaml', 'petstore.connector.yaml']) copyFileSync(path.join(REPO, 'specs', file), path.join(cwd, 'specs', file));
     const out = scratchDir('generate-default');
-    const result = await runCli(['generate', '--out', out]);
+    const result = await runCli(['generate', '--out', out], { cwd });
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('petstore: 4 tools, 0 skipped, 0 warnings (specs/petstore.yaml)');
     expect(JSON.parse(readFileSync(path.join(out, 'petstore', 'tools.json'), 'utf8')).map((t: { name: string }) => t.name)).toEqual([
