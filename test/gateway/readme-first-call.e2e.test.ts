@@ -5,10 +5,10 @@
  * does not fail the suite; the demo keeps the 4010 that specs/petstore.yaml names.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
-import { REPO } from '../helpers/cli';
+import { removeScratchDirs, REPO, scratchDir } from '../helpers/cli';
 import { BIN, freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
 
 const readme = readFileSync(path.join(REPO, 'README.md'), 'utf8');
@@ -36,12 +36,20 @@ beforeAll(async () => {
     demo.once('exit', (code) => reject(new Error(`lunar-hub demo exited with ${code} (is 127.0.0.1:4010 taken?):\n${stderr}`)));
   });
   const serveArgs = argsOf(serveLine, 'npx lunar-hub serve ');
-  hub = await startServe(['--data', freshDataDir(), ...serveArgs.filter((a) => a !== '--no-auth')], {}, { auth: !serveArgs.includes('--no-auth') });
+  // The README's ./specs is the example the hub ships: a copy of it, never the user's own folder.
+  const specs = scratchDir('readme-specs');
+  for (const file of ['petstore.yaml', 'petstore.connector.yaml']) copyFileSync(path.join(REPO, 'specs', file), path.join(specs, file));
+  hub = await startServe(
+    ['--data', freshDataDir(), '--specs', specs, ...serveArgs.filter((a) => a !== '--no-auth')],
+    {},
+    { auth: !serveArgs.includes('--no-auth') },
+  );
 }, 60_000);
 
 afterAll(async () => {
   await hub?.stop();
   demo?.kill('SIGTERM');
+  removeScratchDirs();
 });
 
 it("the README's curl calls petstore_list_pets through the hub and gets the two newest pets", async () => {
