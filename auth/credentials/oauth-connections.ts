@@ -66,16 +66,7 @@ export class OAuthConnections {
     const { app, client, as, endpoints } = await this.context(who.tenantId, who.connectorId);
     const scopes = app.scopes.length > 0 ? app.scopes : endpoints.scopes;
     const started = await startAuthorization({ as, client, redirectUri: app.redirectUri, scopes });
-    const connection =
-      reconnect ??
-      (await this.store.createConnection({
-        tenantId: who.tenantId,
-        connectorId: who.connectorId,
-        userId: who.userId,
-        kind: 'oauth2',
-        status: 'pending',
-        secret: null,
-      }));
+    const connection = reconnect ?? (await this.pendingConnection(who));
     const expiresAt = new Date(this.now() + PENDING_MS).toISOString();
     await this.store.createOAuthPending({
       stateHash: hash(started.state),
@@ -113,11 +104,9 @@ export class OAuthConnections {
     return this.save(pending.tenantId, pending.connectionId, tokens, 'refresh_token');
   }
 
-  /** A connection for the tenant's own account at the API (client-credentials grant). */
-  async connectClientCredentials(who: Who): Promise<Connection> {
-    const { app, client, as, endpoints } = await this.context(who.tenantId, who.connectorId);
-    const tokens = await clientCredentialsToken({ as, client, scopes: app.scopes.length > 0 ? app.scopes : endpoints.scopes });
-    const connection = await this.store.createConnection({
+  /** An OAuth connection row with no secret yet: `save` seals its first tokens into it. */
+  private pendingConnection(who: Who): Promise<Connection> {
+    return this.store.createConnection({
       tenantId: who.tenantId,
       connectorId: who.connectorId,
       userId: who.userId,
@@ -125,6 +114,13 @@ export class OAuthConnections {
       status: 'pending',
       secret: null,
     });
+  }
+
+  /** A connection for the tenant's own account at the API (client-credentials grant). */
+  async connectClientCredentials(who: Who): Promise<Connection> {
+    const { app, client, as, endpoints } = await this.context(who.tenantId, who.connectorId);
+    const tokens = await clientCredentialsToken({ as, client, scopes: app.scopes.length > 0 ? app.scopes : endpoints.scopes });
+    const connection = await this.pendingConnection(who);
     return this.save(who.tenantId, connection.id, tokens, 'client_credentials');
   }
 
@@ -143,14 +139,7 @@ export class OAuthConnections {
       const poll = await pollDeviceAuthorization({ as, client, deviceCode: device.deviceCode });
       if (poll.status === 'slow_down') interval += 5000;
       if (poll.status !== 'done') continue;
-      const connection = await this.store.createConnection({
-        tenantId: who.tenantId,
-        connectorId: who.connectorId,
-        userId: who.userId,
-        kind: 'oauth2',
-        status: 'pending',
-        secret: null,
-      });
+      const connection = await this.pendingConnection(who);
       return this.save(who.tenantId, connection.id, poll.tokens, 'refresh_token');
     }
   }
