@@ -6,7 +6,7 @@
  * and send stages as a tool call. No such operation: the first two checks are the test.
  */
 import { randomUUID } from 'node:crypto';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { Connection } from '../store';
 import { operationNeedsCredentials, type UpstreamAuth } from '../auth';

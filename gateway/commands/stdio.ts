@@ -1,6 +1,6 @@
 /** `lunar-hub stdio`: the same tools over MCP stdio, for desktop clients. Logs go to stderr. */
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { createMcpServer } from '../mcp/server';
 import { parseToolsets, type CallFn } from '../core';
 import { startHub } from '../hub';
@@ -58,18 +58,28 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
     // The audit trail records the principal the pipeline's observe stage sees: its tenant id must be the row's, never the placeholder above.
     return hub.call({ ...ctx, principal: { ...principal, tenantId: id, quota: { tenantPerMinute: callsPerMinute } } });
   };
-  const { server, dispose } = createMcpServer({ registry: hub.registry, call, log: hub.log, pageSize, view, principal });
+  // The opening message picks the era (initialize: 2025-11-25; server/discover or an
+  // envelope: 2026-07-28) and the SDK pins one server from this factory to the connection.
+  const disposers: Array<() => void> = [];
   const transport = new StdioServerTransport();
+  // The SDK owns the transport (and its onclose): the end of stdin or a signal ends the connection.
   const closed = new Promise<void>((resolve) => {
-    transport.onclose = () => resolve();
     process.stdin.once('end', () => resolve());
+    process.stdin.once('close', () => resolve());
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
-  await server.connect(transport);
+  const connection = serveStdio(
+    ({ era }) => {
+      const { server, dispose } = createMcpServer({ registry: hub.registry, call, log: hub.log, pageSize, view, principal, era });
+      disposers.push(dispose);
+      return server;
+    },
+    { transport, onerror: (error) => hub.log.debug({ err: error.message }, 'stdio message refused') },
+  );
   await closed;
-  dispose();
-  await server.close().catch(() => undefined);
+  for (const dispose of disposers) dispose();
+  await connection.close().catch(() => undefined);
   await hub.close();
   return 0;
 }

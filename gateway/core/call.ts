@@ -3,7 +3,7 @@
  * (MCP over HTTP or stdio, the console's try-a-tool, a workflow, a message). Stages are
  * `(next: CallFn) => CallFn` (STYLE.md "The tool half"), composed once (pipeline/compose.ts).
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import type { CallCredential, Principal } from '../../auth';
 import type { ConnectorRuntime, HttpOperationTool, UpstreamRequest } from './http';

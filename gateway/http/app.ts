@@ -1,14 +1,18 @@
 /**
  * The hub over HTTP: `/mcp` (MCP Streamable HTTP; `/mcp/<connector>` for one
- * connector; `?toolsets=` to pick), `/healthz`, `/metrics`. Sessions by default; in
- * stateless mode every POST gets a fresh server and transport, so any node behind a
- * load balancer can answer any request (no list_changed pushes then).
+ * connector; `?toolsets=` to pick), `/healthz`, `/metrics`. Both protocol eras on one
+ * endpoint, told apart per request by the SDK's own classifier:
+ * - 2026-07-28 (a `_meta` envelope on every request) is stateless: the SDK's
+ *   `createMcpHandler` builds a server per request, so any worker or node can answer
+ *   any request; tool-list changes reach its clients through `subscriptions/listen`.
+ * - 2025-11-25 (`initialize` first) keeps sessions by default; in `--stateless` mode
+ *   every POST gets a fresh server and transport (no list_changed pushes then).
  */
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/express';
+import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
+import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { toHubError } from '../../errors';
 import { type CallFn, parseToolsets, type ToolView } from '../core';
@@ -42,7 +46,7 @@ export interface HttpAppOptions {
 }
 
 interface Session {
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHTTPServerTransport;
   path: string;
   lastSeen: number;
   /** The agent that opened it; only the same agent may use it. */
@@ -76,7 +80,30 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   });
 
   const sessions = new Map<string, Session>();
-  const json = express.json({ limit: options.maxRequestBytes ?? 16 * 1024 * 1024 });
+  const maxRequestBytes = options.maxRequestBytes ?? 16 * 1024 * 1024;
+  const json = express.json({ limit: maxRequestBytes });
+
+  // 2026-07-28: one server per request, from what the front door and the URL decided
+  // (carried on the request's AuthInfo, which the SDK passes through untouched).
+  const modern = createMcpHandler(
+    (context) => {
+      const decided = context.authInfo?.extra as RequestDecisions | undefined;
+      return createMcpServer({
+        ...options,
+        era: 'modern',
+        ...(decided?.view ? { view: decided.view } : {}),
+        ...(decided?.principal ? { principal: decided.principal } : {}),
+      }).server;
+    },
+    {
+      legacy: 'reject',
+      maxRequestBodySize: maxRequestBytes,
+      onerror: (error) => log.debug({ err: error.message }, 'MCP 2026-07-28 request refused'),
+    },
+  );
+  const serveModern = toNodeHandler(modern, { maxRequestBodySize: maxRequestBytes });
+  const onRegistryChanged = (): void => modern.notify.toolsChanged();
+  registry.on('changed', onRegistryChanged);
 
   const handle = async (req: Request, res: Response): Promise<void> => {
     const connector = typeof req.params.connector === 'string' ? req.params.connector : undefined;
@@ -84,6 +111,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
       // Every request, not only initialize: a key revoked mid-session stops working at once.
       const principal = options.authenticate ? await options.authenticate(req, res) : undefined;
       if (options.authenticate && !principal) return;
+      if (req.method === 'POST' && !isLegacy(req)) return await handleModern(req, res, connector, principal);
       if (stateless) return await handleStateless(req, res, connector, principal);
       const sessionId = req.header('mcp-session-id');
       if (sessionId !== undefined) {
@@ -98,7 +126,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
       const view = viewFor(req, connector);
       if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
       const { server, dispose } = createMcpServer({ ...options, view, ...(principal ? { principal } : {}) });
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           sessions.set(id, { transport, path: req.path, lastSeen: Date.now(), ...(principal ? { agentId: principal.agentId } : {}) });
@@ -125,7 +153,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     const view = viewFor(req, connector);
     if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
     const { server, dispose } = createMcpServer({ ...options, view, ...(principal ? { principal } : {}) });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    const transport = new NodeStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on('close', () => {
       dispose();
       transport.close().catch(() => undefined);
@@ -133,6 +161,14 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
+  };
+
+  const handleModern = async (req: Request, res: Response, connector: string | undefined, principal: Principal | undefined): Promise<void> => {
+    const view = viewFor(req, connector);
+    if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
+    const decided: RequestDecisions = { ...(view ? { view } : {}), ...(principal ? { principal } : {}) };
+    const auth: AuthInfo = { token: '', clientId: principal?.agentId ?? 'anonymous', scopes: [], extra: decided as Record<string, unknown> };
+    await serveModern(Object.assign(req, { auth }), res, req.body);
   };
 
   /** undefined: every tool; null: the connector in the path does not exist. */
@@ -190,10 +226,40 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
     sessionCount: () => sessions.size,
     close: async () => {
       clearInterval(sweep);
+      registry.off('changed', onRegistryChanged);
+      await modern.close();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));
       sessions.clear();
     },
   };
+}
+
+/** What the front door and the URL decided for one 2026-07-28 request. */
+interface RequestDecisions {
+  view?: ToolView;
+  principal?: Principal;
+}
+
+/**
+ * The SDK's own era test, on what express already parsed: only a request with no
+ * 2026-07-28 envelope claim is legacy. Everything else, including the requests the
+ * modern path must refuse (a bad envelope, headers that disagree with the body), goes
+ * to the modern handler, which owns those answers.
+ */
+function isLegacy(req: Request): boolean {
+  return (
+    classifyInboundRequest({
+      httpMethod: req.method,
+      body: req.body,
+      ...optional('protocolVersionHeader', req.header('mcp-protocol-version')),
+      ...optional('mcpMethodHeader', req.header('mcp-method')),
+      ...optional('mcpNameHeader', req.header('mcp-name')),
+    }).kind === 'legacy'
+  );
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {

@@ -2,7 +2,7 @@
  * tools/list pages. The cursor is the name of the last tool sent (base64url), so a page
  * boundary survives a reload: the next page starts after that name in the new snapshot.
  */
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { RegisteredTool } from '../core';
 
 export function encodeCursor(lastName: string): string {
@@ -11,7 +11,7 @@ export function encodeCursor(lastName: string): string {
 
 export function decodeCursor(cursor: string): string {
   const name = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (cursor === '' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new McpError(ErrorCode.InvalidParams, `Invalid cursor "${cursor}"`);
+  if (cursor === '' || !/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Invalid cursor "${cursor}"`);
   return name;
 }
 

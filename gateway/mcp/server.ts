@@ -1,13 +1,23 @@
 /**
- * One MCP server (the SDK's low-level Server: our tools carry raw JSON Schema) for one
- * session or one stdio connection. It reads the registry's current snapshot on every
- * request, hands tools/call to the pipeline (whose observe stage maps errors and records
- * the call for every entry point), and tells the client when its tool list changes.
- * `serve` and `stdio` differ only in the transport they connect it to.
+ * One MCP server (SDK v2's low-level Server: our tools carry raw JSON Schema) for one
+ * 2025-11-25 session, one stdio connection, or one 2026-07-28 request (that era is
+ * stateless: the SDK builds a server per request from the same factory). It reads the
+ * registry's current snapshot on every request, hands tools/call to the pipeline (whose
+ * observe stage maps errors and records the call for every entry point), and, on the
+ * legacy era, tells the client when its tool list changes (the modern era learns that
+ * through `subscriptions/listen`, fed by the HTTP app).
  */
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type CallToolResult,
+  type ServerContext,
+  type ServerOptions,
+  type Tool,
+} from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { isHubError, nearestNames } from '../../errors';
 import type { Principal } from '../../auth';
@@ -19,6 +29,19 @@ import { pageOf } from './pagination';
 
 export const SERVER_INFO = { name: 'lunar-snake-hub', version: HUB_VERSION };
 
+/** The revision this hub adds to the SDK's 2025-era list: served statelessly, chosen by `server/discover`. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+export const PROTOCOL_VERSIONS = [MODERN_PROTOCOL_VERSION, ...SUPPORTED_PROTOCOL_VERSIONS];
+
+/**
+ * How long a client may reuse a tools/list page (2026-07-28 `ttlMs`). Short: a spec
+ * dropped into specs/ changes the list, and a 2026 client hears of it only if it
+ * listens. `private`: what a principal sees depends on its toolsets.
+ */
+const LIST_CACHE = { ttlMs: 60_000, cacheScope: 'private' } as const;
+
+export type ProtocolEra = 'legacy' | 'modern';
+
 export interface McpServerOptions {
   registry: Registry;
   call: CallFn;
@@ -28,27 +51,34 @@ export interface McpServerOptions {
   view?: ToolView;
   /** Who this session acts for; its toolsets and read-only flag narrow what it lists. */
   principal?: Principal;
+  /** legacy: a 2025 session or stdio connection (list_changed pushes); modern: one stateless 2026 request. */
+  era?: ProtocolEra;
 }
 
 export function createMcpServer(options: McpServerOptions): { server: Server; dispose: () => void } {
   const { registry, call, log, pageSize, view, principal } = options;
+  const era = options.era ?? 'legacy';
   // What the session's URL asks for: a tool outside it is unknown here. What the principal
   // may not call is left out of tools/list but reaches the pipeline, whose authorise stage says why.
   const inView = visibleIn(view);
   const listed = both(inView, principalFilter(principal));
-  const server = new Server(SERVER_INFO, {
-    // logging: clients may set a level (logging/setLevel) and get a message for each failed call.
+  const serverOptions: ServerOptions = {
+    // logging: 2025 clients may set a level (logging/setLevel) and get a message for each failed call.
     capabilities: { tools: { listChanged: true }, logging: {} },
     instructions: 'Tools generated from OpenAPI specs by Lunar Snake Hub; each calls one HTTP API operation.',
-  });
+    supportedProtocolVersions: PROTOCOL_VERSIONS,
+    cacheHints: { 'tools/list': LIST_CACHE },
+  };
+  const server = new Server(SERVER_INFO, serverOptions);
   const toolsOf = (snapshot: RegistrySnapshot): readonly RegisteredTool[] => (listed ? snapshot.tools.filter(listed) : snapshot.tools);
 
-  server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+  // Tools are sorted by name in every snapshot: pages are deterministic, as 2026-07-28 requires.
+  server.setRequestHandler('tools/list', async (request) => {
     const { page, nextCursor } = pageOf(toolsOf(registry.current), request.params?.cursor, pageSize);
     return { tools: page.map((t) => t.tool as Tool), ...(nextCursor ? { nextCursor } : {}) };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (request, extra: ServerContext): Promise<CallToolResult> => {
     const snapshot = registry.current;
     const name = request.params.name;
     const callId = randomUUID();
@@ -57,8 +87,8 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     const progress = (value: number, total?: number, message?: string): void => {
       if (token === undefined || value <= lastProgress) return; // progress must increase
       lastProgress = value;
-      void extra
-        .sendNotification({
+      void extra.mcpReq
+        .notify({
           method: 'notifications/progress',
           params: { progressToken: token, progress: value, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) },
         })
@@ -68,7 +98,7 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
       callId,
       toolName: name,
       args: request.params.arguments ?? {},
-      signal: extra.signal,
+      signal: extra.mcpReq.signal,
       snapshot,
       ...(inView ? { visible: inView } : {}),
       progress,
@@ -83,17 +113,20 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     } catch (error) {
       // An unknown tool is a protocol error (JSON-RPC), with the nearest names this session can see.
       if (isHubError(error) && error.code === 'HUB_ERR_CALL_UNKNOWN_TOOL')
-        throw new McpError(ErrorCode.InvalidParams, unknownToolMessage(name, toolsOf(snapshot)));
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownToolMessage(name, toolsOf(snapshot)));
       throw error;
     }
-    if (result.isError) {
+    // 2026-07-28 deprecates server log notifications (SEP-2577), and one would turn a plain
+    // JSON answer into an event stream: only 2025 sessions get them.
+    if (result.isError && era === 'legacy') {
       const code = codeOf(result);
       const level = code === 'HUB_ERR_INTERNAL' ? 'error' : 'warning';
-      void server.sendLoggingMessage({ level, logger: 'lunar-hub', data: { tool: name, code: code ?? 'isError' } }, extra.sessionId).catch(() => undefined);
+      void extra.mcpReq.log(level, { tool: name, code: code ?? 'isError' }, 'lunar-hub').catch(() => undefined);
     }
     return result;
   });
 
+  if (era === 'modern') return { server, dispose: () => undefined };
   // Tell the client when the tools it can see change (a spec added, changed or removed).
   let seen = toolsOf(registry.current);
   const onChanged = (next: RegistrySnapshot): void => {

@@ -7,7 +7,7 @@
  * data, the client keeps working. (A success with no object at all is flagged by
  * mapResponse already.) One conformer per pipeline, like the argument validator.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import type { Logger } from 'pino';

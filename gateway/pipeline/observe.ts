@@ -7,7 +7,7 @@
  * An unknown tool is the one failure it lets through: that is protocol misuse, which
  * the entry point answers in its own terms (a JSON-RPC error over MCP).
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { isHubError } from '../../errors';
 import { callEnd, codeOf, type CallEndEvent, type Stage } from '../core';
 import { errorResult } from './map-result';

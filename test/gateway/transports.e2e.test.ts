@@ -1,28 +1,57 @@
 /**
- * The same end-to-end scenarios over both transports: `lunar-hub stdio` and `lunar-hub serve`
- * (Streamable HTTP) as real processes, the SDK's Client over the real transport, and one
- * real HTTP upstream. Each scenario runs once per transport, and the tool lists of the two
- * are compared with each other.
+ * The same end-to-end scenarios over both transports and both protocol eras:
+ * `lunar-hub stdio` and `lunar-hub serve` (Streamable HTTP) as real processes, one real
+ * HTTP upstream, and three kinds of client on each transport: SDK v1 (1.32, what most
+ * agents run today: 2025-11-25), SDK v2 speaking 2025-11-25, and SDK v2 speaking
+ * 2026-07-28 (stateless: `server/discover`, a `_meta` envelope on every request). Each
+ * scenario runs once per client, and the tool lists of all six are compared.
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
+import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/stdio';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { removeScratchDirs, REPO, runCli, scratchDir } from '../helpers/cli';
 import { BIN, freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
-import { listAll } from '../helpers/mcp';
+import { listAll, type ListingClient } from '../helpers/mcp';
 import { fixture } from '../helpers/specs';
 import { json, startUpstream, type Upstream } from '../helpers/upstream';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
+/** What the scenarios need of a client; SDK v1's and v2's Clients both have it. */
+interface AnyClient extends ListingClient {
+  callTool(params: { name: string; arguments?: Record<string, unknown> }): Promise<unknown>;
+  getNegotiatedProtocolVersion?(): string | undefined;
+  getServerVersion(): { name: string } | undefined;
+  close(): Promise<void>;
+}
+
+const CLIENTS = [
+  'stdio, SDK v1',
+  'stdio, SDK v2 2025-11-25',
+  'stdio, SDK v2 2026-07-28',
+  'streamable http, SDK v1',
+  'streamable http, SDK v2 2025-11-25',
+  'streamable http, SDK v2 2026-07-28',
+] as const;
+type ClientName = (typeof CLIENTS)[number];
+
 let upstream: Upstream;
 let hub: ServedHub;
-const clients: Record<string, Client> = {};
+const clients = {} as Record<ClientName, AnyClient>;
 let stdioData: string;
 let stdioStderr = '';
+
+function v2Client(era: '2025-11-25' | '2026-07-28'): ClientV2 {
+  return new ClientV2(
+    { name: `e2e-v2-${era}`, version: '1.0.0' },
+    era === '2026-07-28' ? { supportedProtocolVersions: ['2026-07-28', '2025-11-25'], versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},
+  );
+}
 
 beforeAll(async () => {
   upstream = await startUpstream({
@@ -37,22 +66,29 @@ beforeAll(async () => {
   const specs = scratchDir('transport-specs');
   copyFileSync(fixture('e2e/shop.yaml'), path.join(specs, 'shop.yaml'));
   writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
-  const stdio = new Client({ name: 'stdio-e2e', version: '1.0.0' });
+  // One data folder for the three stdio processes: the audit test reads the SDK v1 one's entries.
   stdioData = freshDataDir();
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [BIN, 'stdio', '--specs', specs, '--data', stdioData],
-    cwd: REPO,
-    env: { ...(process.env as Record<string, string>), CI: 'true' },
-    stderr: 'pipe',
-  });
-  transport.stderr?.on('data', (chunk: Buffer) => (stdioStderr += chunk.toString('utf8')));
-  await stdio.connect(transport);
-  clients.stdio = stdio;
+  const stdioProcess = { command: process.execPath, args: [BIN, 'stdio', '--specs', specs, '--data', stdioData], cwd: REPO, stderr: 'pipe' as const };
+  const env = { ...(process.env as Record<string, string>), CI: 'true' };
+  const stdioV1 = new ClientV1({ name: 'stdio-e2e', version: '1.0.0' });
+  const transportV1 = new StdioV1({ ...stdioProcess, env });
+  transportV1.stderr?.on('data', (chunk: Buffer) => (stdioStderr += chunk.toString('utf8')));
+  await stdioV1.connect(transportV1);
+  clients['stdio, SDK v1'] = stdioV1;
+  for (const era of ['2025-11-25', '2026-07-28'] as const) {
+    const client = v2Client(era);
+    await client.connect(new StdioV2({ ...stdioProcess, env }));
+    clients[`stdio, SDK v2 ${era}`] = client;
+  }
   hub = await startServe(['--specs', specs]);
-  const http = new Client({ name: 'http-e2e', version: '1.0.0' });
-  await http.connect(new StreamableHTTPClientTransport(new URL(hub.mcpUrl)));
-  clients['streamable http'] = http;
+  const httpV1 = new ClientV1({ name: 'http-e2e', version: '1.0.0' });
+  await httpV1.connect(new HttpV1(new URL(hub.mcpUrl)));
+  clients['streamable http, SDK v1'] = httpV1;
+  for (const era of ['2025-11-25', '2026-07-28'] as const) {
+    const client = v2Client(era);
+    await client.connect(new HttpV2(new URL(hub.mcpUrl)));
+    clients[`streamable http, SDK v2 ${era}`] = client;
+  }
 }, 90_000);
 
 afterAll(async () => {
@@ -66,14 +102,23 @@ function text(result: CallToolResult): string {
   return result.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
 }
 
-it('lists the same tools, field for field, over stdio and over Streamable HTTP', async () => {
-  const [overStdio, overHttp] = await Promise.all([listAll(clients.stdio), listAll(clients['streamable http'])]);
-  expect(overStdio.length).toBeGreaterThan(0);
-  expect(overStdio).toEqual(overHttp);
+it('lists the same tools, field for field, to every client over stdio and over Streamable HTTP', async () => {
+  const lists = await Promise.all(CLIENTS.map((name) => listAll(clients[name])));
+  expect(lists[0].length).toBeGreaterThan(0);
+  for (const list of lists.slice(1)) expect(list).toEqual(lists[0]);
 });
 
-describe.each(['stdio', 'streamable http'])('over %s', (transport) => {
-  const client = () => clients[transport];
+it('speaks the era each client asked for', () => {
+  for (const name of CLIENTS) {
+    if (name.endsWith('SDK v1')) continue; // v1 has no accessor; it only speaks 2025-11-25
+    expect([name, clients[name].getNegotiatedProtocolVersion?.()]).toEqual([name, name.endsWith('2026-07-28') ? '2026-07-28' : '2025-11-25']);
+    expect(clients[name].getServerVersion()?.name).toBe('lunar-snake-hub');
+  }
+});
+
+describe.each(CLIENTS)('over %s', (name) => {
+  const client = () => clients[name];
+  const transport = name.replace(/[, ]+/g, '-');
 
   it('lists every tool of the spec with its annotations', async () => {
     const tools: Tool[] = await listAll(client());
@@ -90,9 +135,9 @@ describe.each(['stdio', 'streamable http'])('over %s', (transport) => {
   });
 
   it('calls a tool through the pipeline: the path parameter encoded, JSON back as structuredContent', async () => {
-    const got = (await client().callTool({ name: 'shop_get_item', arguments: { id: `x/y-${transport}` } })) as CallToolResult;
-    expect(got.structuredContent).toEqual({ id: `x/y-${transport}`, name: 'widget' });
-    expect(upstream.seen.at(-1)!.url).toBe(`/api/items/x%2Fy-${transport.replace(' ', '%20')}`);
+    const got = (await client().callTool({ name: 'shop_get_item', arguments: { id: `x/y ${transport}` } })) as CallToolResult;
+    expect(got.structuredContent).toEqual({ id: `x/y ${transport}`, name: 'widget' });
+    expect(upstream.seen.at(-1)!.url).toBe(`/api/items/x%2Fy%20${transport}`);
   });
 
   it('refuses bad arguments naming the field, and sends nothing upstream', async () => {
@@ -134,8 +179,8 @@ describe('the audit trail over stdio (issue 14, item 12)', () => {
   }
 
   it('records every call, as the default tenant and the stdio agent, with its outcome and upstream status', async () => {
-    await clients.stdio.callTool({ name: 'shop_list_items', arguments: {} });
-    await clients.stdio.callTool({ name: 'shop_list_items', arguments: { per_page: 0 } });
+    await clients['stdio, SDK v1'].callTool({ name: 'shop_list_items', arguments: {} });
+    await clients['stdio, SDK v1'].callTool({ name: 'shop_list_items', arguments: { per_page: 0 } });
     const entries = await audited('shop_list_items', 2);
     expect(entries.map((e) => [e.action, e.actorKind, e.actorId, e.tool, e.outcome, e.upstreamStatus ?? null, e.detail ?? null]).sort()).toEqual(
       [

@@ -5,7 +5,7 @@
  * sees them. Real timers, short waits (Retry-After of one second).
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { OperationModel } from '../../generators';
 import { errorResult, mapResponse } from '../../gateway/pipeline/map-result';
 import { type ConnectorRuntime, type HttpOperationTool, DEFAULT_UPSTREAM_POLICY, type RateLimitPolicy, type RetryPolicy } from '../../gateway/core';

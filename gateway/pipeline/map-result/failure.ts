@@ -1,6 +1,6 @@
 /** A failure before, around or instead of an upstream response, classified into one coded `isError` result. */
 import { STATUS_CODES } from 'node:http';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { ABORT_CODES, errors, findErrorCode, isHubError, isNetworkCode, redactText, TIMEOUT_PHASES, type FoundCode, type HubError } from '../../../errors';
 import { META_CODE, META_RETRY_AFTER } from '../../core';
 import { text } from './parts';

@@ -6,7 +6,7 @@
  * compact, a cut body says how to get the rest with the tool's own arguments, and an
  * upstream error is one line with the upstream's own message (redacted, see redact.ts).
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ConnectorRuntime, HttpOperationTool, UpstreamResponse } from '../../core';
 import { successResult } from './success';
 import { redirectResult, upstreamErrorResult } from './upstream-error';

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { errors as undiciErrors, request } from 'undici';
-import { type CallToolResult, CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type CallToolResult, isCallToolResult } from '@modelcontextprotocol/server';
 import { errors, HubError, redact, redactText } from '../../../errors';
 import type { OperationModel, McpTool } from '../../../generators';
 import { errorResult, formatBytes, mapResponse, messageFromJson, minifyJson } from '.';
@@ -67,7 +67,7 @@ function texts(result: CallToolResult): string[] {
 
 /** Every result must be a valid MCP CallToolResult, with something in it. */
 function check(result: CallToolResult): CallToolResult {
-  expect(CallToolResultSchema.safeParse(result).success).toBe(true);
+  expect(isCallToolResult(result)).toBe(true);
   expect(result.content.length).toBeGreaterThan(0);
   return result;
 }

@@ -1,6 +1,6 @@
 /** The small pieces every kind of result is made of. */
 import { STATUS_CODES } from 'node:http';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 export type ContentBlock = CallToolResult['content'][number];
 

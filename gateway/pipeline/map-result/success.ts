@@ -1,5 +1,5 @@
 /** A 2xx answer as an MCP result: JSON with structuredContent, text, images and audio, other bytes as a resource, empty bodies. */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { type ConnectorRuntime, type HttpOperationTool, type UpstreamResponse, META_TRUNCATED } from '../../core';
 import { redactText } from '../../../errors';
 import { header } from '../../upstream/rate-limit';

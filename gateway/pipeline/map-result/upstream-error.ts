@@ -1,5 +1,5 @@
 /** A 3xx, 4xx or 5xx answer as an `isError` result: the status, the upstream's own message, and when to try again. */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { errors, redact, redactText, redactValues, tryAgainIn } from '../../../errors';
 import { DEFAULT_UPSTREAM_POLICY, type ConnectorRuntime, type UpstreamResponse, META_CODE, META_RETRY_AFTER, META_STATUS } from '../../core';
 import { header, readResponseLimits, readRetryAfter, waitFromLimits } from '../../upstream/rate-limit';
