@@ -15,7 +15,9 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { errors, redactUrl } from '../errors';
 import type { StoreConfig } from './config';
+import { postgresChangeFeed, postgresChannel, sqliteChangeFeed, type ChangeFeed } from './change-feed';
 import { createKyselyStore, type Database, type HubStore } from './hub-store';
+import { withReadCache } from './read-cache';
 
 export { redactUrl };
 
@@ -147,6 +149,8 @@ interface Opened {
   /** A first round trip: proves the database answers (and prepares it) before migrating. */
   ready(): Promise<void>;
   schema?: string;
+  /** Made after migrating: what tells this process of other processes' writes (change-feed.ts). */
+  changes(): ChangeFeed & { ready?: Promise<void> };
 }
 
 function openSqlite(file: string): Opened {
@@ -166,7 +170,7 @@ function openSqlite(file: string): Opened {
     throw error;
   }
   const db = new Kysely<Database>({ dialect: new HubSqliteDialect({ database }) });
-  return { db, ready: async () => undefined };
+  return { db, ready: async () => undefined, changes: () => sqliteChangeFeed(database) };
 }
 
 function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>, log: Logger | undefined): Opened {
@@ -189,7 +193,17 @@ function openPostgres(config: Extract<StoreConfig, { kind: 'postgres' }>, log: L
     const probe = config.schema === undefined ? sql`select 1` : sql`create schema if not exists ${sql.id(schema)}`;
     await probe.execute(db);
   };
-  return { db, ready, schema };
+  const channel = postgresChannel(config.schema);
+  const changes = () =>
+    postgresChangeFeed(
+      { connectionString: config.url, connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT },
+      channel,
+      async (name) => {
+        await sql`select pg_notify(${name}, '')`.execute(db);
+      },
+      log,
+    );
+  return { db, ready, schema, changes };
 }
 
 /** A config built in code (not from the environment) gets the same checks. */
@@ -219,5 +233,8 @@ export async function openStore(config: StoreConfig, options: OpenStoreOptions =
     await store.close();
     throw error;
   }
-  return store;
+  const feed = opened.changes();
+  // The first lookups wait for LISTEN, so that no write made meanwhile goes unheard.
+  await feed.ready;
+  return withReadCache(store, feed);
 }

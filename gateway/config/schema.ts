@@ -22,6 +22,8 @@ export interface Settings {
     publicUrl?: string;
     pageSize: number;
     stateless: boolean;
+    /** 0: one per core. */
+    workers: number;
     allowedHosts?: readonly string[];
   };
   specs: { dir: string; generated?: string };
@@ -102,6 +104,13 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     flag: 'stateless',
     default: false,
     doc: 'Streamable HTTP without sessions: every POST stands alone (for several nodes behind a load balancer).',
+  },
+  'server.workers': {
+    type: { kind: 'integer', min: 0, max: 256 },
+    env: 'LUNAR_WORKERS',
+    flag: 'workers',
+    default: 0,
+    doc: 'Processes `serve` runs behind its one port; 0: one per core (`os.availableParallelism()`). They share the store, quotas, limits and sessions.',
   },
   'server.allowedHosts': {
     type: { kind: 'list' },
