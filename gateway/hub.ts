@@ -15,6 +15,7 @@ import type { HubServices, ServiceSettings } from './services';
 import type { UpstreamStages } from './upstream/upstream-stages';
 import type { CallPipeline } from './pipeline/call-pipeline';
 import type { SharedState } from './state';
+import type { QuotaCounter } from './pipeline/quota';
 import { oauthEndpoints } from '../auth';
 
 export interface Hub {
@@ -43,6 +44,8 @@ export interface HubOptions {
   adminUrl?: string;
   /** Open the store while the specs load (serve's front door needs it for the first request). */
   eagerServices?: boolean;
+  /** Where front-door quotas are counted instead of this process (a worker's primary). */
+  quota?: QuotaCounter;
 }
 
 export async function startHub(options: HubOptions): Promise<Hub> {
@@ -73,6 +76,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
           endpointsOf,
           settings: options.settings,
           shared,
+          ...(options.quota ? { quota: options.quota } : {}),
           ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}),
         });
       } catch (error) {

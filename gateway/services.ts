@@ -36,6 +36,8 @@ export interface ServicesOptions {
   endpointsOf?: (connectorId: string) => OAuthEndpoints | undefined;
   /** The hub's shared state: with Redis, quotas are counted there (the hub closes it, after these services). */
   shared?: SharedState;
+  /** Counts quotas elsewhere (a worker asks its primary); Redis, when configured, still wins: it spans nodes. */
+  quota?: QuotaCounter;
 }
 
 export async function openServices(options: ServicesOptions): Promise<HubServices> {
@@ -48,7 +50,7 @@ export async function openServices(options: ServicesOptions): Promise<HubService
     const box = secretBoxFor(dataDir, settings.secrets);
     const oauth = new OAuthConnections(store, box, { endpointsOf: options.endpointsOf ?? (() => undefined) });
     const credentials = new CredentialService(store, box, { refresher: oauth.refresher, ...(options.adminUrl ? { adminUrl: options.adminUrl } : {}) });
-    const quota = options.shared?.redis ? redisCounter(options.shared.redis) : memoryCounter();
+    const quota = options.shared?.redis ? redisCounter(options.shared.redis) : (options.quota ?? memoryCounter());
     return {
       dataDir,
       store,

@@ -1,5 +1,8 @@
 /** `lunar-hub serve`: the hub over HTTP (DESIGN.md "Interfaces"). */
+import cluster from 'node:cluster';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
 import { startHub } from '../hub';
@@ -8,6 +11,7 @@ import { tenantNamed, DEFAULT_TENANT } from '../../auth';
 import { adminApi, oauthCallback } from '../../admin';
 import { builtInConnectors } from './built-in-connectors';
 import { CONFIG_FLAG, settingsOf } from './settings';
+import type { Settings } from '../config';
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
@@ -20,6 +24,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
       generated: { type: 'string' },
       connectors: { type: 'string' },
       stateless: { type: 'boolean' },
+      workers: { type: 'string' },
       data: { type: 'string' },
       'no-auth': { type: 'boolean' },
       'jwt-issuer': { type: 'string' },
@@ -32,6 +37,11 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   });
   const settings = settingsOf(io, values);
   const { port, host: listenHost, pageSize, stateless } = settings.server;
+  const workers = settings.server.workers === 0 ? os.availableParallelism() : settings.server.workers;
+  if (workers > 1 && cluster.isPrimary) return servePrimary(settings, workers, io);
+  const { workerLink } = require('../cluster') as typeof import('../cluster');
+  // Set in a worker of `serve --workers N`; undefined in a hub of one process.
+  const link = workerLink(io.env);
 
   // Loaded here, not at the top: every command imports this file, and express is heavy for `stdio`.
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
@@ -45,6 +55,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     settings,
     logLevel: settings.log.level,
     eagerServices: true,
+    // Without Redis, the workers' quotas are counted once, by the primary.
+    ...(link && !settings.redis.url ? { quota: link.quota } : {}),
   });
   const services = await hub.services();
   const upstream = await hub.upstream();
@@ -66,7 +78,8 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   }
   let authenticate;
   if (settings.auth.open) {
-    const tenant = await tenantNamed(services.store, DEFAULT_TENANT, true);
+    // A worker finds the tenant its primary made (two workers creating it would race).
+    const tenant = await tenantNamed(services.store, DEFAULT_TENANT, !link);
     authenticate = openAuthentication({
       tenantId: tenant.id,
       tenantName: tenant.name,
@@ -79,7 +92,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     });
     hub.log.warn({ tenant: DEFAULT_TENANT }, '--no-auth: /mcp accepts every request as the default tenant');
   } else {
-    if ((await services.store.listTenants()).length === 0 && !jwt) {
+    if (!link && (await services.store.listTenants()).length === 0 && !jwt) {
       writeLine(
         io.stderr,
         'lunar-hub: agents need a hub API key: `npx lunar-hub keys create --tenant default --name my-agent` (or serve --no-auth on a machine only you use)',
@@ -88,7 +101,16 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
   const metrics = createMetrics();
-  const http = createHttpApp({
+  if (link) {
+    const { AggregatorRegistry } = require('prom-client') as typeof import('prom-client');
+    // The registry the primary's AggregatorRegistry asks each worker for; constructing one
+    // is what makes prom-client answer those requests in a worker.
+    AggregatorRegistry.setRegistries([metrics.registry]);
+    new AggregatorRegistry();
+    link.onBroadcast(PURGE_CACHE, (scope) => void upstream.purgeCache(scope as Parameters<typeof upstream.purgeCache>[0]).catch(() => undefined));
+  }
+  const { forwardRequest } = require('../cluster') as typeof import('../cluster');
+  const app = createHttpApp({
     registry: hub.registry,
     call: hub.call,
     log: hub.log,
@@ -106,7 +128,10 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
           services,
           log: hub.log,
           registry: hub.registry,
-          purgeCache: (scope) => upstream.purgeCache(scope),
+          purgeCache: async (scope) => {
+            link?.broadcast(PURGE_CACHE, scope);
+            await upstream.purgeCache(scope);
+          },
           probeStages: upstream.probeStages,
         }),
       },
@@ -119,8 +144,22 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
           app.get(path, protectedResourceMetadata(jwt, resource));
       }
     },
+    ...(link
+      ? {
+          worker: {
+            id: link.workerId,
+            forward: (owner, req, res) => {
+              const peer = link.peerPort(owner);
+              if (peer === undefined) return false;
+              forwardRequest(peer, req, res);
+              return true;
+            },
+            metrics: () => link.clusterMetrics(),
+          },
+        }
+      : {}),
   });
-  const server = http.app.listen(port, listenHost);
+  const server = app.app.listen(port, listenHost);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (error) => reject(errors.CONFIG_USAGE([`cannot listen on ${listenHost}:${port}: ${error.message}`])));
@@ -130,19 +169,70 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const url = `http://${host}:${address.port}`;
   publicUrl ??= url;
   if (jwt && jwt.config.audience === '') jwt.config.audience = resource();
-  hub.log.info({ url, mcp: `${url}/mcp`, stateless, tools: hub.registry.current.tools.length }, 'listening');
-  writeLine(io.stderr, `lunar-hub serving ${hub.registry.current.tools.length} tools at ${url}/mcp`);
+  let privateServer: http.Server | undefined;
+  if (link) {
+    // Its own loopback port, not shared through the primary: where other workers send this one's sessions.
+    privateServer = http.createServer(app.app);
+    const privatePort = await new Promise<number>((resolve, reject) => {
+      privateServer!.once('error', reject);
+      privateServer!.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve((privateServer!.address() as AddressInfo).port));
+    });
+    link.listening({ privatePort, url, tools: hub.registry.current.tools.length });
+    hub.log.info({ url, worker: link.workerId, privatePort, stateless }, 'worker listening');
+  } else {
+    hub.log.info({ url, mcp: `${url}/mcp`, stateless, tools: hub.registry.current.tools.length }, 'listening');
+    writeLine(io.stderr, `lunar-hub serving ${hub.registry.current.tools.length} tools at ${url}/mcp`);
+  }
 
+  // on, not once: Ctrl-C reaches a worker both from the terminal and from its primary,
+  // and a second signal with no listener would end the process before its audit is written.
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   hub.log.info('shutting down');
-  await http.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
+  await app.close();
+  await Promise.all(
+    [server, ...(privateServer ? [privateServer] : [])].map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        }),
+    ),
+  );
   metrics.close();
   await hub.close();
+  link?.close();
   return 0;
+}
+
+const PURGE_CACHE = 'purge-cache';
+
+/**
+ * `serve --workers N` with N > 1, in the first process: what must happen once (the
+ * store's migrations, the master key file, the open mode's tenant) before the workers
+ * start, then gateway/cluster's primary.
+ */
+async function servePrimary(settings: Settings, workers: number, io: CommandIO): Promise<number> {
+  const { createLogger } = require('../logger') as typeof import('../logger');
+  const { openServices } = require('../services') as typeof import('../services');
+  const { runPrimary } = require('../cluster') as typeof import('../cluster');
+  const log = createLogger(settings.log.level);
+  const services = await openServices({ dataDir: settings.data.dir, log, settings });
+  try {
+    if (settings.auth.open) await tenantNamed(services.store, DEFAULT_TENANT, true);
+    else if ((await services.store.listTenants()).length === 0 && !settings.auth.jwt.issuer)
+      writeLine(
+        io.stderr,
+        'lunar-hub: agents need a hub API key: `npx lunar-hub keys create --tenant default --name my-agent` (or serve --no-auth on a machine only you use)',
+      );
+  } finally {
+    await services.close();
+  }
+  return runPrimary({
+    workers,
+    log,
+    onListening: ({ url, tools }) => writeLine(io.stderr, `lunar-hub serving ${tools} tools at ${url}/mcp with ${workers} workers`),
+  });
 }

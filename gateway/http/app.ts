@@ -21,6 +21,7 @@ import { createMcpServer } from '../mcp/server';
 import type { HubMetrics } from './metrics';
 import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';
+import { FORWARDED_HEADER, WORKER_HEADER } from '../cluster';
 
 export interface HttpAppOptions {
   registry: Registry;
@@ -43,6 +44,16 @@ export interface HttpAppOptions {
   mounts?: ReadonlyArray<{ path: string; router: express.RequestHandler; /** Absent: every method and sub-path (`app.use`). */ method?: 'get' }>;
   /** More routes (the protected resource metadata), mounted before the error handler. */
   extraRoutes?: (app: express.Express) => void;
+  /** One worker of `serve --workers N` (gateway/cluster): its id and how to reach the others. */
+  worker?: WorkerRole;
+}
+
+export interface WorkerRole {
+  id: string;
+  /** Hands a request for another worker's session to it; false when that worker is unknown (gone). */
+  forward(ownerId: string, req: Request, res: Response): boolean;
+  /** Every worker's metrics together. */
+  metrics(): Promise<{ text: string; contentType: string }>;
 }
 
 interface Session {
@@ -56,7 +67,7 @@ interface Session {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export function createHttpApp(options: HttpAppOptions): { app: express.Express; close: () => Promise<void>; sessionCount: () => number } {
-  const { registry, log, stateless } = options;
+  const { registry, log, stateless, worker } = options;
   const app = express();
   app.disable('x-powered-by');
   // DNS rebinding: a web page must not reach a hub on loopback through a name it controls.
@@ -76,6 +87,11 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   });
 
   app.get('/metrics', async (_req, res) => {
+    if (worker) {
+      const all = await worker.metrics().catch(() => undefined);
+      // The primary's sum, or this worker's own when the primary cannot answer.
+      if (all) return void res.type(all.contentType).send(all.text);
+    }
     res.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
 
@@ -105,8 +121,17 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   const onRegistryChanged = (): void => modern.notify.toolsChanged();
   registry.on('changed', onRegistryChanged);
 
+  // A session id names the worker that holds it, so any worker can send a request there.
+  const newSessionId = worker ? () => `${worker.id}.${randomUUID()}` : () => randomUUID();
+
   const handle = async (req: Request, res: Response): Promise<void> => {
     const connector = typeof req.params.connector === 'string' ? req.params.connector : undefined;
+    if (worker) {
+      res.setHeader(WORKER_HEADER, worker.id);
+      const owner = ownerOf(req.header('mcp-session-id'));
+      // Before authenticating: the owner does that, and this worker's work would be wasted.
+      if (owner !== undefined && owner !== worker.id && req.header(FORWARDED_HEADER) === undefined && worker.forward(owner, req, res)) return;
+    }
     try {
       // Every request, not only initialize: a key revoked mid-session stops working at once.
       const principal = options.authenticate ? await options.authenticate(req, res) : undefined;
@@ -127,7 +152,7 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
       if (view === null) return jsonRpcError(res, 404, -32001, `Unknown connector "${connector}"`);
       const { server, dispose } = createMcpServer({ ...options, view, ...(principal ? { principal } : {}) });
       const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
+        sessionIdGenerator: newSessionId,
         onsessioninitialized: (id) => {
           sessions.set(id, { transport, path: req.path, lastSeen: Date.now(), ...(principal ? { agentId: principal.agentId } : {}) });
           log.debug({ session: id, view: view?.describe }, 'session opened');
@@ -260,6 +285,12 @@ function isLegacy(req: Request): boolean {
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** `2.3f1c...` was opened by worker 2; a plain UUID (one process) by nobody in particular. */
+function ownerOf(sessionId: string | undefined): string | undefined {
+  const dot = sessionId?.indexOf('.') ?? -1;
+  return dot > 0 ? sessionId!.slice(0, dot) : undefined;
 }
 
 function jsonRpcError(res: Response, status: number, code: number, message: string): void {

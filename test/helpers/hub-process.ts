@@ -33,7 +33,8 @@ export async function startServe(args: string[], env: Record<string, string> = {
   const extra = [...(args.includes('--data') ? [] : ['--data', freshDataDir()]), ...(options.auth ? [] : ['--no-auth'])];
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...extra, ...args], {
     cwd: REPO,
-    env: { ...process.env, CI: 'true', LOG_LEVEL: 'debug', ...env },
+    // One process unless a test asks for workers: most suites test one hub, and N of them per test would slow the suite.
+    env: { ...process.env, CI: 'true', LOG_LEVEL: 'debug', LUNAR_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
