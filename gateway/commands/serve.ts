@@ -88,6 +88,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
   const metrics = createMetrics();
+  // Tasks live in the shared store, so a task started here can be polled on any node.
+  const { createTaskRunner } = require('../mcp/tasks') as typeof import('../mcp/tasks');
+  const tasks = createTaskRunner({ store: services.store, log: hub.log, afterMs: settings.mcp.taskAfterMs });
   const http = createHttpApp({
     registry: hub.registry,
     call: hub.call,
@@ -98,6 +101,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     host: listenHost,
     allowedHosts: settings.server.allowedHosts ? [...settings.server.allowedHosts] : undefined,
     authenticate,
+    tasks,
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
     mounts: [
       {
@@ -140,6 +144,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   });
   hub.log.info('shutting down');
   await http.close();
+  await tasks.close();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeAllConnections();
   metrics.close();

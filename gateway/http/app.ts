@@ -21,6 +21,7 @@ import { createMcpServer } from '../mcp/server';
 import type { HubMetrics } from './metrics';
 import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';
+import type { TaskRunner } from '../mcp/tasks';
 
 export interface HttpAppOptions {
   registry: Registry;
@@ -39,6 +40,8 @@ export interface HttpAppOptions {
   maxRequestBytes?: number; // bytes
   /** Who is calling /mcp (front-door.ts); absent: no principal (tests of the bare transport). */
   authenticate?: Authenticate;
+  /** Long calls as tasks (the MCP tasks extension) for clients that declare it; passed to every server made here. */
+  tasks?: TaskRunner;
   /** Routers built by the CLI (the admin API at /api, the OAuth callback), mounted before the error handler. */
   mounts?: ReadonlyArray<{ path: string; router: express.RequestHandler; /** Absent: every method and sub-path (`app.use`). */ method?: 'get' }>;
   /** More routes (the protected resource metadata), mounted before the error handler. */
