@@ -1,7 +1,7 @@
 /**
  * The hub's durable state behind one interface, the composition of one store per
  * aggregate (tenants, admins, OAuth apps and pending authorisations, connections, agent
- * keys, the audit trail, sealed values). Two dialects share every line of SQL through
+ * keys, the audit trail, sealed values, tasks). Two dialects share every line of SQL through
  * kysely: SQLite (the embedded default, a file under the data dir) and PostgreSQL (by
  * configuration); openStore (open-store.ts) builds the dialect and hands the Kysely
  * instance here.
@@ -24,10 +24,11 @@ import { connectionQueries, type ConnectionStore, type ConnectionTables } from '
 import { runMigrations, schemaVersion, type MigrationTarget } from './migrations';
 import { oauthQueries, type OAuthStore, type OAuthTables } from './oauth';
 import { sealedValueQueries, type SealedValueStore } from './sealed-values';
+import { taskQueries, type TaskStore, type TaskTables } from './tasks';
 import { tenantQueries, type TenantStore, type TenantTables } from './tenants';
 
 /** Every table, as kysely sees it (snake_case, one interface per table). */
-export type Database = TenantTables & AdminTables & OAuthTables & ConnectionTables & AgentKeyTables & AuditTables;
+export type Database = TenantTables & AdminTables & OAuthTables & ConnectionTables & AgentKeyTables & AuditTables & TaskTables;
 
 export interface StoreLifecycle {
   readonly kind: StoreKind;
@@ -36,7 +37,7 @@ export interface StoreLifecycle {
   close(): Promise<void>;
 }
 
-export type HubStore = StoreLifecycle & TenantStore & AdminStore & OAuthStore & ConnectionStore & AgentKeyStore & AuditStore & SealedValueStore;
+export type HubStore = StoreLifecycle & TenantStore & AdminStore & OAuthStore & ConnectionStore & AgentKeyStore & AuditStore & SealedValueStore & TaskStore;
 
 export interface KyselyStore extends HubStore {
   /** The last applied migration (`001_initial`...), for status pages and tests. */
@@ -74,5 +75,6 @@ export function createKyselyStore(db: Kysely<Database>, kind: StoreKind, options
     ...agentKeyQueries(tables<'agent_keys'>(db)),
     ...auditQueries(tables<'audit'>(db)),
     ...sealedValueQueries(db as Kysely<unknown>),
+    ...taskQueries(tables<'tasks'>(db)),
   };
 }

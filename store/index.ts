@@ -9,5 +9,7 @@ export type { Connection, ConnectionKind, ConnectionStatus, ConnectionStore, New
 export type { AgentKey, AgentKeyStore, NewAgentKey } from './agent-keys';
 export type { AuditActorKind, AuditEntry, AuditQuery, AuditStore, NewAuditEntry } from './audit';
 export type { SealedValueRef, SealedValueStore } from './sealed-values';
+export type { NewTask, Task, TaskError, TaskOutcome, TaskOwner, TaskStatus, TaskStore } from './tasks';
+export { TERMINAL_TASK_STATUSES } from './tasks';
 export { LATEST_SCHEMA_VERSION } from './migrations';
 export { openStore, storeConfigFrom, type OpenStoreOptions, type StoreSettings } from './open-store';

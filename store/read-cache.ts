@@ -54,6 +54,13 @@ const ROLES: Record<Method, Role> = {
   appendAudit: 'passes',
   appendAuditBatch: 'passes',
   queryAudit: 'passes',
+  // Tasks change under every poll (another node finishes or cancels them): never cached.
+  createTask: 'passes',
+  getTask: 'passes',
+  finishTask: 'passes',
+  cancelTask: 'passes',
+  taskStatus: 'passes',
+  sweepTasks: 'passes',
 };
 
 /** Enough for every key and connection of a busy hub; past it the cache starts again. */

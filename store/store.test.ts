@@ -136,7 +136,7 @@ describe.each([
     test('are idempotent and record the schema version', async () => {
       await store.migrate();
       await store.migrate();
-      expect(LATEST_SCHEMA_VERSION).toBe('002_quotas');
+      expect(LATEST_SCHEMA_VERSION).toBe('003_tasks');
       expect(await (store as KyselyStore).schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
     });
 

@@ -110,6 +110,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     link.onBroadcast(PURGE_CACHE, (scope) => void upstream.purgeCache(scope as Parameters<typeof upstream.purgeCache>[0]).catch(() => undefined));
   }
   const { forwardRequest } = require('../cluster') as typeof import('../cluster');
+  // Tasks live in the shared store, so a task started here can be polled on any node or worker.
+  const { createTaskRunner } = require('../mcp/tasks') as typeof import('../mcp/tasks');
+  const tasks = createTaskRunner({ store: services.store, log: hub.log, afterMs: settings.mcp.taskAfterMs });
   const app = createHttpApp({
     registry: hub.registry,
     call: hub.call,
@@ -120,6 +123,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     host: listenHost,
     allowedHosts: settings.server.allowedHosts ? [...settings.server.allowedHosts] : undefined,
     authenticate,
+    tasks,
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
     mounts: [
       {
@@ -201,6 +205,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
         }),
     ),
   );
+  await tasks.close();
   metrics.close();
   await hub.close();
   link?.close();

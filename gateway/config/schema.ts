@@ -37,6 +37,8 @@ export interface Settings {
     open: boolean;
     jwt: { issuer?: string; audience?: string; tenantClaim: string; toolsetsClaim: string; readOnlyScope: string; defaultTenant?: string };
   };
+  /** MCP protocol behaviour shared by every transport. */
+  mcp: { taskAfterMs: number };
   stdio: { tenant: string };
   admin: { password?: string };
   cli: { progress: (typeof PROGRESS_MODES)[number]; ci: boolean; debug: boolean };
@@ -220,6 +222,12 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     type: { kind: 'string' },
     env: 'LUNAR_JWT_DEFAULT_TENANT',
     doc: 'Tenant for tokens without the tenant claim (a hub with one tenant); unset: such tokens are refused.',
+  },
+  'mcp.taskAfterMs': {
+    type: { kind: 'integer', min: 0, max: 3_600_000 },
+    env: 'LUNAR_TASK_AFTER_MS',
+    default: 2000,
+    doc: 'Milliseconds a `tools/call` may run before the hub answers a client that declared the tasks extension with a task to poll (`tasks/get`) instead; the call goes on (docs/protocol.md).',
   },
   'stdio.tenant': {
     type: { kind: 'string' },

@@ -22,6 +22,7 @@ import type { HubMetrics } from './metrics';
 import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';
 import { FORWARDED_HEADER, WORKER_HEADER } from '../cluster';
+import type { TaskRunner } from '../mcp/tasks';
 
 export interface HttpAppOptions {
   registry: Registry;
@@ -40,6 +41,8 @@ export interface HttpAppOptions {
   maxRequestBytes?: number; // bytes
   /** Who is calling /mcp (front-door.ts); absent: no principal (tests of the bare transport). */
   authenticate?: Authenticate;
+  /** Long calls as tasks (the MCP tasks extension) for clients that declare it; passed to every server made here. */
+  tasks?: TaskRunner;
   /** Routers built by the CLI (the admin API at /api, the OAuth callback), mounted before the error handler. */
   mounts?: ReadonlyArray<{ path: string; router: express.RequestHandler; /** Absent: every method and sub-path (`app.use`). */ method?: 'get' }>;
   /** More routes (the protected resource metadata), mounted before the error handler. */

@@ -26,6 +26,7 @@ import { HUB_VERSION } from '../package-info';
 import { principalFilter } from '../pipeline/authorise';
 import type { Registry } from '../registry/registry';
 import { pageOf } from './pagination';
+import { TASKS_EXTENSION, type TaskRunner } from './tasks';
 
 export const SERVER_INFO = { name: 'lunar-snake-hub', version: HUB_VERSION };
 
@@ -53,6 +54,8 @@ export interface McpServerOptions {
   principal?: Principal;
   /** legacy: a 2025 session or stdio connection (list_changed pushes); modern: one stateless 2026 request. */
   era?: ProtocolEra;
+  /** Long calls as tasks for clients that declare the tasks extension (tasks.ts); absent: every call is answered when it ends. */
+  tasks?: TaskRunner;
 }
 
 export function createMcpServer(options: McpServerOptions): { server: Server; dispose: () => void } {
@@ -64,12 +67,14 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
   const listed = both(inView, principalFilter(principal));
   const serverOptions: ServerOptions = {
     // logging: 2025 clients may set a level (logging/setLevel) and get a message for each failed call.
-    capabilities: { tools: { listChanged: true }, logging: {} },
+    capabilities: { tools: { listChanged: true }, logging: {}, ...(options.tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}) },
     instructions: 'Tools generated from OpenAPI specs by Lunar Snake Hub; each calls one HTTP API operation.',
     supportedProtocolVersions: PROTOCOL_VERSIONS,
     cacheHints: { 'tools/list': LIST_CACHE },
   };
   const server = new Server(SERVER_INFO, serverOptions);
+  // The tasks extension keeps its own handlers (tasks/get, tasks/update, tasks/cancel) and one hook in tools/call below.
+  const tasks = options.tasks?.attach(server, principal);
   const toolsOf = (snapshot: RegistrySnapshot): readonly RegisteredTool[] => (listed ? snapshot.tools.filter(listed) : snapshot.tools);
 
   // Tools are sorted by name in every snapshot: pages are deterministic, as 2026-07-28 requires.
@@ -109,7 +114,8 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     };
     let result: CallToolResult;
     try {
-      result = await call(ctx);
+      // With tasks: a call that outlasts mcp.taskAfterMs answers with a task handle and goes on.
+      result = tasks ? await tasks.call(ctx, extra, call) : await call(ctx);
     } catch (error) {
       // An unknown tool is a protocol error (JSON-RPC), with the nearest names this session can see.
       if (isHubError(error) && error.code === 'HUB_ERR_CALL_UNKNOWN_TOOL')

@@ -13,6 +13,7 @@ import { errors } from '../../errors';
 import type { StoreKind } from '../config';
 import { initialSchema } from './001-initial';
 import { quotas } from './002-quotas';
+import { tasks } from './003-tasks';
 
 type MigrationStep = (db: Kysely<unknown>, kind: StoreKind) => Promise<void>;
 
@@ -20,6 +21,7 @@ type MigrationStep = (db: Kysely<unknown>, kind: StoreKind) => Promise<void>;
 const MIGRATIONS: ReadonlyArray<readonly [name: string, up: MigrationStep]> = [
   ['001_initial', initialSchema],
   ['002_quotas', quotas],
+  ['003_tasks', tasks],
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1][0];
