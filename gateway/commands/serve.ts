@@ -5,7 +5,7 @@ import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
 import { tenantNamed, DEFAULT_TENANT } from '../../auth';
-import { adminApi, oauthCallback } from '../../admin';
+import { adminApi, oauthCallback, oauthConnect } from '../../admin';
 import { builtInConnectors } from './built-in-connectors';
 import { CONFIG_FLAG, settingsOf } from './settings';
 
@@ -87,6 +87,11 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     }
     authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
+  // 2026-07-28 round trips: one keyring for requestState and connect links, the same on every node given the same keys.
+  const { RequestStateKeyring, stateKeysFor } = require('../mcp/request-state') as typeof import('../mcp/request-state');
+  const { CONNECT_PATH, connectLink } = require('../mcp/connect-link') as typeof import('../mcp/connect-link');
+  const { loadMasterKeys } = require('../../auth') as typeof import('../../auth');
+  const keyring = new RequestStateKeyring(stateKeysFor(settings.mcp.stateKeys, loadMasterKeys(services.dataDir, settings.secrets)));
   const metrics = createMetrics();
   const http = createHttpApp({
     registry: hub.registry,
@@ -98,6 +103,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     host: listenHost,
     allowedHosts: settings.server.allowedHosts ? [...settings.server.allowedHosts] : undefined,
     authenticate,
+    inputRequests: { keyring, connectLink: (who) => connectLink(keyring, publicUrl!, who) },
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
     mounts: [
       {
@@ -111,6 +117,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
         }),
       },
       { path: '/oauth/callback', method: 'get', router: oauthCallback({ services, log: hub.log }) },
+      { path: CONNECT_PATH, method: 'get', router: oauthConnect({ services, log: hub.log, keyring }) },
     ],
     extraRoutes: (app) => {
       if (jwt) {

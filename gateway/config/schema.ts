@@ -30,6 +30,8 @@ export interface Settings {
   store: StoreSettings;
   redis: { url?: string };
   secrets: MasterKeySettings;
+  /** MCP protocol features: the keys that sign 2026-07-28 requestState (`kid:base64key`, newest first). */
+  mcp: { stateKeys?: readonly string[] };
   log: { level?: (typeof LOG_LEVELS)[number] };
   auth: {
     open: boolean;
@@ -168,6 +170,12 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     env: 'LUNAR_NEW_MASTER_KEY',
     secret: SECRET,
     doc: 'The key `lunar-hub rotate-key` re-seals to when `secrets.masterKey` is set; also opens values while a rotation is under way.',
+  },
+  'mcp.stateKeys': {
+    type: { kind: 'list' },
+    env: 'LUNAR_STATE_KEYS',
+    secret: SECRET,
+    doc: 'Keys signing 2026-07-28 `requestState` and connect links: `kid:base64key` entries (each key at least 32 bytes), newest first; the first signs, all verify (rotation: add the new key first, drop the old one after 10 minutes). Unset: one key derived from the master key, so nodes sharing it agree.',
   },
   'log.level': {
     type: { kind: 'enum', values: LOG_LEVELS },
