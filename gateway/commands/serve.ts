@@ -32,6 +32,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   });
   const settings = settingsOf(io, values);
   const { port, host: listenHost, pageSize, stateless } = settings.server;
+  // Checked before anything opens: a bad key stops `serve` at once (the keyring is built once the master key is loaded).
+  const { defaultStateKeys, parseStateKeys, RequestStateKeyring } = require('../mcp/request-state') as typeof import('../mcp/request-state');
+  const stateKeys = parseStateKeys(settings.mcp.stateKeys ?? []);
 
   // Loaded here, not at the top: every command imports this file, and express is heavy for `stdio`.
   const { createHttpApp } = require('../http/app') as typeof import('../http/app');
@@ -88,10 +91,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
   // 2026-07-28 round trips: one keyring for requestState and connect links, the same on every node given the same keys.
-  const { RequestStateKeyring, stateKeysFor } = require('../mcp/request-state') as typeof import('../mcp/request-state');
   const { CONNECT_PATH, connectLink } = require('../mcp/connect-link') as typeof import('../mcp/connect-link');
   const { loadMasterKeys } = require('../../auth') as typeof import('../../auth');
-  const keyring = new RequestStateKeyring(stateKeysFor(settings.mcp.stateKeys, loadMasterKeys(services.dataDir, settings.secrets)));
+  const keyring = new RequestStateKeyring(stateKeys.length > 0 ? stateKeys : defaultStateKeys(loadMasterKeys(services.dataDir, settings.secrets)));
   const metrics = createMetrics();
   const http = createHttpApp({
     registry: hub.registry,

@@ -77,9 +77,8 @@ export function stateKeyFromMasterKey(master: Buffer): StateKey {
   return { kid: `mk-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`, key };
 }
 
-/** The keys a hub uses: the setting's when given, else those derived from its master keys (the newest first). */
-export function stateKeysFor(setting: readonly string[] | undefined, masterKeys: { primary: Buffer; others: readonly Buffer[] }): StateKey[] {
-  if (setting && setting.length > 0) return parseStateKeys(setting);
+/** The keys when `mcp.stateKeys` is unset: one derived from each master key (the newest first, as a master-key rotation loads them). */
+export function defaultStateKeys(masterKeys: { primary: Buffer; others: readonly Buffer[] }): StateKey[] {
   return [masterKeys.primary, ...masterKeys.others].map(stateKeyFromMasterKey);
 }
 

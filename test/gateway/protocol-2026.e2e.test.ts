@@ -394,3 +394,17 @@ describe('input requests: a call that needs an OAuth connection the caller does 
     expect(await response.text()).toContain('HUB_ERR_STATE_INVALID');
   });
 });
+
+describe('mcp.stateKeys', () => {
+  it('a short or malformed key stops serve before it opens anything, without echoing the key', async () => {
+    const short = randomBytes(16).toString('base64');
+    const result = await runCli(['serve', '--port', '0', '--no-auth', '--specs', specs, '--data', freshDataDir()], {
+      env: { LUNAR_STATE_KEYS: `k1:${short},no-kid-here` },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('HUB_ERR_CONFIG_SETTINGS');
+    expect(result.stderr).toContain('key "k1" must be at least 32 bytes');
+    expect(result.stderr).toContain('entry 2 must be kid:base64key');
+    expect(result.stderr).not.toContain(short);
+  });
+});
