@@ -47,6 +47,8 @@ export interface CallState {
  * A retried call's requestState, verified: undefined when the request carries none; a
  * JSON-RPC -32602 error (data.code HUB_ERR_STATE_INVALID, data.reason) when it is not
  * one this hub issued to this principal for this tool, or has expired. Nothing runs then.
+ * Checked here rather than in the SDK's `ServerOptions.requestState.verify` hook, which
+ * answers every refusal with one frozen message: ours names the code and the reason.
  */
 export async function verifiedRetryState(
   services: InputRequestServices,
