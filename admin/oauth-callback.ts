@@ -50,10 +50,11 @@ export function oauthCallback(options: { services: HubServices; log: Logger }): 
   };
 }
 
-function page(title: string, message: string): string {
+/** The small page the browser sees at the end of a connect step (also /oauth/connect's). */
+export function page(title: string, message: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} - Lunar Snake Hub</title></head><body><h1>${title}</h1><p>${message}</p></body></html>`;
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

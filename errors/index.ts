@@ -89,6 +89,7 @@ export const errors = {
   OAUTH_CALLBACK: createError('HUB_ERR_OAUTH_CALLBACK', 'The OAuth callback was refused: %s', 400),
   OAUTH_EXCHANGE: createError('HUB_ERR_OAUTH_EXCHANGE', 'The authorisation server at %s refused the %s: %s', 502),
   QUOTA_EXCEEDED: createError('HUB_ERR_QUOTA_EXCEEDED', '%s', 429),
+  STATE_INVALID: createError('HUB_ERR_STATE_INVALID', 'The requestState was refused (%s): %s', 400),
   API_BAD_REQUEST: createError('HUB_ERR_API_BAD_REQUEST', '%s', 400),
   API_NOT_FOUND: createError('HUB_ERR_API_NOT_FOUND', '%s', 404),
   INTERNAL: createError('HUB_ERR_INTERNAL', 'Internal error: %s', 500),

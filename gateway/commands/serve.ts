@@ -8,7 +8,7 @@ import { errors } from '../../errors';
 import { startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
 import { tenantNamed, DEFAULT_TENANT } from '../../auth';
-import { adminApi, oauthCallback } from '../../admin';
+import { adminApi, oauthCallback, oauthConnect } from '../../admin';
 import { builtInConnectors } from './built-in-connectors';
 import { CONFIG_FLAG, settingsOf } from './settings';
 import type { Settings } from '../config';
@@ -37,6 +37,9 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   });
   const settings = settingsOf(io, values);
   const { port, host: listenHost, pageSize, stateless } = settings.server;
+  // Checked before anything opens: a bad key stops `serve` at once (the keyring is built once the master key is loaded).
+  const { defaultStateKeys, parseStateKeys, RequestStateKeyring } = require('../mcp/request-state') as typeof import('../mcp/request-state');
+  const stateKeys = parseStateKeys(settings.mcp.stateKeys ?? []);
   const workers = settings.server.workers === 0 ? os.availableParallelism() : settings.server.workers;
   if (workers > 1 && cluster.isPrimary) return servePrimary(settings, workers, io);
   const { workerLink } = require('../cluster') as typeof import('../cluster');
@@ -100,6 +103,10 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     }
     authenticate = agentKeyAuthentication(services.store, jwt, jwt ? () => `${publicUrl}/.well-known/oauth-protected-resource` : undefined);
   }
+  // 2026-07-28 round trips: one keyring for requestState and connect links, the same on every node given the same keys.
+  const { CONNECT_PATH, connectLink } = require('../mcp/connect-link') as typeof import('../mcp/connect-link');
+  const { loadMasterKeys } = require('../../auth') as typeof import('../../auth');
+  const keyring = new RequestStateKeyring(stateKeys.length > 0 ? stateKeys : defaultStateKeys(loadMasterKeys(services.dataDir, settings.secrets)));
   const metrics = createMetrics();
   if (link) {
     const { AggregatorRegistry } = require('prom-client') as typeof import('prom-client');
@@ -124,6 +131,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     allowedHosts: settings.server.allowedHosts ? [...settings.server.allowedHosts] : undefined,
     authenticate,
     tasks,
+    inputRequests: { keyring, connectLink: (who) => connectLink(keyring, publicUrl!, who) },
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
     mounts: [
       {
@@ -140,6 +148,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
         }),
       },
       { path: '/oauth/callback', method: 'get', router: oauthCallback({ services, log: hub.log }) },
+      { path: CONNECT_PATH, method: 'get', router: oauthConnect({ services, log: hub.log, keyring }) },
     ],
     extraRoutes: (app) => {
       if (jwt) {

@@ -32,13 +32,13 @@ export interface Settings {
   store: StoreSettings;
   redis: { url?: string };
   secrets: MasterKeySettings;
+  /** MCP protocol behaviour shared by every transport: the keys that sign 2026-07-28 requestState (`kid:base64key`, newest first), when a long call becomes a task. */
+  mcp: { stateKeys?: readonly string[]; taskAfterMs: number };
   log: { level?: (typeof LOG_LEVELS)[number] };
   auth: {
     open: boolean;
     jwt: { issuer?: string; audience?: string; tenantClaim: string; toolsetsClaim: string; readOnlyScope: string; defaultTenant?: string };
   };
-  /** MCP protocol behaviour shared by every transport. */
-  mcp: { taskAfterMs: number };
   stdio: { tenant: string };
   admin: { password?: string };
   cli: { progress: (typeof PROGRESS_MODES)[number]; ci: boolean; debug: boolean };
@@ -180,6 +180,18 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     secret: SECRET,
     doc: 'The key `lunar-hub rotate-key` re-seals to when `secrets.masterKey` is set; also opens values while a rotation is under way.',
   },
+  'mcp.stateKeys': {
+    type: { kind: 'list' },
+    env: 'LUNAR_STATE_KEYS',
+    secret: SECRET,
+    doc: 'Keys signing 2026-07-28 `requestState` and connect links: `kid:base64key` entries (each key at least 32 bytes), newest first; the first signs, all verify (rotation: add the new key first, drop the old one after 10 minutes). Unset: one key derived from the master key, so nodes sharing it agree.',
+  },
+  'mcp.taskAfterMs': {
+    type: { kind: 'integer', min: 0, max: 3_600_000 },
+    env: 'LUNAR_TASK_AFTER_MS',
+    default: 2000,
+    doc: 'Milliseconds a `tools/call` may run before the hub answers a client that declared the tasks extension with a task to poll (`tasks/get`) instead; the call goes on (docs/protocol.md).',
+  },
   'log.level': {
     type: { kind: 'enum', values: LOG_LEVELS },
     env: 'LOG_LEVEL',
@@ -222,12 +234,6 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     type: { kind: 'string' },
     env: 'LUNAR_JWT_DEFAULT_TENANT',
     doc: 'Tenant for tokens without the tenant claim (a hub with one tenant); unset: such tokens are refused.',
-  },
-  'mcp.taskAfterMs': {
-    type: { kind: 'integer', min: 0, max: 3_600_000 },
-    env: 'LUNAR_TASK_AFTER_MS',
-    default: 2000,
-    doc: 'Milliseconds a `tools/call` may run before the hub answers a client that declared the tasks extension with a task to poll (`tasks/get`) instead; the call goes on (docs/protocol.md).',
   },
   'stdio.tenant': {
     type: { kind: 'string' },

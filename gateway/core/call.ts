@@ -10,6 +10,7 @@ import type { ConnectorRuntime, HttpOperationTool, UpstreamRequest } from './htt
 import type { RegistrySnapshot } from './snapshot';
 import type { RegisteredTool } from './tool';
 import type { ToolBase } from './tool-base';
+import type { TraceContext } from './trace';
 
 /** Where a call came in; the audit trail and metrics record it. */
 export type EntryPoint = 'mcp' | 'console' | 'workflow' | 'messaging' | 'connection-test';
@@ -48,6 +49,8 @@ export interface CallContext {
   readonly principal?: Principal;
   /** Default 'mcp'. */
   readonly entry?: EntryPoint;
+  /** The caller's W3C trace (`_meta.traceparent`); upstream requests carry it on with a span of their own. */
+  readonly trace?: TraceContext;
   /** Set by resolveTool. */
   registered?: RegisteredTool;
   facts: CallFacts;

@@ -15,3 +15,4 @@ export * from './tool';
 export * from './tool-base';
 export * from './tool-kind';
 export * from './toolsets';
+export * from './trace';

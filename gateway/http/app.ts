@@ -18,6 +18,7 @@ import { toHubError } from '../../errors';
 import { type CallFn, parseToolsets, type ToolView } from '../core';
 import type { Registry } from '../registry/registry';
 import { createMcpServer } from '../mcp/server';
+import type { InputRequestServices } from '../mcp/input-required';
 import type { HubMetrics } from './metrics';
 import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';
@@ -45,6 +46,8 @@ export interface HttpAppOptions {
   tasks?: TaskRunner;
   /** Routers built by the CLI (the admin API at /api, the OAuth callback), mounted before the error handler. */
   mounts?: ReadonlyArray<{ path: string; router: express.RequestHandler; /** Absent: every method and sub-path (`app.use`). */ method?: 'get' }>;
+  /** 2026-07-28 requestState keys and connect links (passed on to each modern-era server; mcp/input-required.ts). */
+  inputRequests?: InputRequestServices;
   /** More routes (the protected resource metadata), mounted before the error handler. */
   extraRoutes?: (app: express.Express) => void;
   /** One worker of `serve --workers N` (gateway/cluster): its id and how to reach the others. */

@@ -13,7 +13,10 @@ import {
   ProtocolErrorCode,
   Server,
   SUPPORTED_PROTOCOL_VERSIONS,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
   type CallToolResult,
+  type InputRequiredResult,
   type ServerContext,
   type ServerOptions,
   type Tool,
@@ -21,10 +24,11 @@ import {
 import type { Logger } from 'pino';
 import { isHubError, nearestNames } from '../../errors';
 import type { Principal } from '../../auth';
-import { codeOf, visibleIn, type CallContext, type CallFn, type RegisteredTool, type RegistrySnapshot, type ToolView } from '../core';
+import { codeOf, parseTraceparent, visibleIn, type CallContext, type CallFn, type RegisteredTool, type RegistrySnapshot, type ToolView } from '../core';
 import { HUB_VERSION } from '../package-info';
 import { principalFilter } from '../pipeline/authorise';
 import type { Registry } from '../registry/registry';
+import { connectionInputRequired, verifiedRetryState, type InputRequestServices } from './input-required';
 import { pageOf } from './pagination';
 import { TASKS_EXTENSION, type TaskRunner } from './tasks';
 
@@ -56,6 +60,8 @@ export interface McpServerOptions {
   era?: ProtocolEra;
   /** Long calls as tasks for clients that declare the tasks extension (tasks.ts); absent: every call is answered when it ends. */
   tasks?: TaskRunner;
+  /** Modern era: signed requestState and connect links for calls that lack an OAuth connection (input-required.ts). */
+  inputRequests?: InputRequestServices;
 }
 
 export function createMcpServer(options: McpServerOptions): { server: Server; dispose: () => void } {
@@ -83,10 +89,15 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     return { tools: page.map((t) => t.tool as Tool), ...(nextCursor ? { nextCursor } : {}) };
   });
 
-  server.setRequestHandler('tools/call', async (request, extra: ServerContext): Promise<CallToolResult> => {
+  server.setRequestHandler('tools/call', async (request, extra: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
     const snapshot = registry.current;
     const name = request.params.name;
     const callId = randomUUID();
+    // A 2026-07-28 retry of an input_required answer: its requestState must be ours, for this principal and tool, before anything runs.
+    const inputs = era === 'modern' ? options.inputRequests : undefined;
+    const retried = inputs ? await verifiedRetryState(inputs, extra, principal, name) : undefined;
+    // W3C trace context from either era's `_meta`; a malformed value is ignored.
+    const trace = parseTraceparent(request.params._meta?.[TRACEPARENT_META_KEY], request.params._meta?.[TRACESTATE_META_KEY]);
     const token = request.params._meta?.progressToken;
     let lastProgress = -Infinity;
     const progress = (value: number, total?: number, message?: string): void => {
@@ -107,7 +118,8 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
       snapshot,
       ...(inView ? { visible: inView } : {}),
       progress,
-      log: log.child({ callId, tool: name }),
+      log: log.child({ callId, tool: name, ...(trace ? { traceId: trace.traceId } : {}) }),
+      ...(trace ? { trace } : {}),
       ...(principal ? { principal } : {}),
       entry: 'mcp',
       facts: {},
@@ -122,6 +134,9 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, unknownToolMessage(name, toolsOf(snapshot)));
       throw error;
     }
+    // Modern era: a missing OAuth connection becomes a question for the user (a connect link), not an error.
+    const asked = inputs ? await connectionInputRequired(inputs, ctx, result, extra, retried) : undefined;
+    if (asked) return asked;
     // 2026-07-28 deprecates server log notifications (SEP-2577), and one would turn a plain
     // JSON answer into an event stream: only 2025 sessions get them.
     if (result.isError && era === 'legacy') {

@@ -26,6 +26,7 @@ export function createSend(exchange: Exchange, output: OutputConformer): CallFn 
         ...upstream!,
         signal: ctx.signal,
         connector: connector!,
+        ...(ctx.trace ? { trace: ctx.trace } : {}),
         scope: {
           connectorId: connector!.id,
           tool: registered.tool.name,

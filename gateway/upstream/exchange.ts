@@ -13,7 +13,7 @@
  * stage works on a plain response object and is tested without undici's handler
  * protocol; undici still does the pooling, timeouts and the socket.
  */
-import type { ConnectorRuntime, UpstreamRequest, UpstreamResponse } from '../core';
+import type { ConnectorRuntime, TraceContext, UpstreamRequest, UpstreamResponse } from '../core';
 
 /** Whose call this is: caches and limiters key on it, so nothing crosses tenants or connections. */
 export interface ExchangeScope {
@@ -31,6 +31,11 @@ export interface ExchangeRequest extends UpstreamRequest {
   signal: AbortSignal;
   connector: ConnectorRuntime;
   scope: ExchangeScope;
+  /**
+   * The caller's trace. Not a header yet: the dedupe and cache stages key on headers, and
+   * a span id is new on every request; the socket stage adds `traceparent` per attempt.
+   */
+  trace?: TraceContext;
   /** Bytes received so far (and the declared total), for progress notifications. */
   onBody?: (received: number, total: number | undefined) => void;
 }

@@ -1,13 +1,15 @@
 /**
  * The last stage: the request on the wire with undici (one pooled Agent per connect
  * timeout; the connector's headers and body timeouts; redirects not followed), the body
- * read up to the connector's cap.
+ * read up to the connector's cap. A traced call's request carries `traceparent` here, per
+ * attempt (core/trace.ts).
  *
  * Each pipeline makes its own (createUndiciExchange) and closes its pools with itself, so
  * two hubs in one process, or a plugin, never share or close each other's sockets.
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { readBodyCapped } from './read-body';
+import { traceHeaders } from '../core';
 import type { Exchange } from './exchange';
 
 export interface UndiciExchange {
@@ -30,7 +32,8 @@ export function createUndiciExchange(): UndiciExchange {
     const { connector } = req;
     const response = await request(req.url, {
       method: req.method as Dispatcher.HttpMethod,
-      headers: req.headers,
+      // Each attempt is a span of its own: the same trace id, a new span id.
+      headers: req.trace ? { ...req.headers, ...traceHeaders(req.trace) } : req.headers,
       body: req.body as Dispatcher.DispatchOptions['body'],
       signal: req.signal,
       dispatcher: agentFor(connector.timeouts.connectMs),
