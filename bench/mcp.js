@@ -19,6 +19,7 @@
  *   node bench/mcp.js [--seconds 6] [--slices 3] [--concurrency 8] [--runs 3] [--sessions 1000]
  *                     [--factor 5] [--storm-seconds 3] [--connections 256]
  *                     [--only throughput,workers,stdio,cold,overload,sessions]
+ *                     [--profile DIR]   (lunar-hub serve processes run with --cpu-prof, profiles into DIR)
  *
  * Over 400 lines on purpose: one script per benchmark so that `npm run bench:mcp` is the
  * whole method in one place, its five parts in order; the plumbing is in common.js and
@@ -46,6 +47,7 @@ const { values: opts } = parseArgs({
     'storm-seconds': { type: 'string', default: '3' },
     connections: { type: 'string', default: '256' },
     only: { type: 'string', default: 'throughput,workers,stdio,cold,overload,sessions' },
+    profile: { type: 'string' },
   },
 });
 const SECONDS = Number(opts.seconds); // per path and figure, split into SLICES turns
@@ -57,6 +59,7 @@ const FACTOR = Number(opts.factor);
 const STORM_SECONDS = Number(opts['storm-seconds']);
 const CONNECTIONS = Number(opts.connections);
 const ONLY = new Set(opts.only.split(','));
+const PROFILE = opts.profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(opts.profile)] : [];
 const GITHUB_SPEC = require.resolve('@octokit/openapi/generated/api.github.com.json');
 const PEER_BIN = path.join(path.dirname(require.resolve('@ivotoby/openapi-mcp-server/package.json')), 'bin', 'mcp-server.js');
 const PEER = '@ivotoby/openapi-mcp-server 1.16.1';
@@ -98,7 +101,7 @@ async function startPeerHttp(upstream, spec) {
 }
 
 async function startHub(args) {
-  const hub = await common.startServe(args, { dataRoot: tmp });
+  const hub = await common.startServe(args, { dataRoot: tmp, nodeArgs: PROFILE });
   onCleanup(() => stop(hub.child));
   return hub;
 }
@@ -187,6 +190,7 @@ function merged(slices) {
     if (s.durations) total.durations.push(...s.durations);
   }
   total.rate = total.ok / (total.wall / 1000);
+  total.cpuPerCall = total.cpu / (total.ok || 1); // ms of server CPU per call
   total.cpu /= total.wall || 1;
   total.self /= total.wall || 1;
   total.verified = total.calls > 0 && total.ok === total.calls && total.served === total.calls;
@@ -251,7 +255,7 @@ async function httpFigures(context) {
   console.log(
     `\n## 1. Over HTTP: ${CONCURRENCY} light clients calling one tool in a loop, then 1 sequential client; ${SECONDS} s per path each, in ${SLICES} turns\n`,
   );
-  header(['server', 'calls/s', 'CPU: server', 'clients (this process)', 'p50 (1 client)', 'p99', 'mean', 'checked']);
+  header(['server', 'calls/s', 'CPU: server', 'server CPU per call', 'clients (this process)', 'p50 (1 client)', 'p99', 'mean', 'checked']);
   for (const p of Object.values(byKey)) {
     const t = p.through;
     const l = p.latency;
@@ -260,6 +264,7 @@ async function httpFigures(context) {
       p.name,
       Math.round(t.rate),
       pct(t.cpu),
+      ms(t.cpuPerCall),
       pct(t.self),
       ms(l.p50),
       ms(l.p99),
