@@ -45,7 +45,8 @@ function messagesIn(text, contentType) {
  */
 function outcomeOf(status, headers, message, marker) {
   if (status === 503 && headers['retry-after'] !== undefined) return { kind: 'shed', how: '503' };
-  const code = message?.error?.data?.code ?? message?.result?.structuredContent?.code;
+  // The hub names a failure's code in a JSON-RPC error's data, or in an isError result's `_meta`.
+  const code = message?.error?.data?.code ?? message?.result?._meta?.['lunar-hub/code'];
   if (code === 'HUB_ERR_OVERLOADED') return { kind: 'shed', how: message.error ? 'json-rpc error' : 'isError result' };
   if (status !== 200 && status !== 202) return { kind: 'failed', why: `HTTP ${status}` };
   if (!message) return { kind: 'failed', why: 'no answer' };
