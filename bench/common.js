@@ -159,6 +159,27 @@ function cpuMs(pid) {
   }
 }
 
+/** A process and all its descendants (e.g. serve --workers N's primary and its workers), from /proc. */
+function processTree(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) {
+    try {
+      for (const task of fs.readdirSync(`/proc/${all[i]}/task`)) {
+        const children = fs.readFileSync(`/proc/${all[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) all.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // gone meanwhile, or no /proc
+    }
+  }
+  return all;
+}
+
+/** CPU time of a process and its descendants, in ms. */
+function treeCpuMs(pid) {
+  return processTree(pid).reduce((sum, p) => sum + (cpuMs(p) ?? 0), 0);
+}
+
 /** Resident set size of a process now, in MB; undefined where /proc is missing. */
 function rssMb(pid) {
   try {
@@ -216,6 +237,8 @@ module.exports = {
   startServe,
   writeBenchSpecs,
   cpuMs,
+  treeCpuMs,
+  processTree,
   rssMb,
   percentile,
   median,
