@@ -31,9 +31,8 @@ const { Agent, request } = require('undici');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
-
-const REPO = path.join(__dirname, '..');
-const BIN = path.join(REPO, 'bin', 'lunar-hub.js');
+const common = require('./common');
+const { REPO, BIN, track, stop, waitFor, onCleanup, cpuMs, percentile, median, ms, ms1, plus, row } = common;
 const { values: opts } = parseArgs({
   options: {
     calls: { type: 'string', default: '2000' },
@@ -61,66 +60,14 @@ const TARGET = { addedP50: 0.4, addedP99: 2, coldRaw: 1000, coldArtefacts: 400 }
 const PEER = { name: 'a peer MCP gateway over stdio (issue)', addedP50: 1.2 };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lunar-bench-gateway-'));
-const children = new Set();
-const closers = [];
 
 // ------------------------------------------------------------------ processes
 
-function track(child) {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-/** Resolves with the first match of `pattern` in the stream's text; keeps draining after. */
-function waitFor(stream, pattern, what, timeoutMs = 120_000) {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`${what}: nothing matched ${pattern} in ${timeoutMs} ms:\n${text.slice(-2000)}`)), timeoutMs);
-    const onData = (chunk) => {
-      text += chunk.toString('utf8');
-      const match = pattern.exec(text);
-      if (match) {
-        clearTimeout(timer);
-        stream.off('data', onData);
-        stream.resume(); // drain the rest (logs) so the child never blocks on a full pipe
-        resolve(match);
-      }
-    };
-    stream.on('data', onData);
-  });
-}
-
-async function startUpstream() {
-  const child = track(spawn(process.execPath, [path.join(__dirname, 'gateway-upstream.js')], { stdio: ['ignore', 'pipe', 'inherit'] }));
-  const [, port] = await waitFor(child.stdout, /^(\d+)\n/, 'upstream');
-  closers.push(() => stop(child));
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid };
-}
-
-async function startServe(args, env = {}) {
-  const child = track(
-    spawn(process.execPath, [...PROFILE, BIN, 'serve', '--port', '0', '--no-auth', '--data', fs.mkdtempSync(path.join(tmp, 'data-')), ...args], {
-      cwd: REPO,
-      env: { ...process.env, CI: 'true', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    }),
-  );
-  const [, url] = await waitFor(child.stderr, /serving \d+ tools at (http:\/\/\S+\/mcp)/, 'lunar-hub serve');
-  return { url, child };
-}
+const startServe = (args, env = {}) => common.startServe(args, { dataRoot: tmp, env, nodeArgs: PROFILE });
 
 async function startFloorHttp(fixture) {
   const child = track(spawn(process.execPath, [path.join(__dirname, 'gateway-floor.js'), 'http', fixture], { stdio: ['ignore', 'ignore', 'pipe'] }));
-  const [, url] = await waitFor(child.stderr, /floor at (http:\/\/\S+)/, 'MCP floor');
+  const [, url] = await waitFor(child.stderr, /floor at (http:\/\/\S+)/, 'MCP floor', { child });
   return { url, child };
 }
 
@@ -139,21 +86,6 @@ async function stdioClient(args) {
 }
 
 // ------------------------------------------------------------------ figures
-
-/** CPU time (user + system) a process has used so far, in ms; undefined where /proc is missing. */
-function cpuMs(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-const CLOCK_TICKS = 100; // Linux USER_HZ
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-}
 
 /**
  * Every path warms up, then the paths take turns in ROUNDS slices of their calls, so a
@@ -203,57 +135,20 @@ async function throughput(calls) {
   return done / ((performance.now() - started) / 1000);
 }
 
-function median(list) {
-  const sorted = [...list].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-const ms = (x) => `${x.toFixed(3)} ms`;
-const ms1 = (x) => `${Math.round(x)} ms`;
-const plus = (x) => `${x >= 0 ? '+' : ''}${x.toFixed(3)} ms`;
 const ok = (pass) => (pass ? 'yes' : 'NO');
-const row = (cells) => console.log(`| ${cells.join(' | ')} |`);
 
 // ------------------------------------------------------------------ the small connector
-
-const BENCH_SPEC = `openapi: 3.1.0
-info: { title: Bench, version: "1" }
-servers: [{ url: "https://bench.example.com/api" }]
-paths:
-  /items/{id}:
-    get:
-      operationId: getItem
-      summary: Get an item
-      parameters:
-        - { name: id, in: path, required: true, schema: { type: string } }
-      responses:
-        "200":
-          description: the item
-          content:
-            application/json:
-              schema:
-                type: object
-                required: [id, name]
-                properties:
-                  id: { type: string }
-                  name: { type: string }
-                  price: { type: number }
-                  tags: { type: array, items: { type: string } }
-`;
 
 function expectItem(result, id) {
   if (result.isError || result.structuredContent?.id !== id) throw new Error(`unexpected result: ${JSON.stringify(result).slice(0, 300)}`);
 }
 
 async function latencyAndThroughput() {
-  const { url: upstream, pid: upstreamPid } = await startUpstream();
-  const specs = path.join(tmp, 'specs');
-  fs.mkdirSync(specs);
-  fs.writeFileSync(path.join(specs, 'bench.yaml'), BENCH_SPEC);
-  fs.writeFileSync(path.join(specs, 'bench.connector.yaml'), `baseUrl: ${upstream}/api\n`);
+  const { url: upstream, pid: upstreamPid } = await common.startUpstream();
+  const { dir: specs } = common.writeBenchSpecs(path.join(tmp, 'specs'), upstream);
 
   const agent = new Agent({ keepAliveTimeout: 120_000 });
-  closers.push(() => agent.close());
+  onCleanup(() => agent.close());
   const direct = async (i) => {
     const { statusCode, body } = await request(`${upstream}/api/items/${i}`, { dispatcher: agent });
     const value = JSON.parse(await body.text());
@@ -262,7 +157,7 @@ async function latencyAndThroughput() {
   const mcpCall = (client) => async (i) => expectItem(await client.callTool({ name: 'bench_get_item', arguments: { id: String(i) } }), String(i));
 
   const serve = await startServe(['--specs', specs]);
-  closers.push(() => stop(serve.child));
+  onCleanup(() => stop(serve.child));
   // The floor answers the hub's own tool definition and one of its real results.
   const probe = await httpClient(serve.url);
   const { tools } = await probe.listTools();
@@ -272,7 +167,7 @@ async function latencyAndThroughput() {
   const fixture = path.join(tmp, 'floor.json');
   fs.writeFileSync(fixture, JSON.stringify({ tool: tools[0], result }));
   const floorHttp = await startFloorHttp(fixture);
-  closers.push(() => stop(floorHttp.child));
+  onCleanup(() => stop(floorHttp.child));
   const floorAnswer = (client) => async () => {
     const r = await client.callTool({ name: 'bench_get_item', arguments: { id: '1' } });
     if (r.structuredContent?.id !== '1') throw new Error('floor: unexpected result');
@@ -518,7 +413,6 @@ main()
     process.exitCode = 1;
   })
   .finally(async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-    await Promise.all([...children].map(stop));
+    await common.cleanup();
     fs.rmSync(tmp, { recursive: true, force: true });
   });
