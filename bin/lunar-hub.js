@@ -12,4 +12,8 @@ require(entry)
   .main(process.argv.slice(2))
   .then((code) => {
     process.exitCode = code;
+    // A worker of `serve --workers N` whose command ended (it failed to start, say) exits:
+    // its channel to the primary would keep it alive, and letting go of that channel
+    // makes node:cluster exit with 0 whatever the code.
+    if (require('node:cluster').isWorker) process.exit(code);
   });

@@ -46,13 +46,20 @@ export interface HubOptions {
   eagerServices?: boolean;
   /** Where front-door quotas are counted instead of this process (a worker's primary). */
   quota?: QuotaCounter;
+  /** Of each upstream rate, what this process may use without Redis (a worker of N: 1/N). */
+  rateShare?: number;
+}
+
+/** `--generated DIR` must name a folder `lunar-hub generate` wrote; the absolute path when given. */
+export async function checkGeneratedDir(dir: string | undefined): Promise<string | undefined> {
+  if (dir === undefined) return undefined;
+  const absolute = path.resolve(dir);
+  if (!(await isDirectory(absolute))) throw errors.CONFIG_USAGE([`--generated ${dir}: no such folder; write it with \`lunar-hub generate --out ${dir}\``]);
+  return absolute;
 }
 
 export async function startHub(options: HubOptions): Promise<Hub> {
-  const generatedDir = options.generatedDir === undefined ? undefined : path.resolve(options.generatedDir);
-  if (generatedDir !== undefined && !(await isDirectory(generatedDir))) {
-    throw errors.CONFIG_USAGE([`--generated ${options.generatedDir}: no such folder; write it with \`lunar-hub generate --out ${options.generatedDir}\``]);
-  }
+  const generatedDir = await checkGeneratedDir(options.generatedDir);
   const log = createLogger(options.logLevel);
   // The registry comes next; OAuth endpoints are looked up in its snapshot of the moment.
   let registryRef: Registry | undefined;
@@ -85,7 +92,12 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       }
       let upstream: UpstreamStages;
       try {
-        upstream = createUpstreamStages({ log, cacheHashKey: services.box.deriveKey('cache hmac'), shared });
+        upstream = createUpstreamStages({
+          log,
+          cacheHashKey: services.box.deriveKey('cache hmac'),
+          shared,
+          ...(options.rateShare !== undefined ? { rateShare: options.rateShare } : {}),
+        });
       } catch (error) {
         // What was opened is closed, not left reconnecting behind the error.
         await services.close().catch(() => undefined);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { errors } from '../../errors';
-import { startHub } from '../hub';
+import { checkGeneratedDir, startHub } from '../hub';
 import { writeLine, type CommandIO } from './io';
 import { tenantNamed, DEFAULT_TENANT } from '../../auth';
 import { adminApi, oauthCallback, oauthConnect } from '../../admin';
@@ -59,7 +59,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     logLevel: settings.log.level,
     eagerServices: true,
     // Without Redis, the workers' quotas are counted once, by the primary.
-    ...(link && !settings.redis.url ? { quota: link.quota } : {}),
+    ...(link && !settings.redis.url ? { quota: link.quota, rateShare: 1 / link.workers } : {}),
   });
   const services = await hub.services();
   const upstream = await hub.upstream();
@@ -232,6 +232,8 @@ async function servePrimary(settings: Settings, workers: number, io: CommandIO):
   const { createLogger } = require('../logger') as typeof import('../logger');
   const { openServices } = require('../services') as typeof import('../services');
   const { runPrimary } = require('../cluster') as typeof import('../cluster');
+  // What every worker would refuse in the same words is refused once, before any starts.
+  await checkGeneratedDir(settings.specs.generated);
   const log = createLogger(settings.log.level);
   const services = await openServices({ dataDir: settings.data.dir, log, settings });
   try {
