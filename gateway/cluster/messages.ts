@@ -21,6 +21,8 @@ export function isHubMessage<T extends { lunarHub: string }>(message: unknown): 
 
 /** The environment variable that tells a forked process which worker it is. */
 export const WORKER_ID_ENV = 'LUNAR_WORKER_ID';
+/** And how many workers there are. */
+export const WORKER_COUNT_ENV = 'LUNAR_WORKER_COUNT';
 
 /** Set on a request one worker hands to another: the owner answers it, never forwards it again. */
 export const FORWARDED_HEADER = 'x-lunar-forwarded';

@@ -12,7 +12,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { memoryCounter } from '../pipeline/quota';
-import { isHubMessage, WORKER_ID_ENV, type ToPrimary, type ToWorker } from './messages';
+import { isHubMessage, WORKER_COUNT_ENV, WORKER_ID_ENV, type ToPrimary, type ToWorker } from './messages';
 
 /** A worker that dies sooner than this after starting counts towards a crash loop. */
 const EARLY_EXIT_MS = 10_000;
@@ -92,7 +92,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   };
 
   const fork = (id: string): void => {
-    const worker = cluster.fork({ [WORKER_ID_ENV]: id });
+    const worker = cluster.fork({ [WORKER_ID_ENV]: id, [WORKER_COUNT_ENV]: String(options.workers) });
     const slot: Slot = { id, worker, startedAt: Date.now() };
     slots.set(id, slot);
     worker.on('message', (message: unknown) => onMessage(slot, message));

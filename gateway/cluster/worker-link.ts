@@ -8,13 +8,15 @@
 import cluster from 'node:cluster';
 import { errors } from '../../errors';
 import type { QuotaCounter } from '../pipeline/quota';
-import { isHubMessage, WORKER_ID_ENV, type ToPrimary, type ToWorker } from './messages';
+import { isHubMessage, WORKER_COUNT_ENV, WORKER_ID_ENV, type ToPrimary, type ToWorker } from './messages';
 
 /** The primary answers from memory; a missing answer means it is gone. */
 const REPLY_TIMEOUT_MS = 5_000;
 
 export interface WorkerLink {
   readonly workerId: string;
+  /** How many workers the primary runs (each keeps to its share of the upstream rates without Redis). */
+  readonly workers: number;
   readonly quota: QuotaCounter;
   /** The private port of the worker with this id, once the primary has said. */
   peerPort(workerId: string): number | undefined;
@@ -82,6 +84,7 @@ export function workerLink(env: NodeJS.ProcessEnv = process.env): WorkerLink | u
 
   return {
     workerId,
+    workers: Number(env[WORKER_COUNT_ENV] ?? '1') || 1,
     quota,
     peerPort: (id) => ports[id],
     listening: (info) => send({ lunarHub: 'listening', workerId, ...info }),

@@ -31,6 +31,8 @@ export interface UpstreamStagesOptions {
   /** The hub's shared state: the cache and the limiters go through its Redis connection (which the hub closes, after these stages). */
   shared?: SharedState;
   cacheHashKey: Buffer;
+  /** Of each configured rate, what this process may use without Redis (a worker of N: 1/N). */
+  rateShare?: number;
 }
 
 /**
@@ -46,6 +48,7 @@ export function createUpstreamStages(options: UpstreamStagesOptions): UpstreamSt
   });
   const limit = createRateLimitStage({
     ...(shared?.redis ? { redis: shared.redis } : {}),
+    ...(options.rateShare !== undefined ? { share: options.rateShare } : {}),
     onError: (error) => log.warn({ err: (error as Error).message, code: (error as { code?: unknown }).code }, 'rate limiter failed'),
   });
   const breaker = createCircuitBreakerStage();

@@ -74,10 +74,10 @@ const META = {
 };
 
 /** A 2026-07-28 tools/call: stateless, so any worker answers it. */
-function call(agent: string, id: string): Promise<Answer> {
+function call(agent: string, id: string, tool = 'shop_get_item'): Promise<Answer> {
   return post(
-    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'shop_get_item', arguments: { id }, _meta: META } },
-    { authorization: `Bearer ${keys[agent].key}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'shop_get_item' },
+    { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: tool, arguments: { id }, _meta: META } },
+    { authorization: `Bearer ${keys[agent].key}`, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': tool },
   );
 }
 
@@ -111,10 +111,14 @@ function workerPids(): number[] {
 beforeAll(async () => {
   upstream = await startUpstream({
     'GET /api/items/*': (req, res) => json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget', price: 3 }),
+    'GET /paced/items/*': (req, res) => json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget', price: 3 }),
   });
   const specs = scratchDir('workers-specs');
   copyFileSync(fixture('e2e/shop.yaml'), path.join(specs, 'shop.yaml'));
   writeFileSync(path.join(specs, 'shop.connector.yaml'), `baseUrl: ${upstream.url}/api\n`);
+  // The same API under a connector with a rate: 4 a minute for the whole hub, however many workers.
+  copyFileSync(fixture('e2e/shop.yaml'), path.join(specs, 'paced.yaml'));
+  writeFileSync(path.join(specs, 'paced.connector.yaml'), `baseUrl: ${upstream.url}/paced\nrateLimit:\n  perConnector:\n    perMinute: 4\n  maxWaitMs: 100\n`);
   data = freshDataDir();
   expect((await runCli(['tenants', 'add', 'acme', '--data', data])).code).toBe(0);
   await createKey('revoked');
@@ -163,6 +167,18 @@ it('counts a quota across both workers without Redis', async () => {
   for (const answer of refused) expect(JSON.stringify(answer.body.result)).toContain('HUB_ERR_QUOTA_EXCEEDED');
 }, 30_000);
 
+it("keeps to an upstream's rate across both workers without Redis: each worker has its share", async () => {
+  const second = new Date().getSeconds();
+  if (second > 45) await new Promise((resolve) => setTimeout(resolve, (61 - second) * 1000));
+  const answers: Answer[] = [];
+  for (let i = 0; i < 10; i++) answers.push(await call('steady', `p${i}`, 'paced_get_item'));
+  expect(new Set(answers.map((a) => a.worker))).toEqual(new Set(['1', '2']));
+  expect(upstream.seen.filter((r) => r.url.startsWith('/paced/'))).toHaveLength(4);
+  const refused = answers.filter((a) => a.body.result?.isError);
+  expect(refused).toHaveLength(6);
+  for (const answer of refused) expect(JSON.stringify(answer.body.result)).toContain('HUB_ERR_RATE_LIMITED');
+}, 30_000);
+
 it('serves a 2025-11-25 session from the worker that holds it, whichever worker a request reaches', async () => {
   const auth = { authorization: `Bearer ${keys.steady.key}` };
   const opened = await post(
@@ -205,6 +221,22 @@ it("answers /metrics with every worker's calls summed", async () => {
   expect(first.total).toBeGreaterThanOrEqual(20);
   expect(second.total).toBe(first.total);
 });
+
+it("stops with the worker's exit code when a worker cannot start, leaving no process behind", async () => {
+  const blocker = http.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = String((blocker.address() as import('node:net').AddressInfo).port);
+  try {
+    const result = await runCli(['serve', '--port', port, '--no-auth', '--specs', scratchDir('workers-blocked'), '--data', freshDataDir()], {
+      env: { LUNAR_WORKERS: '2' },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/HUB_ERR_CONFIG_USAGE: cannot listen on 127\.0\.0\.1:\d+/);
+    expect(result.stderr).toContain('a worker failed to start; stopping');
+  } finally {
+    await new Promise((resolve) => blocker.close(resolve));
+  }
+}, 60_000);
 
 it('replaces a worker that dies, and keeps serving meanwhile', async () => {
   const [victim, survivor] = workerPids();

@@ -25,6 +25,8 @@ export class LimiterEnv {
     readonly idPrefix: string,
     private readonly store: { redisUrl?: string; redis?: Redis },
     readonly onError: (error: unknown) => void,
+    /** Of each configured rate, what this process may use when the limiters are not in Redis. */
+    readonly share = 1,
   ) {}
 
   get Bottleneck(): BottleneckClass {

@@ -38,16 +38,20 @@ export class ConnectorLimiters {
     /** Each limiter made, so its errors and messages are heard. */
     listen: (limiter: Bottleneck) => void,
   ) {
+    // In Redis the limiters are shared; in process, one of N workers keeps to its share of each rate.
+    const share = env.clustered ? 1 : env.share;
+    const sharedOut = (rates: Rates): Rates => (share === 1 ? rates : shareOf(rates, share));
     const id = (kind: string, spec: LimiterSpec) => `${env.idPrefix}:${connectorId}:${kind}:${spec.name}`;
     const groups = (rates: Rates, kind: string) =>
-      limiterSpecs(rates).map((spec) => {
+      limiterSpecs(sharedOut(rates)).map((spec) => {
         const group = new env.Bottleneck.Group({ ...spec.settings, ...env.storeOptions(), id: id(kind, spec), timeout: spec.idleMs });
         group.on('created', listen);
         return { spec, group };
       });
     const paced = (rates: Rates, describe: string): { rest: Rates; pace?: ConfiguredPace } => {
       if (env.clustered || rates.perSecond === undefined) return { rest: rates };
-      const { perSecond, ...rest } = rates;
+      const { perSecond: whole, ...rest } = rates;
+      const perSecond = whole * share;
       return { rest, pace: new ConfiguredPace(perSecond, `${perSecond} requests per second${describe}`) };
     };
     const connection = paced(policy.perConnection, '');
@@ -67,7 +71,7 @@ export class ConnectorLimiters {
     }
     const connector = paced(policy.perConnector, '');
     this.connectorPace = connector.pace;
-    this.perConnector = limiterSpecs(connector.rest).map((spec) => {
+    this.perConnector = limiterSpecs(sharedOut(connector.rest)).map((spec) => {
       const limiter = new env.Bottleneck({ ...spec.settings, ...env.storeOptions(), id: id('connector', spec), timeout: spec.idleMs });
       listen(limiter);
       return { spec, limiter };
@@ -140,4 +144,15 @@ export class ConnectorLimiters {
   private stopGroups(): void {
     for (const group of this.groups()) clearInterval((group as unknown as { interval?: NodeJS.Timeout }).interval);
   }
+}
+
+/** `share` of each rate; concurrency rounds down but never below one request in flight. */
+function shareOf(rates: Rates, share: number): Rates {
+  const part = (rate: number | undefined) => (rate === undefined ? undefined : rate * share);
+  const scaled: Rates = {};
+  if (rates.perSecond !== undefined) scaled.perSecond = part(rates.perSecond);
+  if (rates.perMinute !== undefined) scaled.perMinute = part(rates.perMinute);
+  if (rates.perHour !== undefined) scaled.perHour = part(rates.perHour);
+  if (rates.concurrency !== undefined) scaled.concurrency = Math.max(1, Math.floor(rates.concurrency * share));
+  return scaled;
 }

@@ -25,6 +25,11 @@ export interface RateLimitStageOptions {
   idPrefix?: string;
   /** Errors of the limiters or of Redis (the calls themselves are bounded by `maxWaitMs`); ignored by default. */
   onError?: (error: unknown) => void;
+  /**
+   * Without Redis: the part of each configured rate this process may use (one of N
+   * workers of `serve --workers N`: 1/N), so that together they keep to the rate. 1 by default.
+   */
+  share?: number;
 }
 
 export interface RateLimitStage {
@@ -42,7 +47,7 @@ export function createRateLimitStage(options: RateLimitStageOptions = {}): RateL
     throw errors.CONFIG_USAGE(['LUNAR_REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379']);
   }
   const store = options.redis !== undefined ? { redis: options.redis } : options.redisUrl !== undefined ? { redisUrl: options.redisUrl } : {};
-  const env = new LimiterEnv(idPrefix, store, options.onError ?? (() => {}));
+  const env = new LimiterEnv(idPrefix, store, options.onError ?? (() => {}), options.share ?? 1);
   const byConnector = new Map<string, ConnectorLimits>();
   // Policies are frozen per registry snapshot: each is serialised once, not per call.
   const signatures = new WeakMap<RateLimitPolicy, string>();
