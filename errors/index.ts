@@ -62,6 +62,7 @@ export const errors = {
   UPSTREAM_STATUS: createError('HUB_ERR_UPSTREAM_STATUS', '%s: the upstream answered HTTP %s: %s', 502),
   UPSTREAM_SHAPE: createError('HUB_ERR_UPSTREAM_SHAPE', '%s: %s; the full answer is above, returned as an error so that clients accept it', 502),
   RATE_LIMITED: createError('HUB_ERR_RATE_LIMITED', '%s was not sent: %s. Try again in %s seconds (after %s).', 429),
+  OVERLOADED: createError('HUB_ERR_OVERLOADED', 'The hub is too busy to take this request: %s. Try again in %s seconds.', 503),
   RATE_STORE: createError('HUB_ERR_RATE_STORE', '%s was not sent: the shared rate limiter (Redis at LUNAR_REDIS_URL) %s', 503),
   UPSTREAM_CIRCUIT_OPEN: createError(
     'HUB_ERR_UPSTREAM_CIRCUIT_OPEN',

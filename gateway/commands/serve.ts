@@ -130,6 +130,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
     host: listenHost,
     allowedHosts: settings.server.allowedHosts ? [...settings.server.allowedHosts] : undefined,
     authenticate,
+    admission: { maxInFlight: settings.server.maxInFlight, maxInFlightBusy: settings.server.maxInFlightBusy },
     tasks,
     inputRequests: { keyring, connectLink: (who) => connectLink(keyring, publicUrl!, who) },
     // The admin side is the CLI's to build (gateway/ never imports admin/): the app only mounts it.
@@ -172,7 +173,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
         }
       : {}),
   });
-  const server = app.app.listen(port, listenHost);
+  const server = http.createServer(app.listener).listen(port, listenHost);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (error) => reject(errors.CONFIG_USAGE([`cannot listen on ${listenHost}:${port}: ${error.message}`])));
@@ -185,7 +186,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   let privateServer: http.Server | undefined;
   if (link) {
     // Its own loopback port, not shared through the primary: where other workers send this one's sessions.
-    privateServer = http.createServer(app.app);
+    privateServer = http.createServer(app.listener);
     const privatePort = await new Promise<number>((resolve, reject) => {
       privateServer!.once('error', reject);
       privateServer!.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => resolve((privateServer!.address() as AddressInfo).port));

@@ -63,7 +63,7 @@ describe('the settings', () => {
 
   it('default to what the hub did without any', () => {
     const settings = loadSettings({ env: {}, cwd: dir });
-    expect(settings.server).toEqual({ port: 8787, host: '127.0.0.1', pageSize: 500, stateless: false, workers: 0 });
+    expect(settings.server).toEqual({ port: 8787, host: '127.0.0.1', pageSize: 500, stateless: false, workers: 0, maxInFlight: 512, maxInFlightBusy: 16 });
     expect(settings.specs.dir).toBe(path.join(dir, 'specs'));
     expect(settings.data.dir).toBe(path.join(dir, 'data'));
     expect(settings.store).toEqual({});

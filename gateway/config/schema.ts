@@ -24,6 +24,9 @@ export interface Settings {
     stateless: boolean;
     /** 0: one per core. */
     workers: number;
+    /** The admission gate (gateway/http/admission.ts): requests in flight per process, always and while its event loop is saturated. */
+    maxInFlight: number;
+    maxInFlightBusy: number;
     allowedHosts?: readonly string[];
   };
   specs: { dir: string; generated?: string };
@@ -113,6 +116,18 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     flag: 'workers',
     default: 0,
     doc: 'Processes `serve` runs behind its one port; 0: one per core (`os.availableParallelism()`). They share the store, quotas, limits and sessions.',
+  },
+  'server.maxInFlight': {
+    type: { kind: 'integer', min: 1, max: 1_000_000 },
+    env: 'LUNAR_MAX_IN_FLIGHT',
+    default: 512,
+    doc: 'Requests to `/mcp` one hub process serves at once; more are refused at once with HTTP 503, `Retry-After` and `HUB_ERR_OVERLOADED` (subscription streams do not count). Per worker.',
+  },
+  'server.maxInFlightBusy': {
+    type: { kind: 'integer', min: 1, max: 1_000_000 },
+    env: 'LUNAR_MAX_IN_FLIGHT_BUSY',
+    default: 16,
+    doc: "The same limit while a process's event loop is saturated (busy 90% of the last 100 ms): CPU-bound calls queue for the CPU, so taking more only makes every call slower.",
   },
   'server.allowedHosts': {
     type: { kind: 'list' },

@@ -9,6 +9,7 @@
  *   every POST gets a fresh server and transport (no list_changed pushes then).
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Request, type Response } from 'express';
 import { hostHeaderValidation, localhostHostValidation } from '@modelcontextprotocol/express';
 import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextprotocol/node';
@@ -24,6 +25,7 @@ import type { Principal } from '../../auth';
 import type { Authenticate } from './front-door';
 import { FORWARDED_HEADER, WORKER_HEADER } from '../cluster';
 import type { TaskRunner } from '../mcp/tasks';
+import { admissionGate, type AdmissionOptions } from './admission';
 
 export interface HttpAppOptions {
   registry: Registry;
@@ -52,6 +54,8 @@ export interface HttpAppOptions {
   extraRoutes?: (app: express.Express) => void;
   /** One worker of `serve --workers N` (gateway/cluster): its id and how to reach the others. */
   worker?: WorkerRole;
+  /** Load shedding for POST /mcp (admission.ts); absent: every request is taken. */
+  admission?: Pick<AdmissionOptions, 'maxInFlight' | 'maxInFlightBusy'>;
 }
 
 export interface WorkerRole {
@@ -72,7 +76,15 @@ interface Session {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
-export function createHttpApp(options: HttpAppOptions): { app: express.Express; close: () => Promise<void>; sessionCount: () => number } {
+export interface HttpApp {
+  app: express.Express;
+  /** What a node HTTP server runs: the admission gate, then the app. */
+  listener: (req: IncomingMessage, res: ServerResponse) => void;
+  close: () => Promise<void>;
+  sessionCount: () => number;
+}
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { registry, log, stateless, worker } = options;
   const app = express();
   app.disable('x-powered-by');
@@ -252,11 +264,23 @@ export function createHttpApp(options: HttpAppOptions): { app: express.Express; 
   }, 60_000);
   sweep.unref();
 
+  // Before express, the host check and the body: a refused request costs a fraction of a call.
+  const gate = options.admission ? admissionGate({ ...options.admission, onShed: (reason) => options.metrics.shed(reason) }) : undefined;
+  const listener = gate
+    ? (req: IncomingMessage, res: ServerResponse): void => {
+        if (req.method === 'POST' && (req.url === '/mcp' || req.url!.startsWith('/mcp/') || req.url!.startsWith('/mcp?')))
+          gate.middleware(req, res, () => app(req, res));
+        else app(req, res);
+      }
+    : (req: IncomingMessage, res: ServerResponse): void => void app(req, res);
+
   return {
     app,
+    listener,
     sessionCount: () => sessions.size,
     close: async () => {
       clearInterval(sweep);
+      gate?.close();
       registry.off('changed', onRegistryChanged);
       await modern.close();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => undefined)));

@@ -7,6 +7,8 @@ import { callEnd, upstreamResponse, type CallEndEvent, type UpstreamEvent } from
 
 export interface HubMetrics {
   registry: client.Registry;
+  /** A request refused by the admission gate (admission.ts), by why. */
+  shed(reason: string): void;
   close(): void;
 }
 
@@ -42,6 +44,12 @@ export function createMetrics(): HubMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
+  const shed = new client.Counter({
+    name: 'lunar_hub_requests_shed_total',
+    help: 'Requests to /mcp answered 503 (HUB_ERR_OVERLOADED) because this process was too busy, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
   const onCall = (message: unknown): void => {
     const e = message as CallEndEvent;
     calls.inc({ connector: e.connector, tool: e.tool, outcome: e.outcome });
@@ -56,6 +64,7 @@ export function createMetrics(): HubMetrics {
   upstreamResponse.subscribe(onUpstream);
   return {
     registry,
+    shed: (reason) => shed.inc({ reason }),
     close() {
       callEnd.unsubscribe(onCall);
       upstreamResponse.unsubscribe(onUpstream);
