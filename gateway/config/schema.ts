@@ -127,7 +127,7 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     type: { kind: 'integer', min: 1, max: 1_000_000 },
     env: 'LUNAR_MAX_IN_FLIGHT_BUSY',
     default: 16,
-    doc: "The same limit while a process's event loop is saturated (busy 90% of the last 100 ms): CPU-bound calls queue for the CPU, so taking more only makes every call slower.",
+    doc: "The same limit while a process's event loop is saturated (busy 90% of the last 50 ms): CPU-bound calls queue for the CPU, so taking more only makes every call slower.",
   },
   'server.allowedHosts': {
     type: { kind: 'list' },

@@ -91,7 +91,7 @@ it('takes fewer requests while the event loop is saturated, and all again once i
   await until(() => held.length === 1);
   expect(gate.stats().busy).toBe(false);
   // CPU-bound work holding the loop, as a flood of requests would; the gate reads the
-  // loop's utilisation every 20 ms, over the last 100 ms.
+  // loop's utilisation every 10 ms, over the last 50 ms.
   for (let i = 0; i < 8; i++) {
     const until = performance.now() + 25;
     while (performance.now() < until);

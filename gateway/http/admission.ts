@@ -6,7 +6,7 @@
  * - `server.maxInFlight`, always: bounds memory and the upstream connections one process
  *   holds, whatever the upstream's latency;
  * - `server.maxInFlightBusy`, lower, while the event loop is saturated (busy at least 90%
- *   of the last 100 ms, `performance.eventLoopUtilization`). Calls to a slow upstream
+ *   of the last 50 ms, `performance.eventLoopUtilization`). Calls to a slow upstream
  *   wait on sockets and cost no CPU, so many of them may be in flight; but when the CPU
  *   is what they wait for, every request taken beyond a few only lengthens the queue
  *   that all of them wait in.
@@ -38,8 +38,8 @@ export interface AdmissionGate {
   close(): void;
 }
 
-/** How often the loop's utilisation is read, and over how long a window. */
-const TICK_MS = 20;
+/** How often the loop's utilisation is read, and over how long a window (50 ms). */
+const TICK_MS = 10;
 const WINDOW_TICKS = 5;
 const BUSY_UTILISATION = 0.9;
 
@@ -58,6 +58,9 @@ export function admissionGate(options: AdmissionOptions): AdmissionGate {
     tick = (tick + 1) % WINDOW_TICKS;
   }, TICK_MS);
   timer.unref();
+  // Read again when it matters: a loop flooded with requests runs its timers late, so the
+  // last tick's answer may be older than the flood.
+  const busyNow = (): boolean => busy || performance.eventLoopUtilization(performance.eventLoopUtilization(), marks[tick]).utilization >= BUSY_UTILISATION;
 
   const refuse = (res: ServerResponse, reason: ShedReason, limit: number): void => {
     shed++;
@@ -82,7 +85,7 @@ export function admissionGate(options: AdmissionOptions): AdmissionGate {
       // costs nothing meanwhile: it is not a request in flight.
       if (req.headers['mcp-method'] === 'subscriptions/listen') return next();
       if (inFlight >= options.maxInFlight) return refuse(res, 'in-flight', options.maxInFlight);
-      if (busy && inFlight >= options.maxInFlightBusy) return refuse(res, 'busy', options.maxInFlightBusy);
+      if (inFlight >= options.maxInFlightBusy && busyNow()) return refuse(res, 'busy', options.maxInFlightBusy);
       inFlight++;
       // close fires once for every response, finished or aborted by the client.
       res.once('close', () => inFlight--);

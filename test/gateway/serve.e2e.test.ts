@@ -12,7 +12,7 @@ import { removeScratchDirs, scratchDir } from '../helpers/cli';
 import { startServe, type ServedHub } from '../helpers/hub-process';
 import { fixture } from '../helpers/specs';
 import { listAll } from '../helpers/mcp';
-import { json, startUpstream, type Upstream } from '../helpers/upstream';
+import { json, slowRoute, startUpstream, type Upstream } from '../helpers/upstream';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
@@ -51,16 +51,7 @@ beforeAll(async () => {
     'POST /api/items': (req, res) => json(res, 201, { id: '7', ...JSON.parse(req.body.toString('utf8')) }),
     'DELETE /api/items/*': (_req, res) => void res.writeHead(204).end(),
     'GET /api/items/*/image': (_req, res) => void res.writeHead(200, { 'content-type': 'image/png' }).end(PNG),
-    'GET /api/slow': (req, res) => {
-      const ms = Number(new URL(req.url, 'http://x').searchParams.get('ms'));
-      const timer = setTimeout(() => json(res, 200, { waited: ms }), ms);
-      res.on('close', () => {
-        if (!res.writableFinished) {
-          clearTimeout(timer);
-          aborted.push(req.url);
-        }
-      });
-    },
+    'GET /api/slow': slowRoute(aborted),
     'GET /api/export': (_req, res) => json(res, 200, { rows: Array.from({ length: 5000 }, (_, i) => ({ i, text: 'x'.repeat(20) })) }),
   });
   specs = scratchDir('serve-specs');

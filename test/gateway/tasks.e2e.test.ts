@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
 import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
 import { fixture } from '../helpers/specs';
-import { json, startUpstream, type Upstream } from '../helpers/upstream';
+import { json, slowRoute, startUpstream, type Upstream } from '../helpers/upstream';
 
 const TASKS = 'io.modelcontextprotocol/tasks';
 const MODERN = '2026-07-28';
@@ -38,16 +38,7 @@ const cli = async (args: string[]) => {
 
 beforeAll(async () => {
   upstream = await startUpstream({
-    'GET /api/slow': (req, res) => {
-      const ms = Number(new URL(req.url, 'http://x').searchParams.get('ms'));
-      const timer = setTimeout(() => json(res, 200, { waited: ms }), ms);
-      res.on('close', () => {
-        if (!res.writableFinished) {
-          clearTimeout(timer);
-          aborted.push(req.url);
-        }
-      });
-    },
+    'GET /api/slow': slowRoute(aborted),
     'GET /api/items/*': (req, res) => json(res, 200, { id: decodeURIComponent(req.url.split('/').pop()!), name: 'widget' }),
   });
   const specs = scratchDir('tasks-specs');

@@ -75,3 +75,20 @@ function matches(key: string, method: string, pathname: string): boolean {
 export function json(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
 }
+
+/**
+ * `GET ...?ms=N`: answers `{ waited: N }` after N ms; a request the hub gives up on
+ * first (a cancelled call, a timeout) is pushed onto `aborted` and never answered.
+ */
+export function slowRoute(aborted: string[]): Route {
+  return (req, res) => {
+    const ms = Number(new URL(req.url, 'http://x').searchParams.get('ms'));
+    const timer = setTimeout(() => json(res, 200, { waited: ms }), ms);
+    res.on('close', () => {
+      if (!res.writableFinished) {
+        clearTimeout(timer);
+        aborted.push(req.url);
+      }
+    });
+  };
+}
