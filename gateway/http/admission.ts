@@ -58,8 +58,8 @@ export function admissionGate(options: AdmissionOptions): AdmissionGate {
     tick = (tick + 1) % WINDOW_TICKS;
   }, TICK_MS);
   timer.unref();
-  // Read again when it matters: a loop flooded with requests runs its timers late, so the
-  // last tick's answer may be older than the flood.
+  // Read again when it matters: one pass of a flooded loop reads hundreds of requests
+  // after its timers ran, and the last tick has not seen that pass yet.
   const busyNow = (): boolean => busy || performance.eventLoopUtilization(performance.eventLoopUtilization(), marks[tick]).utilization >= BUSY_UTILISATION;
 
   const refuse = (res: ServerResponse, reason: ShedReason, limit: number): void => {
