@@ -9,4 +9,8 @@ export interface ToolBase {
   tool: McpTool;
   /** Tags that `connector:tag` toolsets match (an operation's tags for HTTP tools). */
   readonly tags?: readonly string[];
+  /** The connector's named toolsets this tool is in (its connector file's `toolsets`). */
+  readonly toolsets?: readonly string[];
+  /** False when the connector has default toolsets and this tool is in none of them: listed only when asked for. */
+  readonly inDefault?: boolean;
 }

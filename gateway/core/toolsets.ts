@@ -1,22 +1,30 @@
 /**
- * Which tools a session sees: every connector by default; one connector at
- * `/mcp/<connector>`; toolsets picked by query, `?toolsets=github:issues,jira`
- * (`connector` for all its tools, `connector:tag` for one tag's), until agent keys
- * carry their toolsets.
+ * Which tools a session sees. With no toolsets asked for, every connector's default set
+ * (its connector file's `defaultToolsets`; all its tools when it names none); one
+ * connector's default set at `/mcp/<connector>`. Toolsets picked by query,
+ * `?toolsets=github:issues,jira`: `connector` for all of its tools, `connector:name` for
+ * the tools of its named toolset `name` and those of the OpenAPI tag `name`.
+ * An agent key's toolsets use the same words.
  */
 import { errors } from '../../errors';
 import { tagsOf, type RegisteredTool } from './tool';
 
+/** Of one connector: every tool, its default set, or the named toolsets and tags given (lower-case). */
+export type ConnectorPick = 'all' | 'default' | ReadonlySet<string>;
+
 export interface ToolView {
-  /** connector id -> tags (an empty set: every tool of the connector). */
-  readonly connectors: ReadonlyMap<string, ReadonlySet<string>>;
+  /** connector id -> what of it is seen; absent: every connector's default set. */
+  readonly connectors?: ReadonlyMap<string, ConnectorPick>;
   readonly describe: string;
 }
 
+/** Every connector's default set: what a session sees when it asks for nothing. */
+export const DEFAULT_VIEW: ToolView = Object.freeze({ describe: '(default toolsets)' });
+
 const TOOLSET = /^([a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?)(?::(.+))?$/;
 
-/** Parses `github:issues,jira`; undefined or '' means "everything". */
-export function parseToolsets(query: string | undefined, connector?: string): ToolView | undefined {
+/** Parses `github:issues,jira`; undefined or '' means each connector's default set (of `connector` only, when given). */
+export function parseToolsets(query: string | undefined, connector?: string): ToolView {
   const connectors = new Map<string, Set<string>>();
   const entries = (query ?? '')
     .split(',')
@@ -24,26 +32,33 @@ export function parseToolsets(query: string | undefined, connector?: string): To
     .filter((s) => s !== '');
   for (const entry of entries) {
     const match = TOOLSET.exec(entry);
-    if (!match) throw errors.CONFIG_USAGE([`toolsets: "${entry}" is not "connector" or "connector:tag"`]);
-    const [, id, tag] = match;
+    if (!match) throw errors.CONFIG_USAGE([`toolsets: "${entry}" is not "connector" or "connector:toolset"`]);
+    const [, id, name] = match;
     if (connector !== undefined && id !== connector) throw errors.CONFIG_USAGE([`toolsets: "${entry}" is not part of connector "${connector}"`]);
-    const tags = connectors.get(id) ?? new Set<string>();
-    if (tag === undefined) tags.add('*');
-    else tags.add(tag.toLowerCase());
-    connectors.set(id, tags);
+    const names = connectors.get(id) ?? new Set<string>();
+    names.add(name === undefined ? '*' : name.toLowerCase());
+    connectors.set(id, names);
   }
-  if (connector !== undefined && connectors.size === 0) connectors.set(connector, new Set(['*']));
-  if (connectors.size === 0) return undefined;
-  const normalised = new Map([...connectors].map(([id, tags]) => [id, tags.has('*') ? new Set<string>() : tags]));
-  return { connectors: normalised, describe: entries.join(',') || (connector ?? '') };
+  if (connectors.size === 0) return connector === undefined ? DEFAULT_VIEW : { connectors: new Map([[connector, 'default']]), describe: connector };
+  const picks = new Map<string, ConnectorPick>([...connectors].map(([id, names]) => [id, names.has('*') ? 'all' : names]));
+  return { connectors: picks, describe: entries.join(',') };
 }
 
 export function visibleIn(view: ToolView | undefined): ((tool: RegisteredTool) => boolean) | undefined {
   if (!view) return undefined;
+  const { connectors } = view;
+  if (!connectors) return (tool) => tool.inDefault !== false;
   return (tool) => {
-    const tags = view.connectors.get(tool.connectorId);
-    if (!tags) return false;
-    if (tags.size === 0) return true;
-    return tagsOf(tool).some((t) => tags.has(t.toLowerCase()));
+    const pick = connectors.get(tool.connectorId);
+    if (pick === undefined) return false;
+    if (pick === 'all') return true;
+    if (pick === 'default') return tool.inDefault !== false;
+    return inToolsets(tool, pick);
   };
+}
+
+/** A named toolset of the tool's connector, or a tag of the tool (case-insensitive). */
+function inToolsets(tool: RegisteredTool, names: ReadonlySet<string>): boolean {
+  if (tool.toolsets?.some((t) => names.has(t))) return true;
+  return tagsOf(tool).some((t) => names.has(t.toLowerCase()));
 }

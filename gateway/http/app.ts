@@ -214,8 +214,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     await serveModern(Object.assign(req, { auth }), res, req.body);
   };
 
-  /** undefined: every tool; null: the connector in the path does not exist. */
-  const viewFor = (req: Request, connector: string | undefined): ToolView | undefined | null => {
+  /** null: the connector in the path does not exist. */
+  const viewFor = (req: Request, connector: string | undefined): ToolView | null => {
     if (connector !== undefined && !registry.current.connectors.has(connector)) return null;
     const toolsets = typeof req.query.toolsets === 'string' ? req.query.toolsets : undefined;
     return parseToolsets(toolsets, connector);

@@ -135,8 +135,27 @@ describe('tool views', () => {
     [undefined, 'jira', ['jira_search']],
     ['gh:repos', 'gh', ['gh_repos_get']],
   ])('toolsets=%s at /mcp/%s', (toolsets, connector, expected) => {
-    const visible = visibleIn(parseToolsets(toolsets, connector));
-    expect(tools.filter((t) => !visible || visible(t)).map((t) => t.tool.name)).toEqual(expected);
+    const visible = visibleIn(parseToolsets(toolsets, connector))!;
+    expect(tools.filter(visible).map((t) => t.tool.name)).toEqual(expected);
+  });
+
+  it("lists each connector's default set when no toolsets are asked for, and named toolsets by name", () => {
+    const grouped = [
+      { ...registered('gh_issues_list', {}, ['issues']), toolsets: ['issues'], inDefault: true },
+      { ...registered('gh_repos_get', {}, ['repos']), toolsets: ['repos'], inDefault: false },
+      { ...registered('gh_code_search', {}, ['search']), toolsets: ['code_search'], inDefault: false },
+      registered('jira_search', {}, ['Issue Search']),
+    ];
+    const seen = (toolsets: string | undefined, connector?: string) => {
+      const visible = visibleIn(parseToolsets(toolsets, connector))!;
+      return grouped.filter(visible).map((t) => t.tool.name);
+    };
+    expect(seen(undefined)).toEqual(['gh_issues_list', 'jira_search']);
+    expect(seen(undefined, 'gh')).toEqual(['gh_issues_list']);
+    expect(seen('gh')).toEqual(['gh_issues_list', 'gh_repos_get', 'gh_code_search']);
+    expect(seen('gh:code_search,gh:repos')).toEqual(['gh_repos_get', 'gh_code_search']);
+    // A tag's name still picks its tools.
+    expect(seen('gh:search')).toEqual(['gh_code_search']);
   });
 
   it.each([['Bad Id'], ['gh:'], ['jira'], [':x']])('refuses %s at /mcp/gh', (toolsets) => {

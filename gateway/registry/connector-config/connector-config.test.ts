@@ -69,6 +69,21 @@ describe('valid connector files', () => {
       { given: 'timeouts: { headersMs: 5000 }\n', want: { ...DEFAULT_CONNECTOR_CONFIG, timeouts: { connectMs: 10000, headersMs: 5000, bodyMs: 60000 } } },
     ],
     [
+      'toolsets and the default set',
+      {
+        given:
+          'toolsets:\n  issues:\n    description: Issues and their comments\n    tags: [issues]\n    operations: [listThings]\n  repos: { tags: [repos] }\ndefaultToolsets: [issues, issues]\n',
+        want: {
+          ...DEFAULT_CONNECTOR_CONFIG,
+          toolsets: {
+            issues: { description: 'Issues and their comments', tags: ['issues'], operations: ['listThings'] },
+            repos: { tags: ['repos'], operations: [] },
+          },
+          defaultToolsets: ['issues'],
+        },
+      },
+    ],
+    [
       'server variables',
       {
         given: 'serverVariables:\n  region: us\n  basePath: v2/beta\n',
@@ -92,6 +107,7 @@ describe('valid connector files', () => {
           deprecated: 'include',
           outputSchema: 'full',
           tools: { listThings: { name: 'things', title: 'List things' }, 'GET /things/{id}': { description: 'One thing, by id.' } },
+          toolsets: {},
           policy: DEFAULT_CONNECTOR_CONFIG.policy,
         },
       },
@@ -137,6 +153,7 @@ describe('valid connector files', () => {
       deprecated: 'exclude',
       outputSchema: 'shallow',
       tools: {},
+      toolsets: {},
       policy: {
         rateLimit: { perConnection: {}, perConnector: {}, perOperation: {}, headers: 'standard', maxWaitMs: 30000 },
         retry: { attempts: 3, budgetMs: 30000, baseDelayMs: 250, maxDelayMs: 10000 },
@@ -224,7 +241,29 @@ describe('invalid connector files', () => {
       'auth typo',
       { given: 'auth:\n  type: apiKey\n  in: header\n  name: X-Key\n  prefx: token\n', want: ['auth.prefx: unknown key (did you mean "prefix"?)'] },
     ],
-    ['reserved sections', { given: 'toolsets: []\n', want: ['toolsets: not yet supported'] }],
+    [
+      'toolsets not a mapping',
+      { given: 'toolsets: []\n', want: ['toolsets: must be a mapping from toolset name to { description, tags, operations } (got a list)'] },
+    ],
+    [
+      'a toolset name that cannot be asked for',
+      {
+        given: 'toolsets:\n  Pull Requests: { tags: [pulls] }\n',
+        want: ['toolsets: must be a toolset name: 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter (got "Pull Requests")'],
+      },
+    ],
+    [
+      'an empty toolset',
+      { given: 'toolsets:\n  issues: {}\n', want: ['toolsets.issues: must be a mapping with tags and/or operations, and a description (got a mapping)'] },
+    ],
+    ['a toolset typo', { given: 'toolsets:\n  issues: { tag: [issues] }\n', want: ['toolsets.issues.tag: unknown key (did you mean "tags"?)'] }],
+    [
+      'default toolsets not names',
+      {
+        given: 'defaultToolsets: [Issues]\n',
+        want: ['defaultToolsets[0]: must be a toolset name: 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter (got "Issues")'],
+      },
+    ],
     [
       'rate of the wrong kind',
       {

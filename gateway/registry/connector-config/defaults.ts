@@ -19,5 +19,6 @@ export const DEFAULT_CONNECTOR_CONFIG: Readonly<ConnectorConfig> = deepFreeze({
   deprecated: 'exclude',
   outputSchema: DEFAULT_GENERATE_OPTIONS.outputSchema,
   tools: {},
+  toolsets: {},
   policy: DEFAULT_UPSTREAM_POLICY,
 });

@@ -2,10 +2,11 @@
 import { deepFreeze } from './deep-freeze';
 import { DEFAULT_CONNECTOR_CONFIG } from './defaults';
 import { resolvePolicy, type RawPolicy } from './policy-sections';
-import type { ConnectorConfig, ConnectorTimeouts, Selection } from './types';
+import type { ConnectorConfig, ConnectorTimeouts, Selection, ToolsetDefinition } from './types';
 
-export type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags' | 'policy'>> &
+export type RawConfig = Partial<Omit<ConnectorConfig, 'timeouts' | 'operations' | 'tags' | 'policy' | 'toolsets'>> &
   RawPolicy & {
+    toolsets?: Record<string, Partial<ToolsetDefinition>>;
     timeouts?: Partial<ConnectorTimeouts>;
     operations?: Partial<Selection>;
     tags?: Partial<Selection>;
@@ -27,6 +28,13 @@ export function resolveConfig(raw: RawConfig): ConnectorConfig {
     deprecated: raw.deprecated ?? d.deprecated,
     outputSchema: raw.outputSchema ?? d.outputSchema,
     tools: { ...raw.tools },
+    toolsets: Object.fromEntries(
+      Object.entries(raw.toolsets ?? {}).map(([name, t]) => [
+        name,
+        { ...(t.description !== undefined ? { description: t.description } : {}), tags: t.tags ?? [], operations: t.operations ?? [] },
+      ]),
+    ),
+    ...(raw.defaultToolsets !== undefined ? { defaultToolsets: [...new Set(raw.defaultToolsets)] } : {}),
     ...(raw.auth !== undefined ? { auth: { ...raw.auth } } : {}),
     policy: resolvePolicy(raw),
   };

@@ -9,10 +9,16 @@ import { MAX_RESPONSE_BYTES, TOOL_NAME } from './limits';
 import { POLICY_SECTIONS } from './policy-sections';
 import { nonEmptyString, timeout } from './schema-parts';
 
-/** Sections a later version reads; accepting them now would silently do nothing. */
-export const RESERVED_SECTIONS: Readonly<Record<string, string>> = Object.freeze({
-  toolsets: 'toolsets',
-});
+/** Sections a later version reads; accepting them now would silently do nothing. None at the moment. */
+export const RESERVED_SECTIONS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** A toolset's name: what follows `<connector>:` in a toolsets list. */
+export const TOOLSET_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+const toolsetName = {
+  type: 'string',
+  pattern: TOOLSET_NAME.source,
+  expected: 'a toolset name: 1-40 characters of a-z, 0-9, "_" and "-", starting with a letter',
+};
 
 function selectionSchema(many: string, one: string): Record<string, unknown> {
   const item = { type: 'string', minLength: 1, expected: one };
@@ -72,6 +78,27 @@ const SECTIONS: Record<string, unknown> = {
   ...POLICY_SECTIONS,
   // Last: a new key must not change the did-you-mean of a typo that had an answer before.
   spec: { type: 'string', minLength: 1, expected: 'a spec file name, relative to the connector folder' },
+  toolsets: {
+    type: 'object',
+    expected: 'a mapping from toolset name to { description, tags, operations }',
+    propertyNames: toolsetName,
+    additionalProperties: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      expected: 'a mapping with tags and/or operations, and a description',
+      properties: {
+        description: nonEmptyString,
+        tags: { type: 'array', items: { type: 'string', minLength: 1, expected: 'a tag name' }, expected: 'a list of tag names' },
+        operations: {
+          type: 'array',
+          items: { type: 'string', minLength: 1, expected: 'an operationId or "METHOD /path"' },
+          expected: 'a list of operationIds or "METHOD /path" keys',
+        },
+      },
+    },
+  },
+  defaultToolsets: { type: 'array', items: toolsetName, expected: 'a list of toolset names declared under `toolsets`' },
 };
 
 const CONNECTOR_SCHEMA = {

@@ -22,6 +22,18 @@ export interface Selection {
   exclude: readonly string[];
 }
 
+/**
+ * A named group of tools an agent can ask for (`?toolsets=github:issues`, an agent key's
+ * toolsets): the operations named, and those of the tags named.
+ */
+export interface ToolsetDefinition {
+  description?: string;
+  /** OpenAPI tags, matched case-insensitively. */
+  tags: readonly string[];
+  /** operationIds or `METHOD /path` keys. */
+  operations: readonly string[];
+}
+
 export interface ToolOverride {
   /** Without the `<connector>_` prefix, which the hub adds (a name that has it keeps it). */
   name?: string;
@@ -54,6 +66,10 @@ export interface ConnectorConfig {
   outputSchema: OutputSchemaMode;
   /** Keyed by operationId or `METHOD /path`. */
   tools: Readonly<Record<string, Readonly<ToolOverride>>>;
+  /** Named toolsets, by name (lower-case). */
+  toolsets: Readonly<Record<string, Readonly<ToolsetDefinition>>>;
+  /** What `/mcp/<id>` and `/mcp` list when no toolsets are asked for; absent: every tool. */
+  defaultToolsets?: readonly string[];
   /** How the upstream authenticates; absent: from the spec's securitySchemes. */
   auth?: Readonly<AuthSection>;
   /** Rate limits, retries, caching and the circuit breaker (gateway/upstream/policy.ts). */

@@ -81,6 +81,9 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
     tools.push({ kind: 'http', connectorId: set.connectorId, tool, binding: name === binding.tool ? binding : { ...binding, tool: name }, operation });
   });
 
+  const grouped = groupIntoToolsets(tools, config, index, errors, file);
+  tools.splice(0, tools.length, ...grouped.tools);
+
   const byName = new Map<string, string[]>();
   for (const { tool, operation } of tools) byName.set(tool.name, [...(byName.get(tool.name) ?? []), operation.key]);
   for (const { tool, operation } of tools) {
@@ -115,7 +118,66 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
   };
   unused(overrides, '/tools');
   unused(rates, '/rateLimit/perOperation');
+  problems.push(...grouped.problems);
   return { tools, skipped, problems, errors, policy };
+}
+
+/**
+ * `toolsets` and `defaultToolsets`: each served tool learns the toolsets it is in and
+ * whether the default set holds it. A toolset naming an unknown tag or operation is an
+ * error, like the filters; one whose tools are all filtered out is a warning.
+ */
+function groupIntoToolsets(
+  tools: HttpOperationTool[],
+  config: ConnectorConfig,
+  index: OperationIndex,
+  errors: string[],
+  file: string,
+): { tools: HttpOperationTool[]; problems: Problem[] } {
+  const names = Object.keys(config.toolsets);
+  const problems: Problem[] = [];
+  if (names.length === 0 && config.defaultToolsets === undefined) return { tools, problems };
+  const members = new Map<string, { operations: Set<string>; tags: Set<string> }>();
+  for (const [name, toolset] of Object.entries(config.toolsets)) {
+    const operations = new Set<string>();
+    toolset.operations.forEach((entry, i) => {
+      const found = index.find(entry);
+      if (found.length === 0) errors.push(`${keyPath(['toolsets', name, 'operations'])}[${i}]: ${index.unknown(entry)}`);
+      for (const op of found) operations.add(op.key);
+    });
+    const tags = new Set<string>();
+    toolset.tags.forEach((tag, i) => {
+      if (index.hasTag(tag)) tags.add(tag.toLowerCase());
+      else errors.push(`${keyPath(['toolsets', name, 'tags'])}[${i}]: unknown tag ${shown(tag)}${hint(didYouMean(tag, index.tags()))}`);
+    });
+    members.set(name, { operations, tags });
+  }
+  const defaults = config.defaultToolsets;
+  defaults?.forEach((name, i) => {
+    if (!members.has(name)) errors.push(`defaultToolsets[${i}]: no toolset ${shown(name)} is declared under \`toolsets\`${hint(didYouMean(name, names))}`);
+  });
+  const grouped = tools.map((t) => {
+    const inSets = names.filter((name) => {
+      const m = members.get(name)!;
+      return m.operations.has(t.operation.key) || t.operation.tags.some((tag) => m.tags.has(tag.toLowerCase()));
+    });
+    const inDefault = defaults === undefined || inSets.some((name) => defaults.includes(name));
+    return { ...t, toolsets: inSets, inDefault };
+  });
+  for (const name of names) {
+    if (grouped.some((t) => t.toolsets.includes(name))) continue;
+    problems.push({
+      severity: 'warning',
+      rule: 'connector-toolset-empty',
+      file,
+      pointer: appendPointer('/toolsets', name),
+      message:
+        config.toolsets[name].tags.length + config.toolsets[name].operations.length === 0
+          ? `toolsets.${name} names no tags or operations, so it holds no tool`
+          : `toolsets.${name} holds no tool that is served (its operations and tags are all left out by the filters)`,
+    });
+  }
+  return { tools: grouped, problems };
 }
 
 /**

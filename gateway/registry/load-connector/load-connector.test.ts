@@ -276,6 +276,51 @@ describe('real specs', () => {
     expect(connector.skipped).toHaveLength(24 - 6);
   });
 
+  it('Notion with toolsets and a default set: each tool knows its toolsets and whether the default set holds it', async () => {
+    const dir = folder('notion-toolsets', {
+      'notion.connector.yaml': [
+        'id: notion',
+        'toolsets:',
+        '  pages:',
+        '    description: Pages and their properties',
+        '    tags: [Pages]',
+        '    operations: [retrieve-a-page, patch-page, post-page]',
+        '  search:',
+        '    operations: [post-search]',
+        '  users: { operations: [get-user, get-users, get-self] }',
+        '  nothing: { description: Reserved for later }',
+        'defaultToolsets: [pages, search]',
+      ].join('\n'),
+    });
+    const connector = await loadConnector(REAL_SPECS.notion, { configFile: path.join(dir, 'notion.connector.yaml') });
+    const byName = new Map(connector.tools.map((t) => [t.tool.name, t]));
+    expect(byName.get('notion_post_search')).toMatchObject({ toolsets: ['search'], inDefault: true });
+    expect(byName.get('notion_retrieve_a_page')).toMatchObject({ toolsets: ['pages'], inDefault: true });
+    expect(byName.get('notion_move_page')).toMatchObject({ toolsets: ['pages'], inDefault: true });
+    expect(byName.get('notion_retrieve_a_block')).toMatchObject({ toolsets: [], inDefault: false });
+    expect(byName.get('notion_get_users')).toMatchObject({ toolsets: ['users'], inDefault: false });
+    // Every tool is still served; the default set only narrows what is listed when nothing is asked for.
+    expect(connector.tools).toHaveLength(24);
+    expect(connector.tools.filter((t) => t.inDefault).length).toBeLessThan(24);
+    expect(connector.problems.filter((p) => p.rule === 'connector-toolset-empty').map((p) => [p.pointer, p.message])).toEqual([
+      ['/toolsets/nothing', 'toolsets.nothing names no tags or operations, so it holds no tool'],
+    ]);
+  });
+
+  it('refuses a toolset naming an unknown tag or operation, and a default toolset not declared', async () => {
+    const dir = folder('notion-toolsets-bad', {
+      'notion.connector.yaml': 'toolsets:\n  pages: { tags: [Page], operations: [retrieve-a-pag] }\ndefaultToolsets: [pages, serch]\n',
+    });
+    const file = path.join(dir, 'notion.connector.yaml');
+    const error = await rejected(loadConnector(REAL_SPECS.notion, { configFile: file }));
+    expect(error.code).toBe('HUB_ERR_CONFIG_CONNECTOR');
+    expect(error.details.problems).toEqual([
+      'toolsets.pages.operations[0]: unknown operation "retrieve-a-pag" (did you mean "retrieve-a-page"?)',
+      'toolsets.pages.tags[0]: unknown tag "Page" (did you mean "Pages"?)',
+      'defaultToolsets[1]: no toolset "serch" is declared under `toolsets`',
+    ]);
+  });
+
   it('GitHub with tags include [issues, repos], a rename and an extra host', async () => {
     const dir = folder('github', {
       'github.connector.yaml': [
