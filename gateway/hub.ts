@@ -125,7 +125,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     specsDir: path.resolve(options.specsDir),
     log,
     ...(generatedDir !== undefined ? { generatedDir } : {}),
-    ...(options.connectors ? { connectors: options.connectors } : {}),
+    ...(options.connectors ? { connectors: options.connectors, builtInDir: path.resolve(options.connectors.dir) } : {}),
   });
   registryRef = registry;
   try {

@@ -51,7 +51,8 @@ export function checkValues(raw: unknown, reasons: Reasons): void {
       if (problem) reasons.add(['allowedHosts', i], `${problem} (got ${shown(entry)})`);
     });
   }
-  if (typeof raw.spec === 'string' && (path.isAbsolute(raw.spec) || raw.spec.split(/[\\/]/).includes('..'))) {
+  // With `use`, a user's file may point a built-in at any spec (the full one it was extracted from).
+  if (typeof raw.spec === 'string' && raw.use === undefined && (path.isAbsolute(raw.spec) || raw.spec.split(/[\\/]/).includes('..'))) {
     reasons.add(['spec'], `must name a file inside the connector's folder, relative to it (got ${shown(raw.spec)})`);
   }
   if (isRecord(raw.headers)) checkHeaders(raw.headers, reasons);

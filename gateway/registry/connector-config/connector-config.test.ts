@@ -72,12 +72,12 @@ describe('valid connector files', () => {
       'toolsets and the default set',
       {
         given:
-          'toolsets:\n  issues:\n    description: Issues and their comments\n    tags: [issues]\n    operations: [listThings]\n  repos: { tags: [repos] }\ndefaultToolsets: [issues, issues]\n',
+          'toolsets:\n  issues:\n    description: Issues and their comments\n    tags: [issues]\n    operations: [listThings]\n  repos: { tags: [repos], scopes: [repo] }\ndefaultToolsets: [issues, issues]\n',
         want: {
           ...DEFAULT_CONNECTOR_CONFIG,
           toolsets: {
-            issues: { description: 'Issues and their comments', tags: ['issues'], operations: ['listThings'] },
-            repos: { tags: ['repos'], operations: [] },
+            issues: { description: 'Issues and their comments', tags: ['issues'], operations: ['listThings'], scopes: [] },
+            repos: { tags: ['repos'], operations: [], scopes: ['repo'] },
           },
           defaultToolsets: ['issues'],
         },
@@ -243,7 +243,7 @@ describe('invalid connector files', () => {
     ],
     [
       'toolsets not a mapping',
-      { given: 'toolsets: []\n', want: ['toolsets: must be a mapping from toolset name to { description, tags, operations } (got a list)'] },
+      { given: 'toolsets: []\n', want: ['toolsets: must be a mapping from toolset name to { description, tags, operations, scopes } (got a list)'] },
     ],
     [
       'a toolset name that cannot be asked for',
@@ -254,7 +254,10 @@ describe('invalid connector files', () => {
     ],
     [
       'an empty toolset',
-      { given: 'toolsets:\n  issues: {}\n', want: ['toolsets.issues: must be a mapping with tags and/or operations, and a description (got a mapping)'] },
+      {
+        given: 'toolsets:\n  issues: {}\n',
+        want: ['toolsets.issues: must be a mapping with tags and/or operations, a description and scopes (got a mapping)'],
+      },
     ],
     ['a toolset typo', { given: 'toolsets:\n  issues: { tag: [issues] }\n', want: ['toolsets.issues.tag: unknown key (did you mean "tags"?)'] }],
     [
@@ -320,7 +323,10 @@ describe('invalid connector files', () => {
     ],
     [
       'empty tool override',
-      { given: 'tools:\n  "GET /pets": {}\n', want: ['tools["GET /pets"]: must be a mapping with name, title and/or description (got a mapping)'] },
+      {
+        given: 'tools:\n  "GET /pets": {}\n',
+        want: ['tools["GET /pets"]: must be a mapping with name, title, description and/or hideArguments (got a mapping)'],
+      },
     ],
     ['allowed host as a URL', { given: 'allowedHosts: ["https://uploads.example.com"]\n', want: ['allowedHosts[0]: must be a host or host:port, not a URL'] }],
     ['allowed host wildcard', { given: 'allowedHosts: ["*.example.com"]\n', want: ['allowedHosts[0]: wildcards are not supported'] }],

@@ -13,12 +13,13 @@
  * A new section is one more entry in schema.ts's SECTIONS (reserved ones are refused until
  * then), its type owned by the folder that reads it.
  */
-export type { ConnectorConfig, ConnectorTimeouts, Selection, ToolOverride } from './types';
+export type { ConnectorConfig, ConnectorTimeouts, Selection, ToolOverride, ToolsetDefinition } from './types';
+export type { RawConfig } from './resolve';
 export { DEFAULT_CONNECTOR_CONFIG } from './defaults';
 export { RESERVED_SECTIONS } from './schema';
 export { RATE_LIMIT_HEADERS } from './policy-sections';
 export { TOOL_NAME } from './limits';
-export { parseConnectorConfig, readConnectorConfig } from './parse';
+export { mergeConnectorConfigs, parseConnectorConfig, readConnectorConfig, readRawConnectorConfig } from './parse';
 export { connectorError } from './problems';
 export { hint, keyPath, shown } from './messages';
 export { deepFreeze } from './deep-freeze';

@@ -20,6 +20,11 @@ export class Reasons {
     return this.items.length;
   }
 
+  /** In the order they were found, for a merged file that has no one document to order them by. */
+  texts(): string[] {
+    return this.items.map((item) => item.text);
+  }
+
   inFileOrder(doc: Document): string[] {
     const offset = (at: KeySegments): number => {
       const node = at.length === 0 ? doc.contents : doc.getIn(at, true);

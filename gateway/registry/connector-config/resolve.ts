@@ -17,6 +17,7 @@ export function resolveConfig(raw: RawConfig): ConnectorConfig {
   const config: ConnectorConfig = {
     ...(raw.id !== undefined ? { id: raw.id } : {}),
     ...(raw.spec !== undefined ? { spec: raw.spec } : {}),
+    ...(raw.use !== undefined ? { use: raw.use } : {}),
     ...(raw.baseUrl !== undefined ? { baseUrl: normaliseBaseUrl(raw.baseUrl) } : {}),
     serverVariables: { ...(raw.serverVariables ?? d.serverVariables) },
     allowedHosts: [...new Set((raw.allowedHosts ?? d.allowedHosts).map((h) => h.toLowerCase()))],
@@ -31,7 +32,12 @@ export function resolveConfig(raw: RawConfig): ConnectorConfig {
     toolsets: Object.fromEntries(
       Object.entries(raw.toolsets ?? {}).map(([name, t]) => [
         name,
-        { ...(t.description !== undefined ? { description: t.description } : {}), tags: t.tags ?? [], operations: t.operations ?? [] },
+        {
+          ...(t.description !== undefined ? { description: t.description } : {}),
+          tags: t.tags ?? [],
+          operations: t.operations ?? [],
+          scopes: t.scopes ?? [],
+        },
       ]),
     ),
     ...(raw.defaultToolsets !== undefined ? { defaultToolsets: [...new Set(raw.defaultToolsets)] } : {}),

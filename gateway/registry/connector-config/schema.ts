@@ -61,16 +61,21 @@ const SECTIONS: Record<string, unknown> = {
   outputSchema: { enum: ['shallow', 'full', 'none'], expected: 'one of shallow, full, none' },
   tools: {
     type: 'object',
-    expected: 'a mapping from operationId or "METHOD /path" to { name, title, description }',
+    expected: 'a mapping from operationId or "METHOD /path" to { name, title, description, hideArguments }',
     additionalProperties: {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      expected: 'a mapping with name, title and/or description',
+      expected: 'a mapping with name, title, description and/or hideArguments',
       properties: {
         name: { type: 'string', pattern: TOOL_NAME.source, expected: '1-64 characters of A-Z, a-z, 0-9, "_", "-" and "."' },
         title: nonEmptyString,
         description: nonEmptyString,
+        hideArguments: {
+          type: 'array',
+          items: { type: 'string', minLength: 1, expected: "an argument name, as in the tool's inputSchema" },
+          expected: 'a list of argument names',
+        },
       },
     },
   },
@@ -80,13 +85,13 @@ const SECTIONS: Record<string, unknown> = {
   spec: { type: 'string', minLength: 1, expected: 'a spec file name, relative to the connector folder' },
   toolsets: {
     type: 'object',
-    expected: 'a mapping from toolset name to { description, tags, operations }',
+    expected: 'a mapping from toolset name to { description, tags, operations, scopes }',
     propertyNames: toolsetName,
     additionalProperties: {
       type: 'object',
       additionalProperties: false,
       minProperties: 1,
-      expected: 'a mapping with tags and/or operations, and a description',
+      expected: 'a mapping with tags and/or operations, a description and scopes',
       properties: {
         description: nonEmptyString,
         tags: { type: 'array', items: { type: 'string', minLength: 1, expected: 'a tag name' }, expected: 'a list of tag names' },
@@ -95,9 +100,11 @@ const SECTIONS: Record<string, unknown> = {
           items: { type: 'string', minLength: 1, expected: 'an operationId or "METHOD /path"' },
           expected: 'a list of operationIds or "METHOD /path" keys',
         },
+        scopes: { type: 'array', items: { type: 'string', minLength: 1, expected: 'an OAuth scope' }, expected: 'a list of OAuth scopes' },
       },
     },
   },
+  use: { type: 'string', expected: 'a built-in connector id: the name of a folder of connectors/' },
   defaultToolsets: { type: 'array', items: toolsetName, expected: 'a list of toolset names declared under `toolsets`' },
 };
 

@@ -32,6 +32,8 @@ export interface ToolsetDefinition {
   tags: readonly string[];
   /** operationIds or `METHOD /path` keys. */
   operations: readonly string[];
+  /** OAuth scopes its tools need; an OAuth app registered with none asks for those of the default toolsets. */
+  scopes: readonly string[];
 }
 
 export interface ToolOverride {
@@ -40,6 +42,8 @@ export interface ToolOverride {
   title?: string;
   /** Used as written: not compacted like generated descriptions. */
   description?: string;
+  /** Optional arguments the tool does not offer (niche fields that cost an agent's context). */
+  hideArguments?: readonly string[];
 }
 
 export interface ConnectorConfig {
@@ -50,6 +54,11 @@ export interface ConnectorConfig {
    * a file beside a spec in specs/ refines that spec and names none.
    */
   spec?: string;
+  /**
+   * In a file in specs/ with no spec beside it: the built-in connector it turns on, its
+   * connector.yaml under this file (docs/connectors.md "Built-in connectors").
+   */
+  use?: string;
   /** Absolute http(s) URL without a trailing slash; absent: the spec's first server. */
   baseUrl?: string;
   serverVariables: Readonly<Record<string, string>>;

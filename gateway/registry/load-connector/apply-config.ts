@@ -76,6 +76,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
       return;
     }
     const override = overrides.get(operation.key)?.value;
+    if (override) checkHidden(set.tools[i], override, overrides.get(operation.key)!.where, errors);
     const name = override?.name !== undefined ? prefixed(set.connectorId, override.name) : binding.tool;
     const tool = override ? overriddenTool(set.tools[i], name, override) : set.tools[i];
     tools.push({ kind: 'http', connectorId: set.connectorId, tool, binding: name === binding.tool ? binding : { ...binding, tool: name }, operation });
@@ -211,14 +212,30 @@ function prefixed(connectorId: string, name: string): string {
 }
 
 function overriddenTool(tool: McpTool, name: string, override: ToolOverride): McpTool {
-  const { name: _generated, title, description, ...rest } = tool;
+  const { name: _generated, title, description, inputSchema, ...rest } = tool;
   const newTitle = override.title ?? title;
   const newDescription = override.description ?? description;
+  const hidden = new Set(override.hideArguments ?? []);
+  // A hidden argument is not offered, so validation refuses it like any unknown argument and nothing is sent for it.
+  const properties =
+    hidden.size > 0 && inputSchema.properties ? Object.fromEntries(Object.entries(inputSchema.properties).filter(([k]) => !hidden.has(k))) : undefined;
   // Key order is the order clients print: name, title, description first.
   return {
     name,
     ...(newTitle !== undefined ? { title: newTitle } : {}),
     ...(newDescription !== undefined ? { description: newDescription } : {}),
+    inputSchema: properties ? { ...inputSchema, properties } : inputSchema,
     ...rest,
   };
+}
+
+/** `tools.<op>.hideArguments`: each must be an optional argument of the tool. */
+function checkHidden(tool: McpTool, override: ToolOverride, where: string, errors: string[]): void {
+  const properties = Object.keys(tool.inputSchema.properties ?? {});
+  const required = new Set(tool.inputSchema.required ?? []);
+  (override.hideArguments ?? []).forEach((arg, i) => {
+    if (required.has(arg)) errors.push(`${where}.hideArguments[${i}]: "${arg}" is required by the operation and cannot be hidden`);
+    else if (!properties.includes(arg))
+      errors.push(`${where}.hideArguments[${i}]: ${tool.name} has no argument ${shown(arg)}${hint(didYouMean(arg, properties))}`);
+  });
 }

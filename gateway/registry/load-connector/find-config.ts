@@ -24,6 +24,11 @@ export async function findConnectorConfig(specFile: string, explicit?: string): 
     // Beside a spec the file refines that spec; naming another would make two files claim one connector.
     throw connectorError(present[0], ["spec: only a built-in connector's connectors/<id>/connector.yaml names its spec; beside a spec, leave `spec` out"]);
   }
+  if (config?.use !== undefined) {
+    throw connectorError(present[0], [
+      `use: turns on a built-in connector from a file with no spec beside it; this file refines ${specFile} (remove \`use\`, or the spec)`,
+    ]);
+  }
   return config ? { configFile: present[0], config } : { config: DEFAULT_CONNECTOR_CONFIG };
 }
 

@@ -32,11 +32,15 @@ export interface LoadConnectorOptions {
   configFile?: string;
   /** The id when the connector file sets none; default: from the spec's file name. */
   id?: string;
+  /** The connector file already read (and merged: `use:`), instead of reading `configFile`. */
+  config?: ConnectorConfig;
 }
 
 export async function loadConnector(specFile: string, options: LoadConnectorOptions = {}): Promise<LoadedConnector> {
   // The connector file first: it is small, and its mistakes are cheaper to report before a 1 s generation.
-  const { configFile, config } = await findConnectorConfig(specFile, options.configFile);
+  const { configFile, config } = options.config
+    ? { configFile: options.configFile, config: options.config }
+    : await findConnectorConfig(specFile, options.configFile);
   const spec = await readSpecFile(specFile);
   const id = config.id ?? options.id ?? connectorIdFromFile(specFile);
   // Names are assigned before the filters apply, so a tool keeps its name when the filters change.
@@ -73,7 +77,7 @@ export function connectorFromToolSet(input: {
       id,
       set.api.securitySchemes,
       set.operations.flatMap((op) => op.security ?? []),
-      config.auth,
+      withToolsetScopes(config),
     );
   } catch (cause) {
     throw connectorError(named, [`auth: ${(cause as Error).message.replace(/^Connector [^:]+: /, '')}`], cause);
@@ -98,4 +102,16 @@ export function connectorFromToolSet(input: {
     problems: [...set.problems, ...applied.problems],
     skipped: [...set.skipped, ...applied.skipped],
   };
+}
+
+/**
+ * `auth.scopes` when the file names none: the scopes of the default toolsets (of every
+ * toolset when there is no default set), so that connecting asks for what the tools served
+ * by default need.
+ */
+function withToolsetScopes(config: ConnectorConfig): ConnectorConfig['auth'] {
+  if (config.auth === undefined || config.auth.scopes !== undefined) return config.auth;
+  const names = config.defaultToolsets ?? Object.keys(config.toolsets);
+  const scopes = [...new Set(names.flatMap((name) => config.toolsets[name]?.scopes ?? []))];
+  return scopes.length > 0 ? { ...config.auth, scopes } : config.auth;
 }

@@ -23,7 +23,7 @@ export interface BuiltInConnectorsOptions {
 
 export const builtInConnectors: SourceKind<BuiltInConnectorsOptions> = {
   create({ connectors }, { log }) {
-    if (connectors === undefined) return undefined;
+    if (connectors === undefined || connectors.enabled.length === 0) return undefined;
     const dir = path.resolve(connectors.dir);
     const enabled = [...new Set(connectors.enabled)].sort();
     const watchers = new FolderWatchers(log, 'the built-in connectors');

@@ -11,7 +11,7 @@ import { watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { artefactDirFor, loadArtefactsOrSpec } from '../load-artefacts';
-import { connectorFileFor, loadConnector } from '../load-connector';
+import { connectorFileFor, loadConnector, loadUsedBuiltIn, usedBuiltInFiles } from '../load-connector';
 import { stampOf, type SourceKind } from './source';
 
 const SPEC_FILE = /\.(json|ya?ml)$/i;
@@ -24,29 +24,39 @@ export interface SpecsFolderOptions {
    * `<connector>/` artefacts when they match the spec, else from the spec (with a warning).
    */
   generatedDir?: string;
+  /** The built-in connectors' folder, which a connector file with `use: <id>` and no spec beside it draws on. */
+  builtInDir?: string;
 }
 
 export const specsFolder: SourceKind<SpecsFolderOptions> = {
-  create({ specsDir, generatedDir }, { log }) {
+  create({ specsDir, generatedDir, builtInDir }, { log }) {
     return {
       id: 'specs',
 
       async scan() {
-        let names: string[];
+        let all: string[];
         try {
-          names = (await readdir(specsDir)).filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n)).sort();
+          all = (await readdir(specsDir)).sort();
         } catch (cause) {
           log.error({ dir: specsDir, err: (cause as Error).message }, 'cannot read the specs folder');
-          names = [];
+          all = [];
         }
+        const names = all.filter((n) => SPEC_FILE.test(n) && !CONNECTOR_FILE.test(n));
         const files = names.map((n) => path.join(specsDir, n));
         const entries = await Promise.all(
           files.map(async (file) => ({ file, stamp: await stampOf([file, connectorFileFor(file, 'yaml'), connectorFileFor(file, 'yml')]) })),
         );
+        // A connector file with no spec beside it stands for a built-in connector (`use: <id>`).
+        const specless = all
+          .filter((n) => CONNECTOR_FILE.test(n))
+          .map((n) => path.join(specsDir, n))
+          .filter((file) => !files.some((spec) => [connectorFileFor(spec, 'yaml'), connectorFileFor(spec, 'yml')].includes(file)));
+        for (const file of specless) entries.push({ file, stamp: await stampOf(await usedBuiltInFiles(file, builtInDir)) });
         return { entries, failures: [] };
       },
 
       async load({ file }, first) {
+        if (CONNECTOR_FILE.test(file)) return { connector: await loadUsedBuiltIn(file, builtInDir), log: { use: 'built-in' } };
         if (generatedDir === undefined) return { connector: await loadConnector(file) };
         // Artefacts describe the spec as generate saw it; a spec edited while the hub runs is read afresh.
         const { connector, source } = first

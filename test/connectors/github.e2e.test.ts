@@ -1,0 +1,153 @@
+/**
+ * The built-in GitHub connector, turned on as a user would: `specs/github.connector.yaml`
+ * saying `use: github` and a GitHub Enterprise style base URL pointing at a loopback
+ * upstream that speaks GitHub's dialect (its headers, Link pagination, rate-limit headers,
+ * `{ message, documentation_url }` errors) and holds every request to the connector's spec.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
+import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
+import { listAll } from '../helpers/mcp';
+import { json } from '../helpers/upstream';
+import { startSpecUpstream, type SpecUpstream } from '../helpers/spec-upstream';
+
+const SPEC = path.join(__dirname, '..', '..', 'connectors', 'github', 'openapi.json');
+const TOKEN = 'ghp_e2eTokenForTheLoopbackUpstream0000';
+let upstream: SpecUpstream;
+let hub: ServedHub;
+let data: string;
+let specs: string;
+const clients: Client[] = [];
+
+function githubError(res: import('node:http').ServerResponse, status: number, message: string): void {
+  json(res, status, { message, documentation_url: 'https://docs.github.com/rest', status: String(status) });
+}
+
+function rateHeaders(remaining: number): Record<string, string> {
+  return {
+    'x-ratelimit-limit': '5000',
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+    'x-ratelimit-resource': 'core',
+    'x-github-media-type': 'github.v3; format=json',
+  };
+}
+
+async function connect(query = ''): Promise<Client> {
+  const client = new Client({ name: 'github-e2e', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${hub.mcpUrl}${query}`)));
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  upstream = await startSpecUpstream({
+    spec: SPEC,
+    basePath: '/api/v3',
+    auth: (h) => {
+      if (h.authorization !== `Bearer ${TOKEN}`) return `authorization is ${h.authorization === undefined ? 'missing' : 'not the connection token'}`;
+      if (h['user-agent'] !== 'lunar-snake-hub') return 'GitHub refuses requests without its User-Agent';
+      if (h['x-github-api-version'] !== '2022-11-28') return 'x-github-api-version is not 2022-11-28';
+      return undefined;
+    },
+    error: githubError,
+    routes: {
+      'issues/list-for-repo': (req, res) => {
+        const page = Number(req.query.get('page') ?? '1');
+        const perPage = Number(req.query.get('per_page') ?? '30');
+        const items = Array.from({ length: perPage }, (_, i) => ({ number: (page - 1) * perPage + i + 1, title: `Issue ${i}`, state: 'open' }));
+        const next = `${upstream.url}/api/v3/repos/${req.params.owner}/${req.params.repo}/issues?per_page=${perPage}&page=${page + 1}`;
+        json(res, 200, items, { ...rateHeaders(4990), link: `<${next}>; rel="next"` });
+      },
+      'issues/create': (req, res) => {
+        const body = JSON.parse(req.body.toString('utf8')) as { title: string; labels?: string[] };
+        json(res, 201, { number: 42, title: body.title, labels: (body.labels ?? []).map((name) => ({ name })), state: 'open' }, rateHeaders(4989));
+      },
+      'pulls/get': (req, res) =>
+        Number(req.params.pull_number) === 404
+          ? githubError(res, 404, 'Not Found')
+          : json(res, 200, { number: Number(req.params.pull_number), title: 'Add a feature', state: 'open', merged: false }, rateHeaders(4988)),
+      'search/issues-and-pull-requests': (req, res) =>
+        json(res, 200, { total_count: 1, incomplete_results: false, items: [{ number: 7, title: `found ${req.query.get('q')}` }] }, rateHeaders(29)),
+      'users/get-authenticated': (_req, res) => json(res, 200, { login: 'octocat', id: 1, type: 'User' }, rateHeaders(4987)),
+    },
+  });
+  specs = scratchDir('github-specs');
+  writeFileSync(path.join(specs, 'github.connector.yaml'), `use: github\nbaseUrl: ${upstream.url}/api/v3\n`);
+  data = freshDataDir();
+  const added = await runCli(
+    ['connections', 'add', '--tenant', 'default', '--connector', 'github', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs, '--data', data],
+    { env: { SECRET: TOKEN } },
+  );
+  expect(added).toMatchObject({ code: 0 });
+  hub = await startServe(['--specs', specs, '--data', data]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+  await hub?.stop();
+  await upstream?.close();
+  removeScratchDirs();
+});
+
+afterEach(() => {
+  expect(upstream.violations).toEqual([]);
+});
+
+it('lists the default toolsets at /mcp/github, and every tool for ?toolsets=github', async () => {
+  const defaults = (await listAll(await connect('/github'))).map((t) => t.name);
+  expect(defaults.length).toBeGreaterThan(30);
+  expect(defaults.length).toBeLessThanOrEqual(60);
+  expect(defaults).toEqual(expect.arrayContaining(['github_issues_create', 'github_pulls_get', 'github_search_issues', 'github_get_file_contents']));
+  expect(defaults).not.toContain('github_actions_list_workflow_runs_for_repo');
+  const all = (await listAll(await connect('?toolsets=github'))).map((t) => t.name);
+  expect(all).toContain('github_actions_list_workflow_runs_for_repo');
+  expect(
+    (await listAll(await connect('?toolsets=github:actions'))).every((t) => t.name.startsWith('github_actions_') || t.name.startsWith('github_checks_')),
+  ).toBe(true);
+});
+
+it('calls GitHub with the connection token, its User-Agent and API version, and maps its answers', async () => {
+  const client = await connect('/github');
+  const issues = await client.callTool({ name: 'github_issues_list_for_repo', arguments: { owner: 'octo', repo: 'hello', per_page: 2 } });
+  expect(issues.isError).toBeFalsy();
+  expect(JSON.parse((issues.content as Array<{ text: string }>)[0].text)).toHaveLength(2);
+
+  const created = await client.callTool({
+    name: 'github_issues_create',
+    arguments: { owner: 'octo', repo: 'hello', title: 'Found a bug', labels: ['bug'] },
+  });
+  expect(created.isError).toBeFalsy();
+  expect(created.structuredContent).toMatchObject({ number: 42, title: 'Found a bug' });
+
+  const search = await client.callTool({ name: 'github_search_issues', arguments: { q: 'repo:octo/hello is:open label:bug' } });
+  expect(search.structuredContent).toMatchObject({ total_count: 1 });
+
+  // GitHub describes the user as oneOf a private and a public profile: no object schema, so the JSON comes as text.
+  const me = await client.callTool({ name: 'github_users_get_authenticated', arguments: {} });
+  expect(JSON.parse((me.content as Array<{ text: string }>)[0].text)).toMatchObject({ login: 'octocat' });
+  expect(upstream.called).toEqual(
+    expect.arrayContaining(['issues/list-for-repo', 'issues/create', 'search/issues-and-pull-requests', 'users/get-authenticated']),
+  );
+});
+
+it("returns GitHub's own error message and status as a tool error", async () => {
+  const client = await connect('/github');
+  const missing = await client.callTool({ name: 'github_pulls_get', arguments: { owner: 'octo', repo: 'hello', pull_number: 404 } });
+  expect(missing.isError).toBe(true);
+  expect(JSON.stringify(missing.content)).toMatch(/404/);
+  expect(JSON.stringify(missing.content)).toContain('Not Found');
+});
+
+it('refuses arguments the spec does not allow before anything is sent, and hides the arguments the connector leaves out', async () => {
+  const client = await connect('/github');
+  const before = upstream.seen.length;
+  const bad = await client.callTool({ name: 'github_issues_update', arguments: { owner: 'octo', repo: 'hello', issue_number: 1, state: 'archived' } });
+  expect(bad.isError).toBe(true);
+  const hidden = await client.callTool({ name: 'github_issues_update', arguments: { owner: 'octo', repo: 'hello', issue_number: 1, issue_field_values: [] } });
+  expect(hidden.isError).toBe(true);
+  expect(JSON.stringify(hidden.content)).toContain('issue_field_values');
+  expect(upstream.seen.length).toBe(before);
+});
