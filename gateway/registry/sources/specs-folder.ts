@@ -8,7 +8,7 @@
  * the hub runs is loaded from the spec, as without it.
  */
 import { watch } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { artefactDirFor, loadArtefactsOrSpec } from '../load-artefacts';
 import { connectorFileFor, loadConnector, loadUsedBuiltIn, usedBuiltInFiles } from '../load-connector';
@@ -46,12 +46,16 @@ export const specsFolder: SourceKind<SpecsFolderOptions> = {
         const entries = await Promise.all(
           files.map(async (file) => ({ file, stamp: await stampOf([file, connectorFileFor(file, 'yaml'), connectorFileFor(file, 'yml')]) })),
         );
-        // A connector file with no spec beside it stands for a built-in connector (`use: <id>`).
+        // A connector file with no spec beside it that says `use: <id>` stands for a built-in
+        // connector. One without `use` is left alone, as before: a spec's file outliving it.
         const specless = all
           .filter((n) => CONNECTOR_FILE.test(n))
           .map((n) => path.join(specsDir, n))
           .filter((file) => !files.some((spec) => [connectorFileFor(spec, 'yaml'), connectorFileFor(spec, 'yml')].includes(file)));
-        for (const file of specless) entries.push({ file, stamp: await stampOf(await usedBuiltInFiles(file, builtInDir)) });
+        for (const file of specless) {
+          if (!(await saysUse(file))) continue;
+          entries.push({ file, stamp: await stampOf(await usedBuiltInFiles(file, builtInDir)) });
+        }
         return { entries, failures: [] };
       },
 
@@ -73,3 +77,9 @@ export const specsFolder: SourceKind<SpecsFolderOptions> = {
     };
   },
 };
+
+/** A top-level `use:` key, read as text: the scan runs on every change and need not parse YAML. */
+async function saysUse(file: string): Promise<boolean> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return /^use\s*:/m.test(text);
+}
