@@ -55,6 +55,7 @@ export const errors = {
   CONFIG_CONNECTOR: createError('HUB_ERR_CONFIG_CONNECTOR', 'Connector file %s is invalid: %s', 400),
   CALL_UNKNOWN_TOOL: createError('HUB_ERR_CALL_UNKNOWN_TOOL', 'Unknown tool "%s"', 404),
   CALL_ARGUMENTS: createError('HUB_ERR_CALL_ARGUMENTS', 'Invalid arguments for %s: %s', 400),
+  CALL_PROJECTION: createError('HUB_ERR_CALL_PROJECTION', '%s: %s', 400),
   REQUEST_BUILD: createError('HUB_ERR_REQUEST_BUILD', 'Cannot build the request for %s: %s', 400),
   REQUEST_HOST: createError('HUB_ERR_REQUEST_HOST', "Request for %s would go to %s, which is not one of the connector's hosts", 403),
   UPSTREAM_TIMEOUT: createError('HUB_ERR_UPSTREAM_TIMEOUT', '%s: the upstream did not answer in time (%s)', 504),

@@ -14,4 +14,4 @@ export type { OutputSchemaMode } from './output-schema';
 export { formatProblem, type Problem } from './problems';
 export { readSpecFile, readSpecText, type LoadedSpec } from './spec-reader';
 export { validateSpecDocument } from './spec-validator';
-export type { BodyKind, McpTool, ToolBinding } from './tool';
+export { PROJECTION_ARGUMENT, type BodyKind, type McpTool, type ToolBinding } from './tool';

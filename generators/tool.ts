@@ -74,15 +74,25 @@ export interface ToolContext {
 const SAFE_PROPERTY = /^[A-Za-z0-9_.-]{1,64}$/;
 const LOCATION_ORDER: ParameterLocation[] = ['path', 'query', 'header', 'cookie'];
 
+/**
+ * The argument every tool with a JSON result takes besides the operation's own: a JMESPath
+ * expression the hub applies to the result (gateway/pipeline/project.ts). An operation's
+ * parameter of the same name is renamed like any clash, so the two never meet.
+ */
+export const PROJECTION_ARGUMENT = '_jmespath';
+const PROJECTION_SCHEMA = Object.freeze({ type: 'string', description: 'JMESPath expression: return only what it selects' });
+const HUB_ARGUMENTS: ReadonlySet<string> = new Set([PROJECTION_ARGUMENT]);
+
 export function buildTool(op: OperationModel, name: string, ctx: ToolContext): { tool: McpTool; binding: ToolBinding } {
   const properties: Record<string, JsonSchema> = {};
   const required: string[] = [];
   const bindings: ArgumentBinding[] = [];
   const refs: RefCounts = new Map();
+  const taken = (candidate: string) => candidate in properties || HUB_ARGUMENTS.has(candidate);
   const claim = (wanted: string, prefix: string): string => {
     let candidate = safePropertyName(wanted);
-    if (candidate in properties) candidate = safePropertyName(`${prefix}_${wanted}`);
-    for (let n = 2; candidate in properties; n++) candidate = safePropertyName(`${prefix}_${wanted}_${n}`);
+    if (taken(candidate)) candidate = safePropertyName(`${prefix}_${wanted}`);
+    for (let n = 2; taken(candidate); n++) candidate = safePropertyName(`${prefix}_${wanted}_${n}`);
     return candidate;
   };
 
@@ -128,6 +138,8 @@ export function buildTool(op: OperationModel, name: string, ctx: ToolContext): {
     }
   }
 
+  const success = successResponseSchema(op);
+  if (success) properties[PROJECTION_ARGUMENT] = { ...PROJECTION_SCHEMA };
   const inputRoot: Record<string, unknown> = { type: 'object', properties };
   if (required.length > 0) inputRoot.required = required;
   // Unknown arguments are refused with a clear error instead of being silently dropped.
@@ -137,7 +149,6 @@ export function buildTool(op: OperationModel, name: string, ctx: ToolContext): {
   const description = toolDescription(op, bindings, ctx.descriptionBudget);
   // Key order is the order clients print: name, title, description, schemas, annotations.
   const tool: McpTool = { name, title: toolTitle(op), description, inputSchema };
-  const success = successResponseSchema(op);
   if (success) {
     const outputSchema = buildOutputSchema(ctx.outputSchema, success.schema, success.schemaPointer, ctx.resolver, ctx.output);
     if (outputSchema) tool.outputSchema = outputSchema as McpTool['outputSchema'];

@@ -1,7 +1,7 @@
 /**
  * The tool half of DESIGN.md's pipeline, composed once. Order (first sees the call first):
  *
- *   observe -> resolveTool -> authorise -> validateArguments -> quota -> <the tool's kind>
+ *   observe -> resolveTool -> authorise -> validateArguments -> project -> quota -> <the tool's kind>
  *
  * and for the HTTP kind: buildRequest -> credentials -> send (the HTTP half:
  * dedupe -> cache -> retry -> breaker -> rate limit -> undici, gateway/upstream). The
@@ -15,6 +15,7 @@ import { authorise } from './authorise';
 import { createRequestBuilder } from './build-request';
 import { compose, type NamedStage } from './compose';
 import { createOutputConformer } from './conform-output';
+import { projectResult } from './project';
 import { observe } from './observe';
 import { quotaStage, type QuotaCounter } from './quota';
 import { resolveTool } from './resolve-tool';
@@ -49,6 +50,7 @@ export function createCallPipeline(services: PipelineServices = {}): CallPipelin
     { name: 'resolveTool', stage: resolveTool },
     { name: 'authorise', stage: authorise },
     { name: 'validateArguments', stage: validator.stage },
+    { name: 'project', stage: projectResult },
     ...(services.quota ? [{ name: 'quota', stage: quotaStage(services.quota) }] : []),
   ];
   const kinds = dispatchToKind(

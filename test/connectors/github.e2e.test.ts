@@ -133,6 +133,24 @@ it('calls GitHub with the connection token, its User-Agent and API version, and 
   );
 });
 
+it('projects a result with _jmespath, and refuses a bad expression before anything is sent', async () => {
+  const client = await connect('/github');
+  const numbers = await client.callTool({
+    name: 'github_issues_list_for_repo',
+    arguments: { owner: 'octo', repo: 'hello', per_page: 3, _jmespath: '[].number' },
+  });
+  expect((numbers.content as Array<{ text: string }>)[0].text).toBe('[1,2,3]');
+  // Under a shallow outputSchema the projection is the structured content too.
+  const created = await client.callTool({ name: 'github_issues_create', arguments: { owner: 'octo', repo: 'hello', title: 'T', _jmespath: 'number' } });
+  expect(created.structuredContent).toEqual({ 'lunar-hub/projection': 42 });
+
+  const before = upstream.seen.length;
+  const bad = await client.callTool({ name: 'github_issues_list_for_repo', arguments: { owner: 'octo', repo: 'hello', _jmespath: '[].{number' } });
+  expect(bad.isError).toBe(true);
+  expect((bad.content as Array<{ text: string }>)[0].text).toMatch(/HUB_ERR_CALL_PROJECTION.*_jmespath "\[\]\.\{number" is not a JMESPath expression/);
+  expect(upstream.seen.length).toBe(before);
+});
+
 it("returns GitHub's own error message and status as a tool error", async () => {
   const client = await connect('/github');
   const missing = await client.callTool({ name: 'github_pulls_get', arguments: { owner: 'octo', repo: 'hello', pull_number: 404 } });

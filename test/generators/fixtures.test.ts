@@ -29,7 +29,7 @@ describe('Swagger 2.0 (YAML), converted to OpenAPI 3', () => {
     ]);
     // `in: body` became a JSON request body whose properties sit beside the parameters; readOnly id is gone.
     const addPet = toolNamed(set, 'add_pet');
-    expect(Object.keys(addPet.inputSchema.properties!)).toEqual(['category', 'name', 'photoUrls', 'status']);
+    expect(Object.keys(addPet.inputSchema.properties!)).toEqual(['category', 'name', 'photoUrls', 'status', '_jmespath']);
     expect(addPet.inputSchema.required).toEqual(['name', 'photoUrls']);
     // ...but the response still has it.
     expect(addPet.outputSchema?.properties).toHaveProperty('id', { type: 'integer' });
@@ -57,7 +57,7 @@ describe('OpenAPI 3.0: parameter locations, body types, servers, security', () =
       additionalProperties: false,
       required: ['org', 'member_id', 'session'],
     });
-    expect(Object.keys(get.inputSchema.properties!)).toEqual(['org', 'member_id', 'fields', 'filter', 'page', 'X-Trace', 'session']);
+    expect(Object.keys(get.inputSchema.properties!)).toEqual(['org', 'member_id', 'fields', 'filter', 'page', 'X-Trace', 'session', '_jmespath']);
     // The operation's X-Trace overrides the path-level one (same name and location).
     expect(get.inputSchema.properties!['X-Trace']).toEqual({ type: 'string', format: 'uuid', description: 'A trace id echoed in logs.' });
     expect(get.inputSchema.properties!.page).toEqual({ type: 'integer', default: 1, minimum: 1 });
@@ -344,7 +344,7 @@ describe('names outside ASCII', () => {
       expect(tool.name).toMatch(MCP_TOOL_NAME);
       for (const property of Object.keys(tool.inputSchema.properties ?? {})) expect(property).toMatch(MCP_TOOL_NAME);
     }
-    expect(Object.keys(toolNamed(set, 'get_unicode_by_klyuch').inputSchema.properties!)).toEqual(['klyuch', 'grosse']);
+    expect(Object.keys(toolNamed(set, 'get_unicode_by_klyuch').inputSchema.properties!)).toEqual(['klyuch', 'grosse', '_jmespath']);
     expect(Object.keys(toolNamed(set, 'send_grusse').inputSchema.properties!)).toEqual(['empfanger', 'text']);
   });
 
