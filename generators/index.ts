@@ -14,4 +14,4 @@ export type { OutputSchemaMode } from './output-schema';
 export { formatProblem, type Problem } from './problems';
 export { readSpecFile, readSpecText, type LoadedSpec } from './spec-reader';
 export { validateSpecDocument } from './spec-validator';
-export { PROJECTION_ARGUMENT, type BodyKind, type McpTool, type ToolBinding } from './tool';
+export { FOLLOW_PAGES_ARGUMENT, PROJECTION_ARGUMENT, type BodyKind, type McpTool, type ToolBinding } from './tool';

@@ -80,8 +80,10 @@ const LOCATION_ORDER: ParameterLocation[] = ['path', 'query', 'header', 'cookie'
  * parameter of the same name is renamed like any clash, so the two never meet.
  */
 export const PROJECTION_ARGUMENT = '_jmespath';
-const PROJECTION_SCHEMA = Object.freeze({ type: 'string', description: 'JMESPath expression: return only what it selects' });
-const HUB_ARGUMENTS: ReadonlySet<string> = new Set([PROJECTION_ARGUMENT]);
+const PROJECTION_SCHEMA = Object.freeze({ type: 'string', description: 'JMESPath expression applied to the result' });
+/** The argument a paged tool takes to follow pages itself (added where the connector file says how its API pages). */
+export const FOLLOW_PAGES_ARGUMENT = '_pages';
+const HUB_ARGUMENTS: ReadonlySet<string> = new Set([PROJECTION_ARGUMENT, FOLLOW_PAGES_ARGUMENT]);
 
 export function buildTool(op: OperationModel, name: string, ctx: ToolContext): { tool: McpTool; binding: ToolBinding } {
   const properties: Record<string, JsonSchema> = {};

@@ -4,6 +4,7 @@
  */
 import type { UpstreamAuth } from '../../auth';
 import type { OperationModel, ToolBinding } from '../../generators';
+import type { Pagination } from './pagination';
 import type { UpstreamPolicy } from './policy';
 import type { ToolBase } from './tool-base';
 
@@ -23,6 +24,8 @@ export interface ConnectorRuntime {
   auth?: UpstreamAuth;
   /** Rate limits, retries, caching, circuit breaker (core/policy.ts); defaults when absent. */
   policy?: Readonly<UpstreamPolicy>;
+  /** How its lists are paged (core/pagination.ts); absent: results carry no next page. */
+  pagination?: Readonly<Pagination>;
 }
 
 /** A tool that calls one HTTP operation of a connector's spec. */

@@ -8,6 +8,7 @@ export * from './call';
 export * from './connector';
 export * from './diagnostics';
 export * from './http';
+export * from './pagination';
 export * from './policy';
 export * from './result-meta';
 export * from './snapshot';

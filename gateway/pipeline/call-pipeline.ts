@@ -3,7 +3,7 @@
  *
  *   observe -> resolveTool -> authorise -> validateArguments -> project -> quota -> <the tool's kind>
  *
- * and for the HTTP kind: buildRequest -> credentials -> send (the HTTP half:
+ * and for the HTTP kind: followPages -> buildRequest -> credentials -> send (the HTTP half:
  * dedupe -> cache -> retry -> breaker -> rate limit -> undici, gateway/upstream). The
  * generic stages apply to every kind; test/gateway/pipeline-order.test.ts pins the order.
  */

@@ -12,6 +12,7 @@ import { compose, tracedTerminal } from './compose';
 import type { OutputConformer } from './conform-output';
 import { credentialsStage, type CredentialSource } from './credentials';
 import { createSend } from './send';
+import { followPages } from './pagination';
 
 /** What the HTTP kind runs on; the pipeline (or a connection test) owns each and closes what needs closing. */
 export interface HttpToolServices {
@@ -37,6 +38,7 @@ export const httpToolKind: ToolKind<HttpToolServices> = {
   createInvoker(services, trace) {
     return compose(
       [
+        { name: 'followPages', stage: followPages },
         { name: 'buildRequest', stage: buildUpstreamRequest(services.requests) },
         { name: 'credentials', stage: credentialsStage(services.credentials) },
       ],

@@ -6,7 +6,8 @@
  * The expression is compiled before anything is sent: a bad one is a tool error naming
  * the problem, and the upstream is never called. It applies to a successful JSON answer;
  * an error result, or an answer that is not JSON (text, a file, a cut body), comes back as
- * it is with a note saying it was not applied. The projected value is the result's text;
+ * it is with a note saying it was not applied. The projected value is the result's first
+ * text (notes after it, such as the next page's arguments, stay);
  * where the tool has an outputSchema, its structuredContent is the value under
  * `lunar-hub/projection`, which a schema with no required properties admits; under a
  * schema that requires properties (outputSchema: full) the structuredContent stays the
@@ -82,18 +83,19 @@ function applyProjection(
     throw errors.CALL_PROJECTION([tool, `${PROJECTION_ARGUMENT} ${JSON.stringify(expression)} failed on this answer: ${(cause as Error).message}`], { cause });
   }
   const text = JSON.stringify(projected ?? null);
-  const out: CallToolResult = { ...result, content: [{ type: 'text', text }] };
+  // The notes after the JSON (the next page's arguments) still hold for the projection.
+  const out: CallToolResult = { ...result, content: [{ type: 'text', text }, ...result.content.slice(1)] };
   if (outputSchema !== undefined) out.structuredContent = admitsProjection(outputSchema) ? { [PROJECTION_KEY]: projected ?? null } : result.structuredContent;
   return out;
 }
 
-/** The answer's JSON: the structured content, else a text block that is one JSON document. */
+/** The answer's JSON: the structured content, else a first text block that is one JSON document (notes may follow it). */
 function jsonOf(result: CallToolResult): unknown {
   if (result.structuredContent !== undefined) return result.structuredContent;
-  const texts = result.content.filter((c) => c.type === 'text');
-  if (texts.length !== 1 || result.content.length !== 1) return undefined;
+  const first = result.content[0];
+  if (first?.type !== 'text' || result.content.some((c) => c.type !== 'text')) return undefined;
   try {
-    return JSON.parse((texts[0] as { text: string }).text);
+    return JSON.parse(first.text);
   } catch {
     return undefined;
   }

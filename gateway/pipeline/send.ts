@@ -6,6 +6,7 @@
 import { httpToolOf, upstreamResponse, type CallContext, type CallFn, type UpstreamEvent } from '../core';
 import type { OutputConformer } from './conform-output';
 import { mapResponse } from './map-result';
+import { withNextPage } from './pagination';
 import type { Exchange } from '../upstream/exchange';
 
 /** Report progress while waiting for headers, every so often. */
@@ -54,8 +55,8 @@ export function createSend(exchange: Exchange, output: OutputConformer): CallFn 
     };
     if (upstreamResponse.hasSubscribers) upstreamResponse.publish(event);
     ctx.log.debug({ ...event, attempts: response.attempts, cache: response.cache, shared: response.shared }, 'upstream answered');
-    const result = mapResponse(registered, response, connector!);
-    return output.conform(registered, result, ctx.log);
+    const result = output.conform(registered, mapResponse(registered, response, connector!), ctx.log);
+    return withNextPage(registered, connector!, response, ctx.args, result);
   };
 }
 

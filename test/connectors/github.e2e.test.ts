@@ -69,8 +69,13 @@ beforeAll(async () => {
         Number(req.params.pull_number) === 404
           ? githubError(res, 404, 'Not Found')
           : json(res, 200, { number: Number(req.params.pull_number), title: 'Add a feature', state: 'open', merged: false }, rateHeaders(4988)),
-      'search/issues-and-pull-requests': (req, res) =>
-        json(res, 200, { total_count: 1, incomplete_results: false, items: [{ number: 7, title: `found ${req.query.get('q')}` }] }, rateHeaders(29)),
+      'search/issues-and-pull-requests': (req, res) => {
+        const page = Number(req.query.get('page') ?? '1');
+        const perPage = Number(req.query.get('per_page') ?? '30');
+        const next = `${upstream.url}/api/v3/search/issues?q=${encodeURIComponent(req.query.get('q')!)}&per_page=${perPage}&page=${page + 1}`;
+        const items = Array.from({ length: perPage }, (_, i) => ({ number: (page - 1) * perPage + i + 1, title: `found ${req.query.get('q')}` }));
+        json(res, 200, { total_count: 50, incomplete_results: false, items }, { ...rateHeaders(29), link: `<${next}>; rel="next"` });
+      },
       'users/get-authenticated': (_req, res) => json(res, 200, { login: 'octocat', id: 1, type: 'User' }, rateHeaders(4987)),
     },
   });
@@ -123,7 +128,7 @@ it('calls GitHub with the connection token, its User-Agent and API version, and 
   expect(created.structuredContent).toMatchObject({ number: 42, title: 'Found a bug' });
 
   const search = await client.callTool({ name: 'github_search_issues', arguments: { q: 'repo:octo/hello is:open label:bug' } });
-  expect(search.structuredContent).toMatchObject({ total_count: 1 });
+  expect(search.structuredContent).toMatchObject({ total_count: 50 });
 
   // GitHub describes the user as oneOf a private and a public profile: no object schema, so the JSON comes as text.
   const me = await client.callTool({ name: 'github_users_get_authenticated', arguments: {} });
@@ -149,6 +154,32 @@ it('projects a result with _jmespath, and refuses a bad expression before anythi
   expect(bad.isError).toBe(true);
   expect((bad.content as Array<{ text: string }>)[0].text).toMatch(/HUB_ERR_CALL_PROJECTION.*_jmespath "\[\]\.\{number" is not a JMESPath expression/);
   expect(upstream.seen.length).toBe(before);
+});
+
+it('says how to get the next page (Link rel="next"), and follows pages with _pages, merging the items', async () => {
+  const client = await connect('/github');
+  const first = await client.callTool({ name: 'github_issues_list_for_repo', arguments: { owner: 'octo', repo: 'hello', per_page: 2 } });
+  expect(first._meta?.['lunar-hub/next']).toEqual({ per_page: 2, page: 2 });
+  expect((first.content as Array<{ text: string }>)[1].text).toBe(
+    'More results: call github_issues_list_for_repo again with {"per_page":2,"page":2} added to its arguments for the next page.',
+  );
+  const second = await client.callTool({ name: 'github_issues_list_for_repo', arguments: { owner: 'octo', repo: 'hello', per_page: 2, page: 2 } });
+  expect(JSON.parse((second.content as Array<{ text: string }>)[0].text).map((i: { number: number }) => i.number)).toEqual([3, 4]);
+
+  const followed = await client.callTool({ name: 'github_issues_list_for_repo', arguments: { owner: 'octo', repo: 'hello', per_page: 2, _pages: 3 } });
+  const text = (followed.content as Array<{ text: string }>).map((c) => c.text);
+  expect(JSON.parse(text[0]).map((i: { number: number }) => i.number)).toEqual([1, 2, 3, 4, 5, 6]);
+  expect(text[1]).toBe('Followed 3 pages: 6 items.');
+  expect(followed._meta?.['lunar-hub/next']).toEqual({ per_page: 2, page: 4 });
+  // With a projection over the merged items.
+  const numbers = await client.callTool({
+    name: 'github_issues_list_for_repo',
+    arguments: { owner: 'octo', repo: 'hello', per_page: 2, _pages: 2, _jmespath: '[].number' },
+  });
+  expect((numbers.content as Array<{ text: string }>)[0].text).toBe('[1,2,3,4]');
+  // Search results keep their list in `items`: merged there, the rest of the body kept.
+  const search = await client.callTool({ name: 'github_search_issues', arguments: { q: 'is:open', per_page: 1, _pages: 2 } });
+  expect(search.structuredContent).toMatchObject({ total_count: 50, items: [{ number: 1 }, { number: 2 }] });
 });
 
 it("returns GitHub's own error message and status as a tool error", async () => {

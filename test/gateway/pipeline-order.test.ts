@@ -56,12 +56,12 @@ function traced(): { events: string[]; call: CallPipeline['call'] } {
 }
 
 describe('the call pipeline order', () => {
-  it('runs observe -> resolveTool -> authorise -> validateArguments -> project -> quota -> buildRequest -> credentials -> send, and unwinds in reverse', async () => {
+  it('runs observe -> resolveTool -> authorise -> validateArguments -> project -> quota -> followPages -> buildRequest -> credentials -> send, and unwinds in reverse', async () => {
     const { events, call } = traced();
     const result = await call(context('shop_list_items', { per_page: 2 }));
     expect(result.isError).toBeFalsy();
     expect(upstream.seen.map((r) => r.url)).toEqual(['/items?per_page=2']);
-    const order = ['observe', 'resolveTool', 'authorise', 'validateArguments', 'project', 'quota', 'buildRequest', 'credentials', 'send'];
+    const order = ['observe', 'resolveTool', 'authorise', 'validateArguments', 'project', 'quota', 'followPages', 'buildRequest', 'credentials', 'send'];
     expect(events).toEqual([...order.map((s) => `START ${s}`), ...[...order].reverse().map((s) => `END ${s}`)]);
   });
 

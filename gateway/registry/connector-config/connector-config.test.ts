@@ -84,6 +84,13 @@ describe('valid connector files', () => {
       },
     ],
     [
+      'pagination with the style defaults filled in',
+      {
+        given: 'pagination:\n  style: cursor\n  items: channels\n  next: response_metadata.next_cursor\n',
+        want: { ...DEFAULT_CONNECTOR_CONFIG, pagination: { style: 'cursor', param: 'cursor', next: 'response_metadata.next_cursor', items: 'channels' } },
+      },
+    ],
+    [
       'server variables',
       {
         given: 'serverVariables:\n  region: us\n  basePath: v2/beta\n',
@@ -257,6 +264,24 @@ describe('invalid connector files', () => {
       {
         given: 'toolsets:\n  issues: {}\n',
         want: ['toolsets.issues: must be a mapping with tags and/or operations, a description and scopes (got a mapping)'],
+      },
+    ],
+    [
+      'pagination without a style',
+      {
+        given: 'pagination:\n  items: data\n',
+        want: ['pagination: must be a mapping with style and, as the style needs, items, next, param, sizeParam and total'],
+      },
+    ],
+    [
+      'pagination of an unknown style',
+      { given: 'pagination:\n  style: links\n', want: ['pagination.style: must be one of link, cursor, pageToken, offset, page, startAt (got "links")'] },
+    ],
+    [
+      'a pagination path with an empty step',
+      {
+        given: 'pagination:\n  style: cursor\n  next: meta..next\n',
+        want: ['pagination.next: must be a dotted path to the next cursor or token in the body, such as meta.next_cursor (got "meta..next")'],
       },
     ],
     ['a toolset typo', { given: 'toolsets:\n  issues: { tag: [issues] }\n', want: ['toolsets.issues.tag: unknown key (did you mean "tags"?)'] }],

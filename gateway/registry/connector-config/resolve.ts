@@ -1,4 +1,5 @@
 /** A valid connector file laid over the defaults, normalised (lower-case names, no trailing slash) and frozen. */
+import { PAGINATION_DEFAULTS } from '../../core';
 import { deepFreeze } from './deep-freeze';
 import { DEFAULT_CONNECTOR_CONFIG } from './defaults';
 import { resolvePolicy, type RawPolicy } from './policy-sections';
@@ -41,6 +42,7 @@ export function resolveConfig(raw: RawConfig): ConnectorConfig {
       ]),
     ),
     ...(raw.defaultToolsets !== undefined ? { defaultToolsets: [...new Set(raw.defaultToolsets)] } : {}),
+    ...(raw.pagination !== undefined ? { pagination: { ...PAGINATION_DEFAULTS[raw.pagination.style], ...raw.pagination } } : {}),
     ...(raw.auth !== undefined ? { auth: { ...raw.auth } } : {}),
     policy: resolvePolicy(raw),
   };

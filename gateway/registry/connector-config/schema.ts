@@ -8,9 +8,12 @@ import { AUTH_SECTION_SCHEMA } from './auth-section';
 import { MAX_RESPONSE_BYTES, TOOL_NAME } from './limits';
 import { POLICY_SECTIONS } from './policy-sections';
 import { nonEmptyString, timeout } from './schema-parts';
+import { PAGINATION_STYLES } from '../../core';
 
 /** Sections a later version reads; accepting them now would silently do nothing. None at the moment. */
 export const RESERVED_SECTIONS: Readonly<Record<string, string>> = Object.freeze({});
+
+const dottedPath = (what: string) => ({ type: 'string', pattern: '^[^.]+(\\.[^.]+)*$', expected: `a dotted path to ${what}, such as meta.next_cursor` });
 
 /** A toolset's name: what follows `<connector>:` in a toolsets list. */
 export const TOOLSET_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
@@ -105,6 +108,20 @@ const SECTIONS: Record<string, unknown> = {
     },
   },
   use: { type: 'string', expected: 'a built-in connector id: the name of a folder of connectors/' },
+  pagination: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['style'],
+    expected: 'a mapping with style and, as the style needs, items, next, param, sizeParam and total',
+    properties: {
+      style: { enum: [...PAGINATION_STYLES], expected: `one of ${PAGINATION_STYLES.join(', ')}` },
+      items: dottedPath('the items in the body'),
+      next: dottedPath('the next cursor or token in the body'),
+      param: { type: 'string', minLength: 1, expected: 'a query parameter name' },
+      sizeParam: { type: 'string', minLength: 1, expected: 'a query parameter name' },
+      total: dottedPath('the total count in the body'),
+    },
+  },
   defaultToolsets: { type: 'array', items: toolsetName, expected: 'a list of toolset names declared under `toolsets`' },
 };
 

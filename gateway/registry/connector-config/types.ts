@@ -5,7 +5,7 @@
  */
 import type { OutputSchemaMode } from '../../../generators';
 import type { AuthSection } from '../../../auth';
-import type { UpstreamPolicy } from '../../core';
+import type { Pagination, UpstreamPolicy } from '../../core';
 
 export interface ConnectorTimeouts {
   /** Opening the connection (TCP + TLS). */
@@ -79,6 +79,8 @@ export interface ConnectorConfig {
   toolsets: Readonly<Record<string, Readonly<ToolsetDefinition>>>;
   /** What `/mcp/<id>` and `/mcp` list when no toolsets are asked for; absent: every tool. */
   defaultToolsets?: readonly string[];
+  /** How the API pages its lists, with each style's defaults filled in. */
+  pagination?: Readonly<Pagination>;
   /** How the upstream authenticates; absent: from the spec's securitySchemes. */
   auth?: Readonly<AuthSection>;
   /** Rate limits, retries, caching and the circuit breaker (gateway/upstream/policy.ts). */

@@ -1,7 +1,16 @@
 /** The connector file's filters, renames and per-operation rates on a generated tool set. */
-import { appendPointer, type SkippedOperation, type ToolSet, MAX_TOOL_NAME, type OperationModel, type Problem, type McpTool } from '../../../generators';
+import {
+  appendPointer,
+  FOLLOW_PAGES_ARGUMENT,
+  type SkippedOperation,
+  type ToolSet,
+  MAX_TOOL_NAME,
+  type OperationModel,
+  type Problem,
+  type McpTool,
+} from '../../../generators';
 import { didYouMean } from '../../../errors';
-import type { Rates, HttpOperationTool, UpstreamPolicy } from '../../core';
+import { MAX_FOLLOWED_PAGES, type Pagination, type Rates, type HttpOperationTool, type UpstreamPolicy } from '../../core';
 import { hint, keyPath, shown, TOOL_NAME, type ConnectorConfig, type ToolOverride } from '../connector-config';
 import { OperationIndex } from './operation-index';
 
@@ -83,7 +92,7 @@ export function applyConnectorConfig(set: ToolSet, config: ConnectorConfig, file
   });
 
   const grouped = groupIntoToolsets(tools, config, index, errors, file);
-  tools.splice(0, tools.length, ...grouped.tools);
+  tools.splice(0, tools.length, ...grouped.tools.map((t) => withFollowPages(t, config)));
 
   const byName = new Map<string, string[]>();
   for (const { tool, operation } of tools) byName.set(tool.name, [...(byName.get(tool.name) ?? []), operation.key]);
@@ -239,3 +248,30 @@ function checkHidden(tool: McpTool, override: ToolOverride, where: string, error
       errors.push(`${where}.hideArguments[${i}]: ${tool.name} has no argument ${shown(arg)}${hint(didYouMean(arg, properties))}`);
   });
 }
+
+/**
+ * A tool whose operation the connector's pagination applies to takes `_pages`: GET
+ * operations for Link headers, those with the style's query parameter for the others.
+ */
+function withFollowPages(t: HttpOperationTool, config: ConnectorConfig): HttpOperationTool {
+  const pagination = config.pagination;
+  if (!pagination || !isPaged(t, pagination)) return t;
+  const properties = { ...t.tool.inputSchema.properties, [FOLLOW_PAGES_ARGUMENT]: { ...FOLLOW_PAGES_SCHEMA } };
+  return { ...t, tool: { ...t.tool, inputSchema: { ...t.tool.inputSchema, properties } } };
+}
+
+const FOLLOW_PAGES_SCHEMA = Object.freeze({
+  type: 'integer',
+  minimum: 1,
+  maximum: MAX_FOLLOWED_PAGES,
+  description: `Follow up to ${MAX_FOLLOWED_PAGES} pages, merging the items`,
+});
+
+function isPaged(t: Pick<HttpOperationTool, 'binding' | 'operation'>, pagination: Pagination): boolean {
+  const query = t.binding.arguments.filter((a) => a.in === 'query').map((a) => a.name);
+  if (pagination.param !== undefined) return query.includes(pagination.param);
+  // Link headers: the GET operations that take a paging parameter (GitHub's lists take page and per_page; a get by id takes none).
+  return t.operation.method === 'get' && query.some((name) => LINK_PAGED_HINTS.has(name.toLowerCase()));
+}
+
+const LINK_PAGED_HINTS: ReadonlySet<string> = new Set(['page', 'per_page', 'page_size', 'pagesize', 'limit', 'cursor', 'after', 'before', 'offset']);

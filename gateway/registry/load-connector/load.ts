@@ -91,6 +91,7 @@ export function connectorFromToolSet(input: {
     headers: config.headers,
     ...(auth ? { auth: Object.freeze(auth) } : {}),
     policy: deepFreeze(applied.policy),
+    ...(config.pagination ? { pagination: config.pagination } : {}),
   });
   return {
     id,
