@@ -7,7 +7,7 @@ import { isHubError, toHubError } from '../errors';
 import { settingFromEnv } from './config';
 import { HUB_VERSION } from './package-info';
 import type { CommandIO } from './commands/io';
-import { adminUsage, configUsage, demoUsage, generateUsage, serveUsage, stdioUsage, toolsUsage, validateUsage } from './commands/usage';
+import { adminUsage, configUsage, connectorsUsage, demoUsage, generateUsage, serveUsage, stdioUsage, toolsUsage, validateUsage } from './commands/usage';
 
 type Run = (argv: string[], io: CommandIO) => Promise<number>;
 type Commands = typeof import('./commands/serve') &
@@ -17,6 +17,7 @@ type Commands = typeof import('./commands/serve') &
   typeof import('./commands/generate') &
   typeof import('./commands/admin-verbs') &
   typeof import('./commands/config') &
+  typeof import('./commands/connectors') &
   typeof import('./commands/demo');
 
 /** Each verb's module is loaded when that verb runs: `stdio` pays for neither express nor the admin use-cases. */
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, () => Run> = {
   audit: lazy('./commands/admin-verbs', 'runAudit'),
   'rotate-key': lazy('./commands/admin-verbs', 'runRotateKey'),
   config: lazy('./commands/config', 'runConfig'),
+  connectors: lazy('./commands/connectors', 'runConnectors'),
   demo: lazy('./commands/demo', 'runDemo'),
 };
 
@@ -49,6 +51,7 @@ const USAGE = `usage:
   ${validateUsage}
   ${generateUsage}
   ${configUsage}
+  ${connectorsUsage}
   ${demoUsage}
   ${adminUsage}
   lunar-hub COMMAND --help | lunar-hub --version`;
@@ -60,6 +63,7 @@ const SINGLE_USAGE: Record<string, string> = {
   validate: validateUsage,
   generate: generateUsage,
   config: configUsage,
+  connectors: connectorsUsage,
   demo: demoUsage,
 };
 

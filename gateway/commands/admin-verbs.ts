@@ -10,9 +10,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { oauthEndpoints } from '../../auth';
-import { readdir } from 'node:fs/promises';
 import type { Registry } from '../registry/registry';
-import { builtInConnectors } from './built-in-connectors';
+import { loadAllConnectors } from './all-connectors';
 import { parseArgs } from 'node:util';
 import { AdminOperations, CLI_ACTOR } from '../../admin';
 import type { ConnectionKind } from '../../store';
@@ -38,7 +37,7 @@ async function withOperations<T>(
 ): Promise<T> {
   const settings = adminSettings(io, values);
   // OAuth verbs need the connectors' endpoints: the specs folder is read only for those.
-  const registry = values.specs !== undefined || options.registry ? await loadRegistry(settings) : undefined;
+  const registry = values.specs !== undefined || options.registry ? (await loadAllConnectors(settings)).registry : undefined;
   const endpointsOf = (id: string) => oauthEndpoints(registry?.current.connectors.get(id)?.runtime.auth?.scheme);
   // Loaded here: every `lunar-hub` command imports this file, and the store and OAuth modules are heavy.
   const { openServices } = require('../services') as typeof import('../services');
@@ -48,23 +47,6 @@ async function withOperations<T>(
   } finally {
     await services.close();
   }
-}
-
-/**
- * The connectors a connection may be for: the specs folder's, and every built-in, enabled or
- * not (a connection made first is ready when the built-in is turned on).
- */
-async function loadRegistry(settings: Settings) {
-  const { Registry } = require('../registry/registry') as typeof import('../registry/registry');
-  const { createLogger } = require('../logger') as typeof import('../logger');
-  const { dir } = builtInConnectors(settings).connectors!;
-  const all = await readdir(dir, { withFileTypes: true }).then(
-    (entries) => entries.filter((e) => e.isDirectory()).map((e) => e.name),
-    () => [] as string[],
-  );
-  const registry = new Registry({ specsDir: settings.specs.dir, log: createLogger('error'), connectors: { dir, enabled: all }, builtInDir: dir });
-  await registry.start();
-  return registry;
 }
 
 function print(io: CommandIO, json: boolean | undefined, value: unknown, text: () => string): void {

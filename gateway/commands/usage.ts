@@ -18,6 +18,9 @@ export const adminUsage = [
   'lunar-hub rotate-key [--data DIR]   (re-seal every secret under a new master key)',
 ].join('\n  ');
 
+export const connectorsUsage =
+  'lunar-hub connectors list [--json] [--specs DIR] [--connectors a,b] [--config FILE]   (built-in and specs/ connectors, their toolsets and auth)';
+
 export const configUsage = 'lunar-hub config check [FILE] | config show [--config FILE] [--json]   (settings: docs/configuration.md)';
 
 export const demoUsage = 'lunar-hub demo [--port 4010]   (the example pet shop specs/petstore.yaml calls: in memory, no key)';

@@ -20,4 +20,8 @@ export interface ServedConnector {
   problems: Problem[];
   /** Operations not served: deprecated, not buildable, or left out by the connector file. */
   skipped: SkippedOperation[];
+  /** Its named toolsets, and the default set (empty: every tool is in it). */
+  toolsets?: { names: readonly string[]; defaults: readonly string[] };
+  /** The built-in connector it is, when it is one (from connectors/, or `use:` in specs/). */
+  builtIn?: string;
 }

@@ -25,6 +25,9 @@ export interface LoadedConnector {
   problems: Problem[];
   /** Operations not served: deprecated, not buildable, or left out by the connector file. */
   skipped: SkippedOperation[];
+  toolsets: { names: readonly string[]; defaults: readonly string[] };
+  /** The built-in connector it is, when it is one. */
+  builtIn?: string;
 }
 
 export interface LoadConnectorOptions {
@@ -102,6 +105,7 @@ export function connectorFromToolSet(input: {
     tools: applied.tools,
     problems: [...set.problems, ...applied.problems],
     skipped: [...set.skipped, ...applied.skipped],
+    toolsets: { names: Object.keys(config.toolsets), defaults: config.defaultToolsets ?? [] },
   };
 }
 

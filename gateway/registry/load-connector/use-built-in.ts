@@ -43,7 +43,8 @@ export async function loadUsedBuiltIn(file: string, builtInDir: string | undefin
   const spec = specOf(file, user.spec, builtInFile, builtIn.spec);
   if (spec === undefined) throw connectorError(builtInFile, [`spec: missing; name the spec file that sits beside ${BUILT_IN_FILE}`]);
   const config = mergeConnectorConfigs(file, builtIn, user);
-  return loadConnector(spec, { configFile: file, config, id: user.id ?? builtIn.id ?? user.use });
+  const connector = await loadConnector(spec, { configFile: file, config, id: user.id ?? builtIn.id ?? user.use });
+  return { ...connector, builtIn: user.use };
 }
 
 /** The user's `spec` (relative to the user's file), else the built-in's (relative to its folder). */

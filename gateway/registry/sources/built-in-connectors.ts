@@ -66,7 +66,7 @@ export const builtInConnectors: SourceKind<BuiltInConnectorsOptions> = {
           throw connectorError(file, [`spec: missing; name the spec file that sits beside ${CONNECTOR_FILE_NAME} (for example \`spec: openapi.yaml\`)`]);
         const folder = path.dirname(file);
         const connector = await loadConnector(path.join(folder, config.spec), { configFile: file, id: path.basename(folder) });
-        return { connector, log: { builtIn: path.basename(folder) } };
+        return { connector: { ...connector, builtIn: path.basename(folder) }, log: { builtIn: path.basename(folder) } };
       },
 
       watch(onChange) {
