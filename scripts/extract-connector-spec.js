@@ -6,7 +6,8 @@
 //   node scripts/extract-connector-spec.js --check github  # exit 1 if the committed file is stale
 //
 // connectors/<id>/extract.json names the npm package and the file inside it
-// ({ "package": "@octokit/openapi", "file": "generated/api.github.com.json" }); the
+// ({ "package": "@octokit/openapi", "file": "generated/api.github.com.json" }, and
+// "inheritSecurity": true where operations wrongly say `security: []`); the
 // packages are dev dependencies, too large to ship (GitHub's is 12 MB of JSON). What is
 // kept: the operations the connector's toolsets name (by operationId, `METHOD /path` or
 // tag), each path's shared parameters, and every component they reach through $refs,
@@ -91,7 +92,7 @@ function extract(id) {
       if (!named && !tagged) continue;
       if (named) found.add(operations.has(op.operationId) ? op.operationId : `${method.toUpperCase()} ${template}`);
       paths[template] ??= Object.fromEntries(Object.entries(item).filter(([k]) => !METHODS.includes(k)));
-      paths[template][method] = op;
+      paths[template][method] = source.inheritSecurity && Array.isArray(op.security) && op.security.length === 0 ? withoutSecurity(op) : op;
     }
   }
   const missing = [...operations].filter((op) => !found.has(op));
@@ -126,6 +127,16 @@ function extract(id) {
     components: sortKeys(components),
   };
   return { spec, out: path.join(CONNECTORS, id, specName), source, version, total };
+}
+
+/**
+ * `"inheritSecurity": true` in extract.json: an operation's `security: []` is dropped, so the
+ * document's own requirement applies. For specs written for a server that adds the token
+ * itself and so marks every operation as needing none (@notionhq/notion-mcp-server's).
+ */
+function withoutSecurity(op) {
+  const { security: _none, ...rest } = op;
+  return rest;
 }
 
 function countOps(paths) {

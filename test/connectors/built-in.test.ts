@@ -30,7 +30,7 @@ function listBytes(tools: LoadedConnector['tools']): number {
 }
 
 it('ships the connectors the docs name', () => {
-  expect(IDS).toEqual(expect.arrayContaining(['github']));
+  expect(IDS).toEqual(expect.arrayContaining(['github', 'notion']));
 });
 
 describe.each(IDS)('%s', (id) => {

@@ -18,7 +18,7 @@ export function nextPageArguments(
   body: unknown,
 ): Arguments | undefined {
   if (pagination.style === 'link') return fromLinkHeader(tool, response);
-  const param = queryProperty(tool, pagination.param);
+  const param = pagedProperty(tool, pagination.param);
   if (param === undefined) return undefined;
   switch (pagination.style) {
     case 'cursor':
@@ -31,7 +31,7 @@ export function nextPageArguments(
     case 'page': {
       const items = itemsOf(body, pagination);
       if (!Array.isArray(items) || items.length === 0) return undefined;
-      const sizeProperty = queryProperty(tool, pagination.sizeParam);
+      const sizeProperty = pagedProperty(tool, pagination.sizeParam);
       const size = sizeProperty !== undefined ? numberOr(args[sizeProperty], undefined) : undefined;
       const current = numberOr(args[param], pagination.style === 'page' ? 1 : 0)!;
       const total = pagination.total === undefined ? undefined : numberOr(at(body, pagination.total), undefined);
@@ -83,6 +83,12 @@ function fromLinkHeader(tool: HttpOperationTool, response: UpstreamResponse): Ar
 function queryProperty(tool: HttpOperationTool, name: string | undefined): string | undefined {
   if (name === undefined) return undefined;
   return tool.binding.arguments.find((a) => a.in === 'query' && a.name === name)?.property;
+}
+
+/** The same, or a body property of that name: Notion's search and queries take their cursor in the body. */
+function pagedProperty(tool: HttpOperationTool, name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  return queryProperty(tool, name) ?? tool.binding.arguments.find((a) => a.in === 'body' && a.name === name)?.property;
 }
 
 /** A query value as the argument's schema types it (GitHub's `page=2` is an integer). */
