@@ -135,8 +135,7 @@ function extract(id) {
  * itself and so marks every operation as needing none (@notionhq/notion-mcp-server's).
  */
 function withoutSecurity(op) {
-  const { security: _none, ...rest } = op;
-  return rest;
+  return Object.fromEntries(Object.entries(op).filter(([key]) => key !== 'security'));
 }
 
 function countOps(paths) {

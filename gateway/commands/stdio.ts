@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { createMcpServer } from '../mcp/server';
-import { parseToolsets, type CallFn } from '../core';
+import { parseToolsets, withToolsMode, type CallFn } from '../core';
 import { startHub } from '../hub';
 import { type Principal, tenantNamed, DEFAULT_TENANT } from '../../auth';
 import type { Tenant } from '../../store';
@@ -19,6 +19,7 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
       generated: { type: 'string' },
       connectors: { type: 'string' },
       toolsets: { type: 'string' },
+      tools: { type: 'string' },
       data: { type: 'string' },
       tenant: { type: 'string' },
       user: { type: 'string' },
@@ -29,7 +30,7 @@ export async function runStdio(argv: string[], io: CommandIO): Promise<number> {
   });
   const settings = settingsOf(io, values);
   const pageSize = settings.server.pageSize;
-  const view = parseToolsets(values.toolsets);
+  const view = withToolsMode(parseToolsets(values.toolsets), settings.mcp.tools);
   const hub = await startHub({
     specsDir: settings.specs.dir,
     generatedDir: settings.specs.generated,

@@ -28,10 +28,10 @@ export const demoUsage = 'lunar-hub demo [--port 4010]   (the example pet shop s
 export const generateUsage = 'lunar-hub generate [SPEC...] [--specs DIR] [--out DIR] [--no-client] [--strict] [--include-deprecated] [--output-schema MODE]';
 
 export const serveUsage =
-  'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--connectors a,b] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--workers N] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
+  'lunar-hub serve [--config FILE] [--port N] [--host ADDR] [--specs DIR] [--generated DIR] [--connectors a,b] [--data DIR] [--no-auth] [--jwt-issuer URL] [--jwt-audience AUD] [--public-url URL] [--stateless] [--workers N] [--tools all|dynamic] [--page-size N] [--allowed-hosts a,b] [--log-level LEVEL]';
 
 export const stdioUsage =
-  'lunar-hub stdio [--config FILE] [--specs DIR] [--generated DIR] [--connectors a,b] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--read-only] [--page-size N] [--log-level LEVEL]';
+  'lunar-hub stdio [--config FILE] [--specs DIR] [--generated DIR] [--connectors a,b] [--data DIR] [--tenant NAME] [--user ID] [--toolsets LIST] [--tools all|dynamic] [--read-only] [--page-size N] [--log-level LEVEL]';
 
 export const toolsUsage = 'lunar-hub tools SPEC [--json] [--id ID] [--include-deprecated] [--output-schema shallow|full|none]';
 

@@ -36,7 +36,7 @@ export interface Settings {
   redis: { url?: string };
   secrets: MasterKeySettings;
   /** MCP protocol behaviour shared by every transport: the keys that sign 2026-07-28 requestState (`kid:base64key`, newest first), when a long call becomes a task. */
-  mcp: { stateKeys?: readonly string[]; taskAfterMs: number };
+  mcp: { stateKeys?: readonly string[]; taskAfterMs: number; tools: 'all' | 'dynamic' };
   log: { level?: (typeof LOG_LEVELS)[number] };
   auth: {
     open: boolean;
@@ -200,6 +200,13 @@ export const SETTINGS: Record<SettingKey, SettingRow> = {
     env: 'LUNAR_STATE_KEYS',
     secret: SECRET,
     doc: 'Keys signing 2026-07-28 `requestState` and connect links: `kid:base64key` entries (each key at least 32 bytes), newest first; the first signs, all verify (rotation: add the new key first, drop the old one after 10 minutes). Unset: one key derived from the master key, so nodes sharing it agree.',
+  },
+  'mcp.tools': {
+    type: { kind: 'enum', values: ['all', 'dynamic'] },
+    env: 'LUNAR_TOOLS',
+    flag: 'tools',
+    default: 'all',
+    doc: 'What `tools/list` holds when a session does not say (`?tools=all` or `?tools=dynamic`): `all`, the tools of its view (each connector\'s default set unless toolsets are asked for); `dynamic`, three meta-tools (search_tools, describe_tool, call_tool) that reach every tool the caller may use (docs/gateway.md "Dynamic discovery").',
   },
   'mcp.taskAfterMs': {
     type: { kind: 'integer', min: 0, max: 3_600_000 },

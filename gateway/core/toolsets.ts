@@ -16,6 +16,8 @@ export interface ToolView {
   /** connector id -> what of it is seen; absent: every connector's default set. */
   readonly connectors?: ReadonlyMap<string, ConnectorPick>;
   readonly describe: string;
+  /** tools/list holds only the discovery meta-tools (search_tools, describe_tool, call_tool); calls still see every tool of the view. */
+  readonly dynamic?: boolean;
 }
 
 /** Every connector's default set: what a session sees when it asks for nothing. */
@@ -47,14 +49,23 @@ export function parseToolsets(query: string | undefined, connector?: string): To
 export function visibleIn(view: ToolView | undefined): ((tool: RegisteredTool) => boolean) | undefined {
   if (!view) return undefined;
   const { connectors } = view;
-  if (!connectors) return (tool) => tool.inDefault !== false;
+  // The default sets keep a tool list small; with dynamic discovery the list is three tools, and search reaches every tool.
+  const defaultsOnly = view.dynamic !== true;
+  if (!connectors) return defaultsOnly ? (tool) => tool.inDefault !== false : undefined;
   return (tool) => {
     const pick = connectors.get(tool.connectorId);
     if (pick === undefined) return false;
     if (pick === 'all') return true;
-    if (pick === 'default') return tool.inDefault !== false;
+    if (pick === 'default') return !defaultsOnly || tool.inDefault !== false;
     return inToolsets(tool, pick);
   };
+}
+
+/** `?tools=dynamic` (or `mcp.tools: dynamic`): the same view, listed as the discovery meta-tools. */
+export function withToolsMode(view: ToolView, mode: string | undefined): ToolView {
+  if (mode === undefined || mode === 'all') return view;
+  if (mode !== 'dynamic') throw errors.CONFIG_USAGE([`tools: "${mode}" is not "all" or "dynamic"`]);
+  return { ...view, dynamic: true, describe: `${view.describe} (dynamic)` };
 }
 
 /** A named toolset of the tool's connector, or a tag of the tool (case-insensitive). */

@@ -16,7 +16,7 @@ import { NodeStreamableHTTPServerTransport, toNodeHandler } from '@modelcontextp
 import { classifyInboundRequest, createMcpHandler, isInitializeRequest, type AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 import { toHubError } from '../../errors';
-import { type CallFn, parseToolsets, type ToolView } from '../core';
+import { type CallFn, parseToolsets, type ToolView, withToolsMode } from '../core';
 import type { Registry } from '../registry/registry';
 import { createMcpServer } from '../mcp/server';
 import type { InputRequestServices } from '../mcp/input-required';
@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   log: Logger;
   metrics: HubMetrics;
   pageSize: number;
+  /** What tools/list holds when a request does not say (`?tools=`): every tool of the view, or the discovery meta-tools. */
+  toolsMode?: 'all' | 'dynamic';
   stateless: boolean;
   /** The address the hub binds; loopback binds get DNS-rebinding protection. */
   host: string;
@@ -218,7 +220,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   const viewFor = (req: Request, connector: string | undefined): ToolView | null => {
     if (connector !== undefined && !registry.current.connectors.has(connector)) return null;
     const toolsets = typeof req.query.toolsets === 'string' ? req.query.toolsets : undefined;
-    return parseToolsets(toolsets, connector);
+    const mode = typeof req.query.tools === 'string' ? req.query.tools : options.toolsMode;
+    return withToolsMode(parseToolsets(toolsets, connector), mode);
   };
 
   app.post('/mcp', json, handle);

@@ -29,6 +29,7 @@ import { HUB_VERSION } from '../package-info';
 import { principalFilter } from '../pipeline/authorise';
 import type { Registry } from '../registry/registry';
 import { connectionInputRequired, verifiedRetryState, type InputRequestServices } from './input-required';
+import { CALL_TOOL, describeTool, DISCOVERY_NAMES, DISCOVERY_TOOLS, searchTools, SEARCH_TOOLS } from './discovery';
 import { pageOf } from './pagination';
 import { TASKS_EXTENSION, type TaskRunner } from './tasks';
 
@@ -84,14 +85,24 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
   const toolsOf = (snapshot: RegistrySnapshot): readonly RegisteredTool[] => (listed ? snapshot.tools.filter(listed) : snapshot.tools);
 
   // Tools are sorted by name in every snapshot: pages are deterministic, as 2026-07-28 requires.
+  const dynamic = view?.dynamic === true;
   server.setRequestHandler('tools/list', async (request) => {
+    // Dynamic discovery: three meta-tools stand for every tool (discovery.ts).
+    if (dynamic) return { tools: [...DISCOVERY_TOOLS] };
     const { page, nextCursor } = pageOf(toolsOf(registry.current), request.params?.cursor, pageSize);
     return { tools: page.map((t) => t.tool as Tool), ...(nextCursor ? { nextCursor } : {}) };
   });
 
   server.setRequestHandler('tools/call', async (request, extra: ServerContext): Promise<CallToolResult | InputRequiredResult> => {
     const snapshot = registry.current;
-    const name = request.params.name;
+    let name = request.params.name;
+    let callArguments = request.params.arguments ?? {};
+    if (dynamic && DISCOVERY_NAMES.has(name)) {
+      const meta = discoveryCall(name, callArguments, snapshot, listed, toolsOf);
+      if (meta.result) return meta.result;
+      // call_tool: from here on exactly a direct call of the tool it names.
+      ({ name, callArguments } = meta.call!);
+    }
     const callId = randomUUID();
     // A 2026-07-28 retry of an input_required answer: its requestState must be ours, for this principal and tool, before anything runs.
     const inputs = era === 'modern' ? options.inputRequests : undefined;
@@ -113,7 +124,7 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     const ctx: CallContext = {
       callId,
       toolName: name,
-      args: request.params.arguments ?? {},
+      args: callArguments,
       signal: extra.mcpReq.signal,
       snapshot,
       ...(inView ? { visible: inView } : {}),
@@ -147,7 +158,8 @@ export function createMcpServer(options: McpServerOptions): { server: Server; di
     return result;
   });
 
-  if (era === 'modern') return { server, dispose: () => undefined };
+  // A dynamic list is the same three tools whatever is reloaded: nothing to tell.
+  if (era === 'modern' || dynamic) return { server, dispose: () => undefined };
   // Tell the client when the tools it can see change (a spec added, changed or removed).
   let seen = toolsOf(registry.current);
   const onChanged = (next: RegistrySnapshot): void => {
@@ -183,4 +195,45 @@ function both<T>(a: ((x: T) => boolean) | undefined, b: ((x: T) => boolean) | un
 /** Tool objects are rebuilt whenever their spec is reloaded, so identity tells what changed. */
 function sameTools(a: readonly RegisteredTool[], b: readonly RegisteredTool[]): boolean {
   return a.length === b.length && a.every((tool, i) => tool === b[i]);
+}
+
+/**
+ * A meta-tool of dynamic discovery: search_tools and describe_tool answer here, over what
+ * the session may see; call_tool gives back the tool and arguments to run as a direct call.
+ */
+function discoveryCall(
+  name: string,
+  args: Record<string, unknown>,
+  snapshot: RegistrySnapshot,
+  listed: ((tool: RegisteredTool) => boolean) | undefined,
+  toolsOf: (snapshot: RegistrySnapshot) => readonly RegisteredTool[],
+): { result?: CallToolResult; call?: { name: string; callArguments: Record<string, unknown> } } {
+  const text = (value: unknown): CallToolResult => ({
+    content: [{ type: 'text', text: JSON.stringify(value) }],
+    structuredContent: value as Record<string, unknown>,
+  });
+  const refuse = (message: string): never => {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, message);
+  };
+  if (name === SEARCH_TOOLS) {
+    if (typeof args.query !== 'string' || args.query.trim() === '') refuse('search_tools needs a query: what you want to do, in plain words');
+    const limit = typeof args.limit === 'number' && Number.isInteger(args.limit) ? Math.min(Math.max(args.limit, 1), 25) : undefined;
+    const connector = typeof args.connector === 'string' ? args.connector : undefined;
+    const hits = searchTools(snapshot, args.query as string, {
+      ...(listed ? { visible: listed } : {}),
+      ...(connector ? { connector } : {}),
+      ...(limit ? { limit } : {}),
+    });
+    return { result: text({ tools: hits }) };
+  }
+  const target = typeof args.name === 'string' ? args.name : refuse(`${name} needs the name of a tool (search_tools finds them)`);
+  const inner = args.arguments ?? {};
+  if (name === CALL_TOOL) {
+    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) refuse("call_tool: `arguments` must be an object of the tool's arguments");
+    // Whether it exists for this session, and whether this caller may call it, is decided as for a direct call.
+    return { call: { name: target, callArguments: inner as Record<string, unknown> } };
+  }
+  const tool = snapshot.byName.get(target);
+  if (!tool || (listed && !listed(tool))) refuse(unknownToolMessage(target, toolsOf(snapshot)));
+  return { result: text(describeTool(tool!)) };
 }

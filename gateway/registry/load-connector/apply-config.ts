@@ -270,7 +270,8 @@ const FOLLOW_PAGES_SCHEMA = Object.freeze({
 function isPaged(t: Pick<HttpOperationTool, 'binding' | 'operation'>, pagination: Pagination): boolean {
   const query = t.binding.arguments.filter((a) => a.in === 'query').map((a) => a.name);
   // Where the style's parameter is taken: the query, or a body property (Notion's search).
-  if (pagination.style !== 'link' && pagination.param !== undefined) return t.binding.arguments.some((a) => (a.in === 'query' || a.in === 'body') && a.name === pagination.param);
+  if (pagination.style !== 'link' && pagination.param !== undefined)
+    return t.binding.arguments.some((a) => (a.in === 'query' || a.in === 'body') && a.name === pagination.param);
   if (pagination.param !== undefined) return query.includes(pagination.param);
   // Link headers: the GET operations that take a paging parameter (GitHub's lists take page and per_page; a get by id takes none).
   return t.operation.method === 'get' && query.some((name) => LINK_PAGED_HINTS.has(name.toLowerCase()));
