@@ -9,6 +9,7 @@
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { JSONSchemaFaker } from 'json-schema-faker';
+import { FOLLOW_PAGES_ARGUMENT, PROJECTION_ARGUMENT } from '../../generators';
 
 type Schema = Record<string, unknown>;
 
@@ -58,7 +59,9 @@ const WORDS = ['octo', 'hello', 'widget', 'alpha', 'main', 'docs', 'team', 'proj
  * ipsum with spaces), and no parameter is the empty string (OAS: `allowEmptyValue`
  * defaults to false; see the HUB BUG probes in specs.ts for what the hub does with "").
  */
-export function generateArguments(toolName: string, inputSchema: Schema, parameterArguments: ReadonlyMap<string, string>): GeneratedArguments {
+export function generateArguments(toolName: string, toolSchema: Schema, parameterArguments: ReadonlyMap<string, string>): GeneratedArguments {
+  // The hub's own arguments (a projection, following pages) are no part of the API: the requests judged are the operation's.
+  const inputSchema = withoutHubArguments(toolSchema);
   const validate = validatorFor(inputSchema);
   let args: Record<string, unknown> = {};
   let problems: string | undefined;
@@ -154,3 +157,11 @@ function identifier(random: () => number, schema: Schema): string {
   if (value.length > max) value = value.slice(0, Math.max(1, max));
   return value;
 }
+
+function withoutHubArguments(schema: Schema): Schema {
+  const properties = schema.properties as Schema | undefined;
+  if (!properties || !HUB_ARGUMENTS.some((name) => name in properties)) return schema;
+  return { ...schema, properties: Object.fromEntries(Object.entries(properties).filter(([name]) => !HUB_ARGUMENTS.includes(name))) };
+}
+
+const HUB_ARGUMENTS: readonly string[] = [PROJECTION_ARGUMENT, FOLLOW_PAGES_ARGUMENT];
