@@ -4,11 +4,11 @@
  * upstream that speaks GitHub's dialect (its headers, Link pagination, rate-limit headers,
  * `{ message, documentation_url }` errors) and holds every request to the connector's spec.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
-import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
+import { removeScratchDirs } from '../helpers/cli';
+import { serveBuiltIn } from '../helpers/built-in-connector';
+import type { ServedHub } from '../helpers/hub-process';
 import { listAll } from '../helpers/mcp';
 import { json } from '../helpers/upstream';
 import { startSpecUpstream, type SpecUpstream } from '../helpers/spec-upstream';
@@ -17,8 +17,6 @@ const SPEC = path.join(__dirname, '..', '..', 'connectors', 'github', 'openapi.j
 const TOKEN = 'ghp_e2eTokenForTheLoopbackUpstream0000';
 let upstream: SpecUpstream;
 let hub: ServedHub;
-let data: string;
-let specs: string;
 const clients: Client[] = [];
 
 function githubError(res: import('node:http').ServerResponse, status: number, message: string): void {
@@ -79,15 +77,7 @@ beforeAll(async () => {
       'users/get-authenticated': (_req, res) => json(res, 200, { login: 'octocat', id: 1, type: 'User' }, rateHeaders(4987)),
     },
   });
-  specs = scratchDir('github-specs');
-  writeFileSync(path.join(specs, 'github.connector.yaml'), `use: github\nbaseUrl: ${upstream.url}/api/v3\n`);
-  data = freshDataDir();
-  const added = await runCli(
-    ['connections', 'add', '--tenant', 'default', '--connector', 'github', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs, '--data', data],
-    { env: { SECRET: TOKEN } },
-  );
-  expect(added).toMatchObject({ code: 0 });
-  hub = await startServe(['--specs', specs, '--data', data]);
+  ({ hub } = await serveBuiltIn('github', `use: github\nbaseUrl: ${upstream.url}/api/v3\n`, TOKEN));
 }, 90_000);
 
 afterAll(async () => {

@@ -4,11 +4,11 @@
  * each request to the connector's spec and answers in Notion's style: `{ object: "list",
  * results, next_cursor, has_more }` lists, `{ object: "error", code, message }` errors.
  */
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { removeScratchDirs, runCli, scratchDir } from '../helpers/cli';
-import { freshDataDir, startServe, type ServedHub } from '../helpers/hub-process';
+import { removeScratchDirs } from '../helpers/cli';
+import { serveBuiltIn } from '../helpers/built-in-connector';
+import type { ServedHub } from '../helpers/hub-process';
 import { listAll } from '../helpers/mcp';
 import { json } from '../helpers/upstream';
 import { startSpecUpstream, type SpecUpstream } from '../helpers/spec-upstream';
@@ -62,17 +62,7 @@ beforeAll(async () => {
         json(res, 200, { object: 'page', id: 'page-new', parent: (JSON.parse(req.body.toString('utf8')) as { parent: unknown }).parent }),
     },
   });
-  const specs = scratchDir('notion-specs');
-  writeFileSync(path.join(specs, 'notion.connector.yaml'), `use: notion\nbaseUrl: ${upstream.url}\n`);
-  const data = freshDataDir();
-  const added = await runCli(
-    ['connections', 'add', '--tenant', 'default', '--connector', 'notion', '--kind', 'bearer', '--secret-env', 'SECRET', '--specs', specs, '--data', data],
-    {
-      env: { SECRET: TOKEN },
-    },
-  );
-  expect(added).toMatchObject({ code: 0 });
-  hub = await startServe(['--specs', specs, '--data', data]);
+  ({ hub } = await serveBuiltIn('notion', `use: notion\nbaseUrl: ${upstream.url}\n`, TOKEN));
 }, 90_000);
 
 afterAll(async () => {

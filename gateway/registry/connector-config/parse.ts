@@ -10,14 +10,8 @@ import type { ConnectorConfig } from './types';
 
 /** Reads a connector file; undefined when there is none. */
 export async function readConnectorConfig(file: string): Promise<ConnectorConfig | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw connectorError(file, [`cannot be read: ${(cause as Error).message}`], cause);
-  }
-  return parseConnectorConfig(file, text);
+  const raw = await readRawConnectorConfig(file);
+  return raw === undefined ? undefined : resolveConfig(raw);
 }
 
 /** Parses and validates one connector file; throws one CONFIG_CONNECTOR listing every problem. */
