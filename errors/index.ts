@@ -45,6 +45,8 @@ export const errors = {
   SPEC_UNREADABLE: createError('HUB_ERR_SPEC_UNREADABLE', 'Cannot read spec %s: %s', 400),
   SPEC_PARSE: createError('HUB_ERR_SPEC_PARSE', 'Spec %s is not valid %s: %s', 400),
   SPEC_NOT_OPENAPI: createError('HUB_ERR_SPEC_NOT_OPENAPI', 'Spec %s is not an OpenAPI or Swagger document: %s', 400),
+  SPEC_NOT_FOUND: createError('HUB_ERR_SPEC_NOT_FOUND', 'No OpenAPI spec found at %s: %s', 404),
+  SPEC_EXISTS: createError('HUB_ERR_SPEC_EXISTS', '%s already exists: %s', 409),
   SPEC_VERSION: createError('HUB_ERR_SPEC_VERSION', 'Spec %s declares unsupported version %s (supported: Swagger 2.0, OpenAPI 3.0 and 3.1)', 400),
   SPEC_CONVERT: createError('HUB_ERR_SPEC_CONVERT', 'Spec %s could not be converted from Swagger 2.0 to OpenAPI 3: %s', 400),
   CONFIG_USAGE: createError('HUB_ERR_CONFIG_USAGE', '%s', 400),

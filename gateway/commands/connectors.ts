@@ -1,5 +1,5 @@
 /**
- * `lunar-hub connectors list [--json]`: every connector this hub can serve, built-in or a
+ * `lunar-hub connectors list [--json]` (and `connectors add`, connectors-add.ts): every connector this hub can serve, built-in or a
  * spec in the specs folder, with what an agent or an admin needs to know of it: whether
  * it is on, its toolsets and default set, how many tools it serves, and which kinds of
  * connection feed its credentials.
@@ -27,10 +27,14 @@ export async function runConnectors(argv: string[], io: CommandIO): Promise<numb
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { json: { type: 'boolean' }, specs: { type: 'string' }, connectors: { type: 'string' }, ...CONFIG_FLAG },
+    options: { json: { type: 'boolean' }, specs: { type: 'string' }, connectors: { type: 'string' }, id: { type: 'string' }, ...CONFIG_FLAG },
   });
-  if (positionals[0] !== 'list' || positionals.length !== 1) throw errors.CONFIG_USAGE([`usage: ${connectorsUsage}`]);
   const settings = settingsOf(io, { specs: values.specs, connectors: values.connectors, config: values.config });
+  if (positionals[0] === 'add' && positionals.length === 2) {
+    const { addConnector } = require('./connectors-add') as typeof import('./connectors-add');
+    return addConnector(positionals[1], { specsDir: settings.specs.dir, ...(values.id ? { id: values.id } : {}) }, io);
+  }
+  if (positionals[0] !== 'list' || positionals.length !== 1) throw errors.CONFIG_USAGE([`usage: ${connectorsUsage}`]);
   const { registry, enabled } = await loadAllConnectors(settings);
   try {
     const snapshot = registry.current;

@@ -18,8 +18,10 @@ export const adminUsage = [
   'lunar-hub rotate-key [--data DIR]   (re-seal every secret under a new master key)',
 ].join('\n  ');
 
-export const connectorsUsage =
-  'lunar-hub connectors list [--json] [--specs DIR] [--connectors a,b] [--config FILE]   (built-in and specs/ connectors, their toolsets and auth)';
+export const connectorsUsage = [
+  'lunar-hub connectors list [--json] [--specs DIR] [--connectors a,b] [--config FILE]   (built-in and specs/ connectors, their toolsets and auth)',
+  'lunar-hub connectors add FILE|URL [--specs DIR] [--id ID]   (a spec into the specs folder, with a starter connector file)',
+].join('\n  ');
 
 export const configUsage = 'lunar-hub config check [FILE] | config show [--config FILE] [--json]   (settings: docs/configuration.md)';
 
