@@ -140,14 +140,11 @@ async function moveInto(from: string, to: string): Promise<void> {
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = (file: string): Promise<boolean> =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 /** The starter connector file: what the spec declares, as settings and comments to start from. */
 export function starterConnectorFile(spec: LoadedSpec, id: string, fetchedFrom?: string): { text: string; notes: string[] } {
