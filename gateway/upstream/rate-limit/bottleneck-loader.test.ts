@@ -30,7 +30,8 @@ describe('loadBottleneck', () => {
     );
     expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // bottleneck spaces registrations, so one start may come a timer's jitter early; over ten the spacing holds.
-    expect(started[9] - started[0]).toBeGreaterThanOrEqual(9 * 20 - 5);
+    // Measured from the second start: a busy machine can hold up the first, and the rest keep to its schedule.
+    expect(started[9] - started[1]).toBeGreaterThanOrEqual(8 * 20 - 5);
     await limiter.stop();
   });
 });
