@@ -32,6 +32,10 @@ export function checkValues(raw: unknown, reasons: Reasons): void {
   if (typeof raw.id === 'string' && !isValidConnectorId(raw.id)) {
     reasons.add(['id'], `must be 1-24 characters of a-z, 0-9 and "-", starting and ending with a letter or digit (got ${shown(raw.id)})`);
   }
+  // A folder name of connectors/: never a path that leaves it.
+  if (typeof raw.use === 'string' && !isValidConnectorId(raw.use)) {
+    reasons.add(['use'], `must be a built-in connector id, 1-24 characters of a-z, 0-9 and "-" (got ${shown(raw.use)})`);
+  }
   const variables = isRecord(raw.serverVariables) ? raw.serverVariables : {};
   if (typeof raw.baseUrl === 'string') {
     const problem = baseUrlProblem(raw.baseUrl);

@@ -267,6 +267,10 @@ describe('invalid connector files', () => {
       },
     ],
     [
+      'use naming a path, not a built-in',
+      { given: 'use: ../../etc\n', want: ['use: must be a built-in connector id, 1-24 characters of a-z, 0-9 and "-" (got "../../etc")'] },
+    ],
+    [
       'pagination without a style',
       {
         given: 'pagination:\n  items: data\n',
