@@ -21,6 +21,7 @@ import type { JSONValue } from '@jmespath-community/jmespath' with { 'resolution
 import { errors } from '../../errors';
 import { PROJECTION_ARGUMENT } from '../../generators';
 import type { Stage } from '../core';
+import { resultJson } from './result-json';
 
 // Its package declares its types for `import` only; at run time require() gets its CommonJS build.
 const { compile, TreeInterpreter } = require('@jmespath-community/jmespath') as typeof import('@jmespath-community/jmespath', {
@@ -69,7 +70,7 @@ function applyProjection(
   outputSchema: Record<string, unknown> | undefined,
 ): CallToolResult {
   if (result.isError) return result;
-  const value = jsonOf(result);
+  const value = resultJson(result);
   if (value === undefined) {
     return {
       ...result,
@@ -87,18 +88,6 @@ function applyProjection(
   const out: CallToolResult = { ...result, content: [{ type: 'text', text }, ...result.content.slice(1)] };
   if (outputSchema !== undefined) out.structuredContent = admitsProjection(outputSchema) ? { [PROJECTION_KEY]: projected ?? null } : result.structuredContent;
   return out;
-}
-
-/** The answer's JSON: the structured content, else a first text block that is one JSON document (notes may follow it). */
-function jsonOf(result: CallToolResult): unknown {
-  if (result.structuredContent !== undefined) return result.structuredContent;
-  const first = result.content[0];
-  if (first?.type !== 'text' || result.content.some((c) => c.type !== 'text')) return undefined;
-  try {
-    return JSON.parse(first.text);
-  } catch {
-    return undefined;
-  }
 }
 
 function admitsProjection(schema: Record<string, unknown>): boolean {

@@ -10,6 +10,7 @@ import { FOLLOW_PAGES_ARGUMENT } from '../../../generators';
 import { httpToolOf, META_NEXT, type Stage } from '../../core';
 import { itemsOf, itemsPath, type Arguments } from './next-page';
 import { nextPageNote } from './next-note';
+import { resultJson } from '../result-json';
 
 export const followPages: Stage = (next) => async (ctx) => {
   const wanted = ctx.args[FOLLOW_PAGES_ARGUMENT];
@@ -19,7 +20,7 @@ export const followPages: Stage = (next) => async (ctx) => {
   const tool = httpToolOf(ctx);
   const runtime = ctx.snapshot.connectors.get(tool.connectorId)!.runtime;
   const pagination = runtime.pagination;
-  const firstValue = valueOf(first);
+  const firstValue = resultJson(first);
   const firstItems = pagination ? itemsOf(firstValue, pagination) : undefined;
   if (typeof wanted !== 'number' || wanted <= 1 || !pagination || first.isError || !Array.isArray(firstItems)) return first;
 
@@ -40,7 +41,7 @@ export const followPages: Stage = (next) => async (ctx) => {
       break;
     }
     const page = await next({ ...ctx, args: { ...args, ...more } });
-    const pageItems = itemsOf(valueOf(page), pagination);
+    const pageItems = itemsOf(resultJson(page), pagination);
     if (page.isError || !Array.isArray(pageItems)) {
       stopped = `page ${fetched + 1} failed: ${page.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')}`;
       break;
@@ -52,7 +53,7 @@ export const followPages: Stage = (next) => async (ctx) => {
     ctx.progress(fetched, wanted, `page ${fetched} of up to ${wanted}`);
   }
 
-  const lastValue = valueOf(last);
+  const lastValue = resultJson(last);
   const path = itemsPath(lastValue, pagination);
   const merged = path === undefined ? items : withItems(lastValue, path, items);
   const rest = last._meta?.[META_NEXT] as Arguments | undefined;
@@ -69,18 +70,6 @@ export const followPages: Stage = (next) => async (ctx) => {
   if (Object.keys(meta).length > 0) result._meta = meta;
   return result;
 };
-
-/** The JSON of an answer: its structured content, else its first text block. */
-export function valueOf(result: CallToolResult): unknown {
-  if (result.structuredContent !== undefined) return result.structuredContent;
-  const first = result.content[0];
-  if (first?.type !== 'text') return undefined;
-  try {
-    return JSON.parse(first.text);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The last page's body with the merged items where its own were (`data`, `meta.items`). */
 function withItems(body: unknown, path: string, items: unknown[]): unknown {

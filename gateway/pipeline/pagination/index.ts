@@ -11,7 +11,7 @@ import { META_NEXT, type ConnectorRuntime, type HttpOperationTool, type Upstream
 import { nextPageArguments, type Arguments } from './next-page';
 import { nextPageNote } from './next-note';
 
-export { followPages, valueOf } from './follow-pages';
+export { followPages } from './follow-pages';
 
 /** A successful answer of a paged connector, with the next page's arguments in `_meta` and in its text. */
 export function withNextPage(
