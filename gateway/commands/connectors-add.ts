@@ -195,12 +195,13 @@ export function starterConnectorFile(spec: LoadedSpec, id: string, fetchedFrom?:
       "# agent's list small when it asks for nothing: name the ones it needs most.",
       'toolsets:',
     );
-    for (const tag of tags) {
-      lines.push(`  ${toolsetName(tag.name)}:`);
+    const names = toolsetNames(tags);
+    tags.forEach((tag, i) => {
+      lines.push(`  ${names[i]}:`);
       lines.push(`    description: ${JSON.stringify(tag.description ?? `Operations tagged ${tag.name}`)}`);
       lines.push(`    tags: [${JSON.stringify(tag.name)}]`);
-    }
-    lines.push(`# defaultToolsets: [${toolsetName(tags[0].name)}]`);
+    });
+    lines.push(`# defaultToolsets: [${names[0]}]`);
     notes.push(`toolsets: ${tags.length}, one per tag`);
   }
   return { text: `${lines.join('\n')}\n`, notes };
@@ -215,12 +216,34 @@ function describeScheme(s: Record<string, unknown>): string {
 
 /** The tags operations use, with the document's descriptions where it has them. */
 function tagsOf(doc: Record<string, unknown>): Array<{ name: string; description?: string }> {
-  const described = new Map(((doc.tags as Array<{ name?: string; description?: string }> | undefined) ?? []).map((t) => [t.name, t.description]));
-  const used = new Set<string>();
-  for (const item of Object.values((doc.paths ?? {}) as Record<string, Record<string, { tags?: unknown }>>)) {
-    for (const op of Object.values(item ?? {})) if (op && Array.isArray(op.tags)) for (const t of op.tags) if (typeof t === 'string') used.add(t);
+  // A spec read leniently may hold anything where a tag or a description should be.
+  const declared = Array.isArray(doc.tags) ? (doc.tags as unknown[]) : [];
+  const described = new Map<string, string>();
+  for (const t of declared) {
+    const { name, description } = (t ?? {}) as { name?: unknown; description?: unknown };
+    const line = typeof description === 'string' ? description.split('\n').find((l) => l.trim() !== '') : undefined;
+    if (typeof name === 'string' && line !== undefined) described.set(name, line.trim().slice(0, 120));
   }
-  return [...used].map((name) => ({ name, ...(described.get(name) ? { description: described.get(name)!.split('\n')[0].slice(0, 120) } : {}) }));
+  const used = new Set<string>();
+  for (const item of Object.values((doc.paths ?? {}) as Record<string, unknown>)) {
+    if (item === null || typeof item !== 'object') continue;
+    for (const op of Object.values(item as Record<string, { tags?: unknown }>)) {
+      if (op && Array.isArray(op.tags)) for (const t of op.tags) if (typeof t === 'string' && t.trim() !== '') used.add(t);
+    }
+  }
+  return [...used].map((name) => ({ name, ...(described.has(name) ? { description: described.get(name)! } : {}) }));
+}
+
+/** One toolset name per tag, unique even where two tags make the same name ("Pull Requests", "pull-requests"). */
+function toolsetNames(tags: ReadonlyArray<{ name: string }>): string[] {
+  const taken = new Set<string>();
+  return tags.map((tag) => {
+    const base = toolsetName(tag.name);
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${base.slice(0, 37)}_${n}`;
+    taken.add(name);
+    return name;
+  });
 }
 
 function toolsetName(tag: string): string {

@@ -56,6 +56,28 @@ it('adds a spec file with a starter connector file that serve loads as it is', a
   expect(listing()).toEqual(['keep.txt', 'tracker.connector.yaml', 'tracker.yaml']);
 });
 
+it('makes a toolset of every tag, each name once, from tags and descriptions as loose as real specs have them', async () => {
+  const { dir } = folder('add-tags');
+  const spec = path.join(dir, '..', 'loose-tags.json');
+  const op = (tag: string) => ({ tags: [tag], responses: { '200': { description: 'ok' } } });
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      openapi: '3.0.3',
+      info: { title: 'Loose', version: '1' },
+      servers: [{ url: 'https://api.example.com' }],
+      tags: [{ name: 'Pull Requests', description: '\n\nPull requests and reviews\nmore' }, { name: 'pull-requests', description: 7 }, { name: 42 }],
+      paths: { '/a': { get: op('Pull Requests') }, '/b': { get: op('pull-requests') }, '/c': { get: op('2024 archive') } },
+    }),
+  );
+  const result = await runCli(['connectors', 'add', spec, '--specs', dir]);
+  expect(result).toMatchObject({ code: 0 });
+  const starter = readFileSync(path.join(dir, 'loose-tags.connector.yaml'), 'utf8');
+  expect(starter).toContain('  pull_requests:\n    description: "Pull requests and reviews"\n    tags: ["Pull Requests"]');
+  expect(starter).toContain('  pull_requests_2:\n    description: "Operations tagged pull-requests"\n    tags: ["pull-requests"]');
+  expect(starter).toContain('  archive:\n');
+});
+
 it('finds a spec at the usual places of a URL, names the connector from its title and points the base URL at the host', async () => {
   const { dir, listing } = folder('add-url');
   const spec = readFileSync(TRACKER, 'utf8').replace('https://tracker.internal.example.com/api/v2', '/api/v2');
