@@ -209,7 +209,6 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   change: 'update',
   modify: 'update',
   patch: 'update',
-  message: 'message',
   msg: 'message',
   dm: 'message',
   ticket: 'issue',

@@ -197,6 +197,8 @@ function sameTools(a: readonly RegisteredTool[], b: readonly RegisteredTool[]): 
   return a.length === b.length && a.every((tool, i) => tool === b[i]);
 }
 
+const MAX_QUERY_LENGTH = 500;
+
 /**
  * A meta-tool of dynamic discovery: search_tools and describe_tool answer here, over what
  * the session may see; call_tool gives back the tool and arguments to run as a direct call.
@@ -217,6 +219,9 @@ function discoveryCall(
   };
   if (name === SEARCH_TOOLS) {
     if (typeof args.query !== 'string' || args.query.trim() === '') refuse('search_tools needs a query: what you want to do, in plain words');
+    // A request in plain words is short; a megabyte of them would only cost the hub's CPU.
+    if ((args.query as string).length > MAX_QUERY_LENGTH)
+      refuse(`search_tools: the query is ${(args.query as string).length} characters; say it in at most ${MAX_QUERY_LENGTH}`);
     const limit = typeof args.limit === 'number' && Number.isInteger(args.limit) ? Math.min(Math.max(args.limit, 1), 25) : undefined;
     const connector = typeof args.connector === 'string' ? args.connector : undefined;
     const hits = searchTools(snapshot, args.query as string, {

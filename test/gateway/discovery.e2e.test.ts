@@ -76,6 +76,8 @@ it('finds tools in plain words, among every tool (not only the default sets), an
   // Actions is no default toolset; dynamic discovery reaches it anyway.
   expect((await search('re-run a failed workflow run')).slice(0, 3).map((h) => h.name)).toContain('github_actions_re_run_workflow');
   expect((await search('search pages', { connector: 'notion' })).every((h) => h.connector === 'notion')).toBe(true);
+  await expect(client.callTool({ name: 'search_tools', arguments: { query: 'issue '.repeat(200) } })).rejects.toThrow(/at most 500/);
+  await expect(client.callTool({ name: 'describe_tool', arguments: { name: 'github_no_such_tool' } })).rejects.toThrow(/Unknown tool: github_no_such_tool/);
   const described = structured<{ name: string; inputSchema: { properties: Record<string, unknown> }; _meta: Record<string, unknown> }>(
     await client.callTool({ name: 'describe_tool', arguments: { name: 'github_pulls_get' } }),
   );
