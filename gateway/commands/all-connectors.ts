@@ -9,7 +9,7 @@ import type { Settings } from '../config';
 import type { Registry } from '../registry/registry';
 import { builtInConnectors } from './built-in-connectors';
 
-export async function loadAllConnectors(settings: Settings): Promise<{ registry: Registry; builtInDir: string; enabled: ReadonlySet<string> }> {
+export async function loadAllConnectors(settings: Settings): Promise<{ registry: Registry; enabled: ReadonlySet<string> }> {
   const { Registry } = require('../registry/registry') as typeof import('../registry/registry');
   const { createLogger } = require('../logger') as typeof import('../logger');
   const { dir, enabled } = builtInConnectors(settings).connectors!;
@@ -19,5 +19,5 @@ export async function loadAllConnectors(settings: Settings): Promise<{ registry:
   );
   const registry = new Registry({ specsDir: settings.specs.dir, log: createLogger('error'), connectors: { dir, enabled: all }, builtInDir: dir });
   await registry.start();
-  return { registry, builtInDir: dir, enabled: new Set(enabled) };
+  return { registry, enabled: new Set(enabled) };
 }
