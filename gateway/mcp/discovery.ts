@@ -22,6 +22,9 @@ const MiniSearch = require('minisearch') as typeof MiniSearchType;
 /** Where describe_tool says which HTTP operation a tool calls: method, and the path template appended to the base URL. */
 export const OPERATION_META = 'lunar-hub/operation';
 
+/** The longest search_tools query: a request in plain words is short, and a megabyte of them would only cost CPU. */
+export const MAX_QUERY_LENGTH = 500;
+
 export const SEARCH_TOOLS = 'search_tools';
 export const DESCRIBE_TOOL = 'describe_tool';
 export const CALL_TOOL = 'call_tool';
@@ -34,7 +37,7 @@ const SEARCH_TOOL: Tool = {
   inputSchema: {
     type: 'object',
     properties: {
-      query: { type: 'string', minLength: 1, description: 'What you want to do' },
+      query: { type: 'string', minLength: 1, maxLength: MAX_QUERY_LENGTH, description: 'What you want to do' },
       connector: { type: 'string', description: 'Only this connector (github, notion...)' },
       limit: { type: 'integer', minimum: 1, maximum: 25, description: 'How many (default 8)' },
     },

@@ -29,7 +29,7 @@ import { HUB_VERSION } from '../package-info';
 import { principalFilter } from '../pipeline/authorise';
 import type { Registry } from '../registry/registry';
 import { connectionInputRequired, verifiedRetryState, type InputRequestServices } from './input-required';
-import { CALL_TOOL, describeTool, DISCOVERY_NAMES, DISCOVERY_TOOLS, searchTools, SEARCH_TOOLS } from './discovery';
+import { CALL_TOOL, describeTool, DISCOVERY_NAMES, DISCOVERY_TOOLS, MAX_QUERY_LENGTH, searchTools, SEARCH_TOOLS } from './discovery';
 import { pageOf } from './pagination';
 import { TASKS_EXTENSION, type TaskRunner } from './tasks';
 
@@ -197,8 +197,6 @@ function sameTools(a: readonly RegisteredTool[], b: readonly RegisteredTool[]): 
   return a.length === b.length && a.every((tool, i) => tool === b[i]);
 }
 
-const MAX_QUERY_LENGTH = 500;
-
 /**
  * A meta-tool of dynamic discovery: search_tools and describe_tool answer here, over what
  * the session may see; call_tool gives back the tool and arguments to run as a direct call.
@@ -219,7 +217,6 @@ function discoveryCall(
   };
   if (name === SEARCH_TOOLS) {
     if (typeof args.query !== 'string' || args.query.trim() === '') refuse('search_tools needs a query: what you want to do, in plain words');
-    // A request in plain words is short; a megabyte of them would only cost the hub's CPU.
     if ((args.query as string).length > MAX_QUERY_LENGTH)
       refuse(`search_tools: the query is ${(args.query as string).length} characters; say it in at most ${MAX_QUERY_LENGTH}`);
     const limit = typeof args.limit === 'number' && Number.isInteger(args.limit) ? Math.min(Math.max(args.limit, 1), 25) : undefined;
